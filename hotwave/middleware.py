@@ -1,0 +1,33 @@
+"""Project middleware."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+
+class IdleSessionTimeoutMiddleware:
+    """Log out a session idle for SESSION_IDLE_TIMEOUT seconds.
+
+    SESSION_COOKIE_AGE bounds the session's absolute lifetime (the cookie is
+    not refreshed on every request); this bounds inactivity.
+    """
+
+    key = "_hw_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.key)
+            if last is not None and now - int(last) > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            # Write at most once a minute to avoid a session save per request.
+            elif last is None or now - int(last) > 60:
+                request.session[self.key] = now
+        return self.get_response(request)

@@ -1,0 +1,70 @@
+"""Money helpers: every amount is a Decimal in yuan with two places (fen).
+
+All rounding in Hotwave goes through :func:`quantize`: ROUND_HALF_UP to the
+fen (0.005 → 0.01, 0.0049 → 0.00; negative values round away from zero
+symmetrically, -0.005 → -0.01). Never float, never ``round()``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    """A value that is not a valid amount of money or rate."""
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round a Decimal half-up to the fen. The only rounding helper in Hotwave."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"quantize() takes a Decimal, not {type(value).__name__}")
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(text: object, *, places: int | None = 2, field: str = "amount") -> Decimal:
+    """Parse a decimal *string* strictly (ASCII digits, optional sign and point).
+
+    Refuses floats, NaN/Infinity, exponents, full-width digits and more than
+    ``places`` decimal places. Raises MoneyError with a readable message.
+    """
+    if not isinstance(text, str):
+        raise MoneyError(f"{field} must be a decimal string, got {type(text).__name__}")
+    s = text.strip()
+    if not s or len(s) > 32 or not s.isascii():
+        raise MoneyError(f"{field} is not a decimal number: {text[:40]!r}")
+    body = s[1:] if s[0] in "+-" else s
+    int_part, _, frac_part = body.partition(".")
+    if not (int_part.isdigit() or (int_part == "" and frac_part.isdigit())) or (
+        frac_part and not frac_part.isdigit()
+    ):
+        raise MoneyError(f"{field} is not a decimal number: {text[:40]!r}")
+    try:
+        value = Decimal(s)
+    except InvalidOperation as exc:  # pragma: no cover - guarded above
+        raise MoneyError(f"{field} is not a decimal number: {text[:40]!r}") from exc
+    if places is not None and len(frac_part) > places:
+        raise MoneyError(f"{field} has more than {places} decimal places: {s}")
+    if value == 0 and s.startswith("-"):
+        value = abs(value)  # no negative zero
+    return value
+
+
+def fen(value: Decimal) -> int:
+    """Whole fen of an already-quantized amount (for SQL and integer maths)."""
+    return int((value * 100).to_integral_exact())
+
+
+def from_fen(n: int) -> Decimal:
+    return (Decimal(n) / 100).quantize(FEN)
+
+
+def format_cny(value: Decimal | None) -> str:
+    """¥1,234.50 (negative: -¥1,234.50). Always two places, comma thousands."""
+    if value is None:
+        return "—"
+    q = quantize(Decimal(value))
+    sign = "-" if q < 0 else ""
+    return f"{sign}¥{abs(q):,.2f}"

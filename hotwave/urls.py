@@ -1,0 +1,40 @@
+"""Root URLconf: each app owns its paths under its own namespace."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from hotwave import views
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("workbench.urls")),
+    path("", include("admission.urls")),
+    path("", include("settlement.urls")),
+    path("", include("cooperation.urls")),
+]
+
+handler400 = "hotwave.views.bad_request"
+handler403 = "hotwave.views.permission_denied"
+handler404 = "hotwave.views.page_not_found"
+handler500 = "hotwave.views.server_error"
+
+if settings.DEBUG:  # pragma: no cover - local media in development only
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,32 @@
+// Small progressive enhancements. No inline scripts anywhere (CSP forbids them).
+(function () {
+  "use strict";
+  function ready(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+  ready(function () {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    var nav = document.getElementById("sidenav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = nav.classList.toggle("is-open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+  });
+  // Forms marked data-autosubmit submit (through htmx when present) on change.
+  document.addEventListener("change", function (ev) {
+    var form = ev.target.closest && ev.target.closest("form[data-autosubmit]");
+    if (form) {
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    }
+  });
+  // Buttons marked data-confirm ask first.
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest && ev.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      ev.preventDefault();
+      ev.stopPropagation();
+    }
+  }, true);
+})();

@@ -1,0 +1,21 @@
+"""Test settings: production settings with test-only conveniences."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("HOTWAVE_EVENTS_SECRET", "test-events-secret")
+os.environ.setdefault("HTTPS", "0")
+# Browser tests run Playwright's sync API inside pytest's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from hotwave.settings import *  # noqa: E402,F403
+from hotwave.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Brute-force lockout is tested explicitly; other tests log in freely.
+AXES_ENABLED = False
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
