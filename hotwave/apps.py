@@ -2,7 +2,10 @@ from django.apps import AppConfig
 
 
 class HotwaveConfig(AppConfig):
-    """Registers project-wide template tags and checks (no models)."""
+    """Registers project-wide template tags and system checks (no models)."""
 
     name = "hotwave"
     verbose_name = "Hotwave"
+
+    def ready(self) -> None:
+        from hotwave import checks  # noqa: F401 - registers the checks

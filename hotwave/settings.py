@@ -111,6 +111,14 @@ try:
     DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 except Exception as exc:  # environ raises a bare ImproperlyConfigured/ValueError
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+if DATABASES["default"].get("ENGINE") not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be sqlite:///path or postgres://user@host:port/name "
+        f"(got engine {DATABASES['default'].get('ENGINE')!r})."
+    )
 # Persistent connections: a new Postgres connection per request costs ~5× here.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -126,15 +126,29 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_manage_py_explains_missing_secret_key_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "0", "HOTWAVE_EVENTS_SECRET": "x"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("hotwave: configuration error: SECRET_KEY is not set")
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_database_url_is_explained():
     result = _run_settings({"DEBUG": "1", "DATABASE_URL": "nonsense://"})
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
 
 
-def test_unreachable_database_fails_check_with_one_line(tmp_path):
+@pytest.mark.parametrize("command", [["check", "--database", "default"], ["migrate"]])
+def test_unreachable_database_fails_with_one_line(command):
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--database", "default"],
+        [sys.executable, "manage.py", *command],
         env={
             "PATH": "/usr/bin:/bin",
             "DEBUG": "1",
@@ -146,3 +160,4 @@ def test_unreachable_database_fails_check_with_one_line(tmp_path):
     )
     assert result.returncode != 0
     assert "database" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
