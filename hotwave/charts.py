@@ -79,17 +79,27 @@ def line_chart(
     points = []
     for i, (day, v) in enumerate(series):
         x, y = xy(i, Decimal(v))
-        points.append(ChartPoint(round(x, 1), round(y, 1), day.strftime("%m-%d"), _fmt(Decimal(v), money)))
+        points.append(
+            ChartPoint(round(x, 1), round(y, 1), day.strftime("%m-%d"), _fmt(Decimal(v), money))
+        )
     path = " ".join(f"{'M' if i == 0 else 'L'}{p.x},{p.y}" for i, p in enumerate(points))
     base_y = PAD_T + inner_h
     area = f"{path} L{points[-1].x},{base_y} L{points[0].x},{base_y} Z" if points else ""
     path2 = ""
     if values2:
         coords = [xy(i, v) for i, v in enumerate(values2)]
-        path2 = " ".join(f"{'M' if i == 0 else 'L'}{round(x, 1)},{round(y, 1)}" for i, (x, y) in enumerate(coords))
-    y_ticks = [(round(PAD_T + inner_h * (1 - k / 4), 1), _fmt(top * Decimal(k) / 4, money)) for k in range(5)]
+        path2 = " ".join(
+            f"{'M' if i == 0 else 'L'}{round(x, 1)},{round(y, 1)}"
+            for i, (x, y) in enumerate(coords)
+        )
+    y_ticks = [
+        (round(PAD_T + inner_h * (1 - k / 4), 1), _fmt(top * Decimal(k) / 4, money))
+        for k in range(5)
+    ]
     step = max(len(points) // 6, 1)
-    x_ticks = [(p.x, p.label) for i, p in enumerate(points) if i % step == 0 or i == len(points) - 1]
+    x_ticks = [
+        (p.x, p.label) for i, p in enumerate(points) if i % step == 0 or i == len(points) - 1
+    ]
     return LineChart(
         title=title,
         width=WIDTH,

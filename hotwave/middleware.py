@@ -31,3 +31,19 @@ class IdleSessionTimeoutMiddleware:
             elif last is None or now - int(last) > 60:
                 request.session[self.key] = now
         return self.get_response(request)
+
+
+class ChineseByDefaultMiddleware:
+    """Chinese (zh-hans) is the product's default whatever the browser asks for.
+
+    The language changes only through the language switch (Django's
+    ``set_language`` cookie), so a browser sending ``Accept-Language: en-US``
+    still sees the Chinese labels of the SPEC. Must run before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

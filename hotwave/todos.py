@@ -12,14 +12,24 @@ A source must give:
 * ``count_for(user)`` — a bounded query (one or two) for one user;
 * ``url(user)`` — the page filtered to exactly the counted items, so the
   number on the workbench equals the number of items on that page.
+
+After a change that moves someone's to-dos (a task accepted, a sample
+shipped, a binding proposed), the app that made it calls
+:func:`changed` with the affected user ids. The workbench registers a
+listener (:func:`on_change`) that recounts those users after the
+transaction commits; with no listener registered the call does nothing, so
+lower apps can call it freely and never import the workbench.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,18 @@ class TodoSource:
 
 
 _REGISTRY: dict[str, TodoSource] = {}
+_LISTENERS: list[Callable[[list[int]], None]] = []
 
 
 def register(source: TodoSource) -> TodoSource:
     """Declare a source (idempotent per key, so module reloads are harmless)."""
     _REGISTRY[source.key] = source
     return source
+
+
+def unregister(key: str) -> None:
+    """Remove a source (tests that register a fake source clean up with this)."""
+    _REGISTRY.pop(key, None)
 
 
 def autodiscover() -> None:
@@ -53,3 +69,26 @@ def sources(role: str | None = None) -> list[TodoSource]:
     autodiscover()
     found = [s for s in _REGISTRY.values() if role is None or role in s.roles]
     return sorted(found, key=lambda s: (s.order, s.key))
+
+
+def on_change(listener: Callable[[list[int]], None]) -> Callable[[list[int]], None]:
+    """Register ``listener(user_ids)``, called by :func:`changed` (the workbench does this)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
+
+
+def changed(user_ids: Iterable[int | None]) -> None:
+    """Tell the workbench these users' to-dos may have moved; safe inside a transaction.
+
+    Listeners defer their work to ``transaction.on_commit``; a failing listener is
+    logged and never breaks the caller's write (the scheduled full recount catches up).
+    """
+    ids = sorted({int(uid) for uid in user_ids if uid is not None})
+    if not ids:
+        return
+    for listener in list(_LISTENERS):
+        try:
+            listener(ids)
+        except Exception:  # noqa: BLE001 - a to-do recount must never undo a business write
+            logger.exception("to-do change listener %r failed for %s", listener, ids)

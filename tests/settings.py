@@ -19,3 +19,6 @@ STORAGES = {
 # Brute-force lockout is tested explicitly; other tests log in freely.
 AXES_ENABLED = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Tests run Celery tasks in-process unless a test talks to a real worker
+# (tests/hotwave/test_celery_worker.py flips app.conf for its duration).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -161,3 +161,8 @@ def test_unreachable_database_fails_with_one_line(command):
     assert result.returncode != 0
     assert "database" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+def test_chinese_is_the_default_even_for_an_english_browser(client_for, creator):
+    response = client_for(creator).get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
