@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from admission.models import (
+    Activity,
     Agency,
+    AgreementSignature,
+    Assessment,
+    AssessmentStatus,
     Category,
     Creator,
+    DesignationStatus,
+    MarketingCompliance,
     Merchant,
+    OperatingAccountRequest,
+    PermissionStatus,
+    ProductPermission,
     Provider,
+    RestrictedProduct,
     Role,
     SellerType,
     ShopStatus,
@@ -51,9 +63,36 @@ def _creator(user: User, **fields) -> Creator:
     return creator
 
 
+def ensure_reference_data() -> None:
+    """Categories and the first agreement version, as the data migrations create them.
+
+    A flushed database (transactional tests) loses migration data; demo seeding
+    puts it back so demo users can still sign and be admitted.
+    """
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    for name, func in (("0002_categories", "forwards"), ("0004_agreement_v1", "publish")):
+        module = importlib.import_module(f"admission.migrations.{name}")
+        getattr(module, func)(django_apps, None)
+
+
+def _sign(user: User) -> None:
+    """The demo party signed the agreement version in force (once; signing is idempotent)."""
+    from admission.rules import current_agreement
+
+    agreement = current_agreement()
+    if agreement is not None:
+        AgreementSignature.objects.get_or_create(
+            user=user, agreement=agreement, defaults={"signed_at": timezone.now()}
+        )
+
+
 @transaction.atomic
 def seed_users() -> dict[str, User]:
     """The seven SPEC §6 users with their admission data (no cooperation data)."""
+    ensure_reference_data()
     users: dict[str, User] = {}
     u = users["demo_merchant"] = _user("demo_merchant", Role.MERCHANT)
     Merchant.objects.update_or_create(
@@ -65,6 +104,7 @@ def seed_users() -> dict[str, User]:
             "alipay_verified": True,
         },
     )
+    _sign(u)
     ops = users["demo_tmall_ops"] = _user("demo_tmall_ops", Role.MERCHANT)
     Merchant.objects.update_or_create(
         user=ops,
@@ -75,6 +115,7 @@ def seed_users() -> dict[str, User]:
             "alipay_verified": True,
         },
     )
+    _sign(ops)
     u = users["demo_tmall"] = _user("demo_tmall", Role.MERCHANT)
     Merchant.objects.update_or_create(
         user=u,
@@ -98,11 +139,13 @@ def seed_users() -> dict[str, User]:
         alipay_verified=True,
         categories=["home", "food"],
     )
+    _sign(u)
     u = users["demo_agency"] = _user("demo_agency", Role.AGENCY)
     Agency.objects.update_or_create(
         user=u,
         defaults={"name": "星河传媒 MCN", "registered_verified": True, "licence_verified": True},
     )
+    _sign(u)
     u = users["demo_streamer"] = _user("demo_streamer", Role.CREATOR)
     _creator(
         u,
@@ -115,6 +158,7 @@ def seed_users() -> dict[str, User]:
         alipay_verified=True,
         categories=["digital", "sports"],
     )
+    _sign(u)
     u = users["demo_newbie"] = _user("demo_newbie", Role.CREATOR)
     _creator(
         u,
@@ -123,8 +167,11 @@ def seed_users() -> dict[str, User]:
         fans=820,
         avg_viewers=35,
         quote=Decimal("200.00"),
-        level=0,
+        # V1 already: what stands between the newbie and admission is the agreement
+        # (it can sign itself) and Alipay real-name (awaiting an operator).
+        level=1,
         alipay_verified=False,
+        guangguang_eligible=False,
         categories=["beauty"],
     )
     u = users["demo_operator"] = _user(
@@ -154,11 +201,18 @@ CATS = [
 
 @transaction.atomic
 def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
-    """A believable world: creators, merchants, agencies, providers in every state."""
+    """A believable world: creators, merchants, agencies, providers in every admission state.
+
+    Admitted by each route, and missing each condition: unsigned, Alipay pending,
+    V0, shop 受限/关闭, Tmall without (or with an unconfirmed) operating account,
+    agency not registered, provider with assessment pending / rejected / approved.
+    """
     rnd = random.Random(seed)
+    signing = random.Random(seed + 1)  # separate stream: keeps the creators' data stable
     agencies = []
-    for i, (name, registered) in enumerate(
-        [("星河传媒 MCN", True), ("晨光文化", True), ("新芽机构", False)], start=1
+    for i, (name, registered, signed) in enumerate(
+        [("星河传媒 MCN", True, True), ("晨光文化", True, True), ("新芽机构", False, True)],
+        start=1,
     ):
         u = _user(f"agency{i:02d}", Role.AGENCY)
         a, _ = Agency.objects.update_or_create(
@@ -169,6 +223,8 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
                 "licence_verified": registered,
             },
         )
+        if signed:
+            _sign(u)
         agencies.append(a)
     for i in range(1, creators + 1):
         u = _user(f"creator{i:03d}", Role.CREATOR)
@@ -185,17 +241,25 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
             guangguang_eligible=rnd.random() < 0.25,
             categories=rnd.sample(CATS, k=rnd.choice([1, 1, 2, 3])),
         )
+        if signing.random() < 0.9:
+            _sign(u)
     shops = [
-        ("merchant01", "花间美妆店", SellerType.TAOBAO, ShopStatus.NORMAL, True),
-        ("merchant02", "阿里山茶叶铺", SellerType.TAOBAO, ShopStatus.NORMAL, True),
-        ("merchant03", "潮玩数码旗舰店", SellerType.TMALL, ShopStatus.NORMAL, True),
-        ("merchant04", "小城童装", SellerType.TAOBAO, ShopStatus.RESTRICTED, True),
-        ("merchant05", "未认证小店", SellerType.TAOBAO, ShopStatus.NORMAL, False),
-        ("merchant06", "已关闭的店", SellerType.TAOBAO, ShopStatus.CLOSED, True),
+        # username, shop, type, status, Alipay verified, signed
+        ("merchant01", "花间美妆店", SellerType.TAOBAO, ShopStatus.NORMAL, True, True),
+        ("merchant02", "阿里山茶叶铺", SellerType.TAOBAO, ShopStatus.NORMAL, True, True),
+        ("merchant03", "潮玩数码旗舰店", SellerType.TMALL, ShopStatus.NORMAL, True, False),
+        ("merchant03_ops", "潮玩数码运营账户", SellerType.TAOBAO, ShopStatus.NORMAL, True, True),
+        ("merchant04", "小城童装", SellerType.TAOBAO, ShopStatus.RESTRICTED, True, True),
+        ("merchant05", "未认证小店", SellerType.TAOBAO, ShopStatus.NORMAL, False, True),
+        ("merchant06", "已关闭的店", SellerType.TAOBAO, ShopStatus.CLOSED, True, True),
+        ("merchant07", "云朵家纺天猫店", SellerType.TMALL, ShopStatus.NORMAL, True, False),
+        ("merchant07_ops", "云朵家纺运营账户", SellerType.TAOBAO, ShopStatus.NORMAL, True, True),
+        ("merchant08", "未签协议的杂货铺", SellerType.TAOBAO, ShopStatus.NORMAL, True, False),
     ]
-    for username, shop, kind, status, verified in shops:
+    merchants = {}
+    for username, shop, kind, status, verified, signed in shops:
         u = _user(username, Role.MERCHANT)
-        Merchant.objects.update_or_create(
+        merchants[username], _ = Merchant.objects.update_or_create(
             user=u,
             defaults={
                 "shop_name": shop,
@@ -204,19 +268,131 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
                 "alipay_verified": verified,
             },
         )
-    for i, (company, verified) in enumerate(
-        [("优选代运营有限公司", True), ("待审核服务商", False)], start=1
-    ):
-        u = _user(f"provider{i:02d}", Role.PROVIDER)
+        if signed:
+            _sign(u)
+    # merchant03 (Tmall) is admitted through its operating account; merchant07 has
+    # asked its account and waits for it to confirm.
+    m3 = merchants["merchant03"]
+    if m3.operating_account_id is None:
+        m3.operating_account = merchants["merchant03_ops"].user
+        m3.save(update_fields=["operating_account"])
+    OperatingAccountRequest.objects.get_or_create(
+        shop=merchants["merchant07"],
+        account=merchants["merchant07_ops"].user,
+        defaults={"status": DesignationStatus.PENDING, "created_at": timezone.now()},
+    )
+    now = timezone.now()
+    providers = [
+        # username, company, licence verified, linked agency, assessment
+        ("provider01", "优选代运营有限公司", True, agencies[0], AssessmentStatus.APPROVED),
+        ("provider02", "待审核服务商", False, None, AssessmentStatus.PENDING),
+        ("provider03", "启明电商服务有限公司", True, agencies[1], AssessmentStatus.REJECTED),
+        ("provider04", "新注册服务商", True, agencies[1], None),
+    ]
+    for username, company, verified, linked, assessment in providers:
+        u = _user(username, Role.PROVIDER)
         Provider.objects.update_or_create(
             user=u,
             defaults={
                 "company_name": company,
                 "licence_verified": verified,
-                "linked_agency": agencies[0] if verified else None,
+                "linked_agency": linked,
                 "linked_company": company,
             },
         )
+        _sign(u)
+        if assessment is not None and not Assessment.objects.filter(user=u).exists():
+            Assessment.objects.create(
+                user=u,
+                status=assessment,
+                note=f"{company}申请 TP 服务商准入考核，关联机构：{linked or '无'}。",
+                requested_at=now - timedelta(days=3),
+                decided_at=None if assessment == AssessmentStatus.PENDING else now,
+                decision_note={
+                    AssessmentStatus.APPROVED: "资料齐全，考核通过。",
+                    AssessmentStatus.REJECTED: "服务案例不足，请补充近三个月的代运营案例。",
+                }.get(assessment, ""),
+            )
+    _seed_activities(now)
+    _seed_restricted_products(merchants)
+
+
+def _seed_activities(now) -> None:
+    """A past, a running and an upcoming 官方活动, and compliance covering some parties."""
+    day = timedelta(days=1)
+    for name, start, end, required, text in [
+        ("双11 直播狂欢节", now - 30 * day, now - 10 * day, True, "已结束的双11官方直播活动。"),
+        (
+            "双12 年终好物节",
+            now - 2 * day,
+            now + 14 * day,
+            True,
+            "年终好物专场，参与商家与达人须在活动期间营销规范合规。",
+        ),
+        (
+            "年货节直播季",
+            now + 30 * day,
+            now + 50 * day,
+            True,
+            "年货主题直播，限营销规范合规方参加。",
+        ),
+        ("新人达人扶持周", now + 5 * day, now + 12 * day, False, "面向新入驻达人的扶持活动。"),
+    ]:
+        Activity.objects.get_or_create(
+            name=name,
+            defaults={
+                "starts_at": start,
+                "ends_at": end,
+                "requires_marketing_compliance": required,
+                "description": text,
+            },
+        )
+    covered = ["demo_merchant", "demo_creator", "demo_streamer", "demo_agency", "merchant01"]
+    for username in covered:
+        MarketingCompliance.objects.get_or_create(
+            user=User.objects.get(username=username),
+            note="年度营销规范审核通过",
+            defaults={"valid_from": now - 60 * day, "valid_until": now + 120 * day},
+        )
+    # demo_tmall's compliance lapses before 双12 ends: it cannot join that activity.
+    MarketingCompliance.objects.get_or_create(
+        user=User.objects.get(username="demo_tmall"),
+        note="季度营销规范审核通过",
+        defaults={"valid_from": now - 60 * day, "valid_until": now + 5 * day},
+    )
+
+
+def _seed_restricted_products(merchants: dict) -> None:
+    """Restricted products in each permission state (keyed by merchant + SKU)."""
+    demo = Merchant.objects.get(user__username="demo_merchant")
+    rows = [
+        (demo, "SKU-R-HEALTH-01", "保健食品，需提供保健食品批准文号", PermissionStatus.GRANTED),
+        (demo, "SKU-R-COSM-02", "特殊用途化妆品，需提供备案凭证", PermissionStatus.REQUESTED),
+        (demo, "SKU-R-MED-03", "医疗器械类商品，暂不开放推广", None),
+        (
+            merchants["merchant01"],
+            "SKU-R-BEAUTY-9",
+            "宣称功效需提供检测报告",
+            PermissionStatus.REFUSED,
+        ),
+    ]
+    now = timezone.now()
+    for merchant, sku, reason, status in rows:
+        RestrictedProduct.objects.get_or_create(
+            merchant=merchant, sku=sku, defaults={"reason": reason}
+        )
+        if status is not None:
+            ProductPermission.objects.get_or_create(
+                merchant=merchant,
+                sku=sku,
+                defaults={
+                    "status": status,
+                    "request_note": "已上传相关资质文件，申请开通推广权限。",
+                    "requested_at": now - timedelta(days=2),
+                    "decided_at": None if status == PermissionStatus.REQUESTED else now,
+                    "decision_note": "资质审核通过" if status == PermissionStatus.GRANTED else "",
+                },
+            )
 
 
 def seed(*, users_only: bool, context: dict) -> None:

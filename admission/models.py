@@ -255,3 +255,296 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.company_name
+
+
+# --- Admission: agreement, assessments, operating accounts ---------------------
+
+
+class Agreement(models.Model):
+    """A version of the authorization agreement (授权协议). The newest published one is current.
+
+    Publishing a new version makes every earlier signature stale: parties must
+    sign again before they are admitted (admission.rules).
+    """
+
+    version = models.CharField(_("版本号"), max_length=32, unique=True)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("协议正文"))
+    published_at = models.DateTimeField(_("生效时间"), db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+        verbose_name = _("授权协议")
+        verbose_name_plural = _("授权协议")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.version})"
+
+
+class AgreementSignature(models.Model):
+    """One party's signature of one agreement version: version and time are kept."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="agreement_signatures"
+    )
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("协议版本"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    signed_at = models.DateTimeField(_("签署时间"))
+    ip_address = models.GenericIPAddressField(_("签署 IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        verbose_name = _("协议签署记录")
+        verbose_name_plural = _("协议签署记录")
+        constraints = [
+            # Signing twice is harmless: one row per party and version.
+            models.UniqueConstraint(fields=["user", "agreement"], name="signature_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agreement.version}"
+
+
+class AssessmentStatus(models.TextChoices):
+    PENDING = "pending", _("待考核")
+    APPROVED = "approved", _("考核通过")
+    REJECTED = "rejected", _("考核未通过")
+
+
+class Assessment(models.Model):
+    """An operator assessment (考核) a special account type needs before admission."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.PENDING
+    )
+    note = models.TextField(_("申请说明"), blank=True)
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("处理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(_("处理意见"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("准入考核")
+        verbose_name_plural = _("准入考核")
+        constraints = [
+            # At most one open request per account: asking twice changes nothing.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="assessment_one_pending_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="assessment_user_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_status_display()}"
+
+
+class DesignationStatus(models.TextChoices):
+    PENDING = "pending", _("待运营账户确认")
+    ACCEPTED = "accepted", _("已确认")
+    DECLINED = "declined", _("已拒绝")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class OperatingAccountRequest(models.Model):
+    """A Tmall shop asks another of its accounts to act as its operating account (运营账户).
+
+    The named account confirms from its own login, which proves it belongs to the
+    same merchant; only then does ``Merchant.operating_account`` change.
+    """
+
+    shop = models.ForeignKey(
+        Merchant,
+        verbose_name=_("天猫店铺"),
+        on_delete=models.CASCADE,
+        related_name="operating_requests",
+    )
+    account = models.ForeignKey(
+        User,
+        verbose_name=_("运营账户"),
+        on_delete=models.CASCADE,
+        related_name="operating_requests_received",
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=DesignationStatus.choices,
+        default=DesignationStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("运营账户指定")
+        verbose_name_plural = _("运营账户指定")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=Q(status="pending"),
+                name="operating_request_one_pending_per_shop",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} → {self.account}"
+
+
+# --- Special admission: activities and marketing compliance --------------------
+
+
+class Activity(models.Model):
+    """官方活动: a special activity with a period; may require marketing compliance (营销规范)."""
+
+    name = models.CharField(_("活动名称"), max_length=100)
+    description = models.TextField(_("活动说明"), blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    requires_marketing_compliance = models.BooleanField(_("要求营销规范"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("官方活动")
+        verbose_name_plural = _("官方活动")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activity_period_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarketingCompliance(models.Model):
+    """A party's marketing-rules compliance (营销规范) flag, valid for [valid_from, valid_until)."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("账户"),
+        on_delete=models.CASCADE,
+        related_name="marketing_compliances",
+    )
+    valid_from = models.DateTimeField(_("生效时间"))
+    valid_until = models.DateTimeField(_("失效时间"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("营销规范合规")
+        verbose_name_plural = _("营销规范合规")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="compliance_period_valid",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "valid_from", "valid_until"], name="compliance_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.valid_from:%Y-%m-%d}–{self.valid_until:%Y-%m-%d}"
+
+
+# --- Special admission: restricted products --------------------------------------
+
+
+class RestrictedProduct(models.Model):
+    """限制推广商品: an operator marks a merchant's product (by SKU) restricted, with a reason."""
+
+    merchant = models.ForeignKey(
+        Merchant,
+        verbose_name=_("商家"),
+        on_delete=models.CASCADE,
+        related_name="restricted_products",
+    )
+    sku = models.CharField(_("商品编码"), max_length=64)
+    reason = models.CharField(_("限制原因"), max_length=200)
+    created_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["merchant", "sku"]
+        verbose_name = _("限制推广商品")
+        verbose_name_plural = _("限制推广商品")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "sku"], name="restricted_product_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.sku}"
+
+
+class PermissionStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    GRANTED = "granted", _("已授权")
+    REFUSED = "refused", _("已拒绝")
+    REVOKED = "revoked", _("已撤销")
+
+
+class ProductPermission(models.Model):
+    """Permission to promote one restricted product of one merchant; one row per (merchant, SKU).
+
+    Merchants request it, operators grant, refuse or revoke it; history keeps every change.
+    """
+
+    merchant = models.ForeignKey(
+        Merchant,
+        verbose_name=_("商家"),
+        on_delete=models.CASCADE,
+        related_name="product_permissions",
+    )
+    sku = models.CharField(_("商品编码"), max_length=64)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PermissionStatus.choices,
+        default=PermissionStatus.REQUESTED,
+    )
+    request_note = models.TextField(_("申请说明"), blank=True)
+    requested_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("处理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["merchant", "sku"]
+        verbose_name = _("限制商品推广权限")
+        verbose_name_plural = _("限制商品推广权限")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "sku"], name="product_permission_once")
+        ]
+        indexes = [models.Index(fields=["status"], name="permission_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.sku} · {self.get_status_display()}"

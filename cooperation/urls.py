@@ -1,5 +1,37 @@
-from django.urls import path  # noqa: F401
+"""Cooperation URLs: products, plaza, creator homepages, hot products, cart (and tasks)."""
+
+from django.urls import path
+
+from cooperation.views import cart, hot, plaza, products, tasks
 
 app_name = "cooperation"
 
-urlpatterns: list = []
+urlpatterns = [
+    # 我的商品 (merchants)
+    path("products/", products.product_list, name="product_list"),
+    path("products/new/", products.product_create, name="product_create"),
+    path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("products/<int:pk>/archive/", products.product_archive, name="product_archive"),
+    path("products/<int:pk>/unarchive/", products.product_unarchive, name="product_unarchive"),
+    # 主播广场 and 达人主页 (merchants)
+    path("plaza/", plaza.plaza, name="plaza"),
+    path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),
+    # 热销商品 and 带货车 (creators)
+    path("hot/", hot.hot_product_list, name="hot_products"),
+    path("cart/", cart.cart, name="cart"),
+    path("cart/add/<int:product_pk>/", cart.cart_add, name="cart_add"),
+    path("cart/remove/<int:product_pk>/", cart.cart_remove, name="cart_remove"),
+    # 合作任务 (merchants and creators) and 我要合作
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    *[
+        path(
+            f"tasks/<int:pk>/{slug.replace('_', '-')}/",
+            tasks.task_transition,
+            {"action": action},
+            name=f"task_{slug}",
+        )
+        for action, slug in tasks.ACTION_SLUGS.items()
+    ],
+    path("creators/<int:pk>/cooperate/", tasks.task_create, name="task_create"),
+]

@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from settlement import api, views
 
 app_name = "settlement"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("api/events/", api.events, name="events"),
+    path("bindings/", views.binding_list, name="binding_list"),
+    path("bindings/invite/", views.binding_invite, name="binding_invite"),
+    path("bindings/<int:pk>/", views.binding_detail, name="binding_detail"),
+    path("bindings/<int:pk>/accept/", views.binding_accept, name="binding_accept"),
+    path("bindings/<int:pk>/decline/", views.binding_decline, name="binding_decline"),
+    path("bindings/<int:pk>/withdraw/", views.binding_withdraw, name="binding_withdraw"),
+    path("bindings/<int:pk>/end/", views.binding_end, name="binding_end"),
+    path("bindings/<int:pk>/share/", views.binding_share, name="binding_share"),
+    path("funds/", views.fund_account, name="fund_account"),
+    path("funds/export.csv", views.fund_export, name="fund_export"),
+    path("funds/orders/<str:order_id>/", views.fund_order, name="fund_order"),
+]

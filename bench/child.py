@@ -1,0 +1,283 @@
+"""Helper processes of bench/run.py that need Django: ``python -m bench.child <what>``.
+
+Each prints one JSON object on its last line of stdout. They run with
+``DJANGO_SETTINGS_MODULE=bench.settings`` against the benchmark database.
+
+* ``personas`` — the users the pages are measured as, with a session cookie each;
+* ``queries`` — the number of SQL queries of each page (second, warm request);
+* ``todos --sample N`` — the all-users to-do recount and N single-user recounts;
+* ``explain --top N`` — each page's N slowest queries with EXPLAIN ANALYZE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+# (page name, persona role, URL names tried in order, query string or None).
+# A page whose URL is not (yet) in the URLconf is reported as not measurable.
+PAGES = [
+    ("workbench (merchant)", "merchant", ["workbench:home"], ""),
+    ("workbench (creator)", "creator", ["workbench:home"], ""),
+    ("workbench (agency)", "agency", ["workbench:home"], ""),
+    ("主播广场 (default sort)", "merchant", ["cooperation:plaza"], ""),
+    (
+        "主播广场 (category, fans ≥ 1000, individual, by fans)",
+        "merchant",
+        ["cooperation:plaza"],
+        "?category={category}&fans_min=1000&kind=individual&sort=-fans",
+    ),
+    ("task list (merchant)", "merchant", ["cooperation:task_list", "cooperation:tasks"], ""),
+    ("task list (creator)", "creator", ["cooperation:task_list", "cooperation:tasks"], ""),
+    ("资金账户 (creator)", "creator", ["settlement:fund_account", "settlement:account"], ""),
+    ("资金账户 (agency)", "agency", ["settlement:fund_account", "settlement:account"], ""),
+    ("资金账户 (merchant)", "merchant", ["settlement:fund_account", "settlement:account"], ""),
+]
+
+
+def _setup():
+    import django
+
+    django.setup()
+
+
+def _emit(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def pick_personas() -> dict:
+    """The busiest admitted generated merchant, creator and agency (worst case for pages)."""
+    from django.db.models import Count, Q
+
+    from admission.models import Agency, Role
+    from admission.selectors import admitted_creators, admitted_merchants
+
+    merchant = (
+        admitted_merchants()
+        .filter(user__username__startswith="lg_m")
+        .annotate(n=Count("orders"))
+        .order_by("-n", "user_id")
+        .select_related("user")
+        .first()
+    )
+    creator = (
+        admitted_creators()
+        .filter(user__username__startswith="lg_c")
+        .annotate(n=Count("orders"))
+        .order_by("-n", "user_id")
+        .select_related("user")
+        .first()
+    )
+    agency = (
+        Agency.objects.filter(user__username__startswith="lg_a", registered_verified=True)
+        .annotate(n=Count("orders", filter=Q(orders__isnull=False)))
+        .order_by("-n", "user_id")
+        .select_related("user")
+        .first()
+    )
+    found = {
+        Role.MERCHANT.value: merchant.user if merchant else None,
+        Role.CREATOR.value: creator.user if creator else None,
+        Role.AGENCY.value: agency.user if agency else None,
+    }
+    return {role: user for role, user in found.items() if user is not None}
+
+
+def _session_for(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def resolve_pages() -> list[dict]:
+    """PAGES with their paths, or a note saying why a page cannot be measured."""
+    from django.urls import NoReverseMatch, reverse
+
+    from admission.models import Category
+
+    category = Category.objects.order_by("position", "code").values_list("code", flat=True).first()
+    out = []
+    for name, role, url_names, query in PAGES:
+        path, used = None, None
+        for url_name in url_names:
+            try:
+                path, used = reverse(url_name), url_name
+                break
+            except NoReverseMatch:
+                continue
+        item = {"name": name, "role": role, "url_name": used}
+        if path is None:
+            item["note"] = f"no URL named {' / '.join(url_names)} yet"
+        else:
+            item["path"] = path + query.format(category=category or "")
+        out.append(item)
+    return out
+
+
+def cmd_personas(args) -> None:
+    personas = pick_personas()
+    _emit(
+        {
+            "personas": {
+                role: {"username": u.username, "user_id": u.pk, "sessionid": _session_for(u)}
+                for role, u in personas.items()
+            },
+            "pages": resolve_pages(),
+        }
+    )
+
+
+def cmd_queries(args) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    personas = pick_personas()
+    out = []
+    for page in resolve_pages():
+        user = personas.get(page["role"])
+        if "path" not in page or user is None:
+            out.append({**page, "note": page.get("note") or f"no {page['role']} persona"})
+            continue
+        client = Client()
+        client.force_login(user)
+        client.get(page["path"])  # warm: caches, lazy imports, template loading
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(page["path"])
+        out.append({**page, "queries": len(ctx.captured_queries), "status": response.status_code})
+    _emit({"pages": out, "personas": {r: u.username for r, u in personas.items()}})
+
+
+def cmd_explain(args) -> None:
+    """Each page's slowest queries (warm request) with their EXPLAIN ANALYZE plans."""
+    import re
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    personas = pick_personas()
+    out = []
+    for page in resolve_pages():
+        user = personas.get(page["role"])
+        if "path" not in page or user is None:
+            continue
+        client = Client()
+        client.force_login(user)
+        client.get(page["path"])
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            client.get(page["path"])
+            total_ms = (time.perf_counter() - t0) * 1000
+        queries = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))
+        slow = []
+        for q in queries[: args.top]:
+            sql = q["sql"]
+            plan = ""
+            # Server-side cursors (iterator()) are captured as DECLARE … FOR <query>.
+            m = re.match(r'DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR (.*)', sql, re.S)
+            target = m.group(1) if m else sql
+            if target.lstrip().upper().startswith("SELECT"):
+                with connection.cursor() as cur:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + target)
+                    plan = "\n".join(r[0] for r in cur.fetchall())
+            slow.append({"ms": float(q["time"]) * 1000, "sql": target, "plan": plan})
+        out.append(
+            {
+                "name": page["name"],
+                "request_ms": total_ms,
+                "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
+                "queries": len(queries),
+                "slowest": slow,
+            }
+        )
+    _emit({"pages": out})
+
+
+def cmd_todos(args) -> None:
+    from admission.models import Role, User
+
+    try:
+        from workbench import services
+    except ImportError as exc:
+        _emit({"note": f"workbench.services not importable: {exc}"})
+        return
+    recount_all = getattr(services, "todos_recount_all", None)
+    recount_user = getattr(services, "todos_recount_user", None)
+    if recount_all is None or recount_user is None:
+        _emit({"note": "workbench.services has no todos_recount_all / todos_recount_user yet"})
+        return
+    from hotwave import todos
+
+    sources = todos.sources()
+    users = User.objects.filter(role__in=[Role.MERCHANT, Role.CREATOR, Role.AGENCY]).count()
+    started = time.perf_counter()
+    summary = recount_all()
+    all_seconds = time.perf_counter() - started
+    # Users spread over the id range (all roles), the same on every run.
+    ids = list(
+        User.objects.filter(role__in=[Role.MERCHANT, Role.CREATOR, Role.AGENCY])
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    step = max(1, len(ids) // max(1, args.sample))
+    sample = ids[::step][: args.sample]
+    if sample:
+        recount_user(user_id=sample[0])  # warm: lazy imports, translations, cache connection
+    timings = []
+    for uid in sample:
+        t0 = time.perf_counter()
+        recount_user(user_id=uid)
+        timings.append((time.perf_counter() - t0) * 1000)
+    _emit(
+        {
+            "users": users,
+            "sources": len(sources),
+            "source_keys": [s.key for s in sources],
+            "recount_all_seconds": all_seconds,
+            "summary": summary,
+            "sample": len(sample),
+            "per_user_ms": timings,
+        }
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.child")
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("personas")
+    sub.add_parser("queries")
+    p = sub.add_parser("todos")
+    p.add_argument("--sample", type=int, default=100)
+    p = sub.add_parser("explain")
+    p.add_argument("--top", type=int, default=3)
+    args = parser.parse_args(argv)
+    _setup()
+    commands = {
+        "personas": cmd_personas,
+        "queries": cmd_queries,
+        "todos": cmd_todos,
+        "explain": cmd_explain,
+    }
+    commands[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""django-filter FilterSets: the merchant's product list and the 主播广场 (streamer plaza).
+
+Filters live in the URL (GET), so a filtered list is shareable and the back
+button works; the same FilterSet serves the full page and the htmx partial.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Category, Creator
+from cooperation.models import Product, ProductStatus
+
+LEVEL_CHOICES = [(i, f"V{i}") for i in range(7)]
+
+
+class ProductFilter(django_filters.FilterSet):
+    """商品列表: search by title or SKU, filter by status and category."""
+
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("商品名称或编码")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=ProductStatus.choices, empty_label=_("全部")
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("类目"), queryset=Category.objects.all(), empty_label=_("全部类目")
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(sku__icontains=value))
+
+
+class PlazaFilterForm(forms.Form):
+    """Range pairs are checked together: a minimum above its maximum is an error at the field."""
+
+    RANGES = (
+        ("fans_min", "fans_max"),
+        ("viewers_min", "viewers_max"),
+        ("quote_min", "quote_max"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in self.RANGES:
+            lo, hi = cleaned.get(low), cleaned.get(high)
+            if lo is not None and hi is not None and lo > hi:
+                self.add_error(high, _("不能小于最小值。"))
+        return cleaned
+
+
+class PlazaFilter(django_filters.FilterSet):
+    """主播广场: nickname search, ranges, level, agency/individual, and sort.
+
+    Sorting keys pair with the Creator indexes (``-avg_viewers, user`` …) so a
+    page of a sorted list is an index scan even at 100k creators.
+    """
+
+    KIND_AGENCY = "agency"
+    KIND_INDIVIDUAL = "individual"
+
+    q = django_filters.CharFilter(
+        label=_("昵称"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("搜索达人昵称")}),
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("类目"),
+        queryset=Category.objects.all(),
+        empty_label=_("全部类目"),
+        method="filter_category",
+    )
+    fans_min = django_filters.NumberFilter(
+        label=_("粉丝数 ≥"), field_name="fans", lookup_expr="gte", min_value=0
+    )
+    fans_max = django_filters.NumberFilter(
+        label=_("粉丝数 ≤"), field_name="fans", lookup_expr="lte", min_value=0
+    )
+    viewers_min = django_filters.NumberFilter(
+        label=_("场均观看 ≥"), field_name="avg_viewers", lookup_expr="gte", min_value=0
+    )
+    viewers_max = django_filters.NumberFilter(
+        label=_("场均观看 ≤"), field_name="avg_viewers", lookup_expr="lte", min_value=0
+    )
+    quote_min = django_filters.NumberFilter(
+        label=_("报价 ≥"), field_name="quote", lookup_expr="gte", min_value=0
+    )
+    quote_max = django_filters.NumberFilter(
+        label=_("报价 ≤"), field_name="quote", lookup_expr="lte", min_value=0
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("主播等级"), choices=LEVEL_CHOICES, empty_label=_("全部等级")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("身份"),
+        choices=[(KIND_AGENCY, _("机构主播")), (KIND_INDIVIDUAL, _("个人主播"))],
+        empty_label=_("全部"),
+        method="filter_kind",
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("排序"),
+        choices=[
+            ("-viewers", _("场均观看从高到低")),
+            ("-fans", _("粉丝数从高到低")),
+            ("-tasks", _("合作任务数从多到少")),
+            ("quote", _("报价从低到高")),
+            ("-quote", _("报价从高到低")),
+        ],
+        empty_label=None,
+        method="filter_sort",
+    )
+
+    # The only sort orders offered: each is one of the Creator indexes (value, user),
+    # read forwards or backwards, so a sorted page is an index scan.
+    SORTS = {
+        "-viewers": ["-avg_viewers", "user_id"],
+        "-fans": ["-fans", "user_id"],
+        "-tasks": ["-completed_tasks", "user_id"],
+        "quote": ["quote", "user_id"],
+        "-quote": ["-quote", "-user_id"],
+    }
+    DEFAULT_SORT = "-viewers"
+
+    class Meta:
+        model = Creator
+        fields: list[str] = []
+        form = PlazaFilterForm
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return queryset.filter(nickname__icontains=value) if value else queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: Category | None) -> QuerySet:
+        if value is None:
+            return queryset
+        # EXISTS rather than a join: no duplicate rows, no DISTINCT over 100k creators.
+        through = Creator.categories.through
+        return queryset.filter(
+            Exists(through.objects.filter(creator_id=OuterRef("pk"), category_id=value.pk))
+        )
+
+    def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == self.KIND_AGENCY:
+            return queryset.filter(is_bound=True)
+        if value == self.KIND_INDIVIDUAL:
+            return queryset.filter(is_bound=False)
+        return queryset
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied last, in filter_queryset, with a default
+
+    def sort_key(self) -> str:
+        key = (self.form.cleaned_data or {}).get("sort") if self.form.is_valid() else None
+        return key if key in self.SORTS else self.DEFAULT_SORT
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return super().filter_queryset(queryset).order_by(*self.SORTS[self.sort_key()])

@@ -1,0 +1,1 @@
+"""Cooperation forms, one module per area (products, cart, tasks)."""

@@ -1,0 +1,111 @@
+"""Product form: the service-fee rate is entered as a percentage (1–80) and stored as a fraction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Category, Merchant
+from cooperation.models import Product
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+# The first bytes of each accepted image format: the extension alone proves nothing.
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
+
+
+class ProductForm(forms.Form):
+    sku = forms.CharField(
+        label=_("商品编码"),
+        max_length=64,
+        help_text=_("你店铺里的商品编码（SKU），订单按它对应到商品，创建后不可修改。"),
+    )
+    title = forms.CharField(label=_("商品名称"), max_length=120)
+    category = forms.ModelChoiceField(
+        label=_("类目"), queryset=Category.objects.all(), empty_label=_("请选择类目")
+    )
+    price = forms.DecimalField(
+        label=_("价格（元）"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    service_fee_percent = forms.DecimalField(
+        label=_("服务费率（%）"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("1"),
+        max_value=Decimal("80"),
+        help_text=_("推广服务费占成交价的比例，1%–80%（平台上限 80%）。"),
+        error_messages={
+            "min_value": _("服务费率不能低于 1%%。"),
+            "max_value": _("服务费率不能高于 80%%（平台上限）。"),
+            "max_decimal_places": _("服务费率最多两位小数。"),
+            "invalid": _("请输入数字，例如 15 或 12.5。"),
+        },
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    image = forms.FileField(
+        label=_("商品图片"),
+        required=False,
+        help_text=_("可选，JPG/PNG/WebP/GIF，不超过 2MB。"),
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def __init__(self, *args, merchant: Merchant, instance: Product | None = None, **kwargs):
+        self.merchant = merchant
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "sku": instance.sku,
+                "title": instance.title,
+                "category": instance.category_id,
+                "price": instance.price,
+                "service_fee_percent": instance.service_fee_percent,
+                "image": instance.image,
+            }
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            self.fields["sku"].disabled = True
+            self.fields["sku"].required = False
+
+    def clean_sku(self) -> str:
+        if self.instance is not None:
+            return self.instance.sku
+        sku = self.cleaned_data["sku"].strip()
+        if not sku:
+            raise forms.ValidationError(_("请填写商品编码。"))
+        if Product.objects.filter(merchant=self.merchant, sku=sku).exists():
+            raise forms.ValidationError(_("这个商品编码已经在你的商品里了。"))
+        return sku
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("请填写商品名称。"))
+        return title
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if not isinstance(image, UploadedFile):
+            return image  # nothing new uploaded: the stored image, or False to clear it
+        if image.size > MAX_IMAGE_BYTES:
+            raise forms.ValidationError(_("图片不能超过 2MB。"))
+        head = image.read(12)
+        image.seek(0)
+        if not head.startswith(IMAGE_SIGNATURES) or (
+            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
+        ):
+            raise forms.ValidationError(_("这不是有效的图片文件。"))
+        return image
+
+    @property
+    def service_fee_rate(self) -> Decimal:
+        """The cleaned percentage as the stored fraction (15 → 0.15), exact."""
+        return self.cleaned_data["service_fee_percent"] / Decimal(100)

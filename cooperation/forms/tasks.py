@@ -1,0 +1,181 @@
+"""Forms of cooperation tasks: 我要合作 (start a task) and the inputs of its transitions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Activity, Creator, Merchant
+from cooperation.models import Product, ProductStatus
+from hotwave.money import format_cny
+
+
+class ProductChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        pct = f"{(obj.service_fee_rate * 100).normalize():f}%"
+        return f"{obj.title} · {format_cny(obj.price)} · {_('服务费率')} {pct}"
+
+
+class TaskCreateForm(forms.Form):
+    """我要合作: pick the merchant's active products, slot fee, planned live date, note."""
+
+    products = ProductChoices(
+        label=_("合作商品"),
+        queryset=Product.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("请至少选择一个商品。"),
+            "invalid_choice": _("所选商品不可用，请刷新后重新选择。"),
+            "invalid_pk_value": _("所选商品不可用，请刷新后重新选择。"),
+        },
+        help_text=_("可多选；服务费率按发起时的设置写入任务。"),
+    )
+    slot_fee = forms.DecimalField(
+        label=_("坑位费（元）"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text=_("默认为达人报价；达人接受后由平台托管，完成后结算给达人。"),
+        error_messages={
+            "required": _("请填写坑位费。"),
+            "invalid": _("请输入金额，例如 3000 或 2999.50。"),
+            "min_value": _("坑位费不能为负数。"),
+            "max_decimal_places": _("坑位费最多两位小数。"),
+            "max_digits": _("坑位费金额过大。"),
+            "max_whole_digits": _("坑位费金额过大。"),
+        },
+    )
+    planned_live_date = forms.DateField(
+        label=_("计划直播日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请选择计划直播日期。"), "invalid": _("请输入有效日期。")},
+    )
+    activity = forms.ModelChoiceField(
+        label=_("官方活动"),
+        queryset=Activity.objects.none(),
+        required=False,
+        empty_label=_("不参加官方活动"),
+        help_text=_("参加官方活动的合作，双方须在活动期间营销规范合规。"),
+    )
+    note = forms.CharField(
+        label=_("合作说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("直播要求、讲解重点、样品说明等")}
+        ),
+        error_messages={"max_length": _("合作说明最多 %(limit_value)d 个字。")},
+    )
+
+    def __init__(self, *args, merchant: Merchant, creator: Creator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merchant = merchant
+        self.creator = creator
+        self.fields["products"].queryset = Product.objects.filter(
+            merchant_id=merchant.pk, status=ProductStatus.ACTIVE
+        ).order_by("-created_at", "-pk")
+        self.fields["slot_fee"].initial = creator.quote
+        today = timezone.localdate()
+        self.fields["planned_live_date"].widget.attrs["min"] = today.isoformat()
+        self.fields["activity"].queryset = Activity.objects.filter(
+            ends_at__gt=timezone.now()
+        ).order_by("starts_at")
+
+    def clean_planned_live_date(self):
+        value = self.cleaned_data["planned_live_date"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
+        return value
+
+
+class ReasonForm(forms.Form):
+    """Decline or cancel, with an optional reason."""
+
+    reason = forms.CharField(
+        label=_("原因（选填）"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("让对方知道原因")}),
+        error_messages={"max_length": _("原因最多 %(limit_value)d 个字。")},
+    )
+
+
+CARRIERS = (
+    "顺丰速运",
+    "中通快递",
+    "圆通速递",
+    "申通快递",
+    "韵达快递",
+    "京东物流",
+    "EMS",
+    "极兔速递",
+)
+
+
+class ShipSampleForm(forms.Form):
+    carrier = forms.CharField(
+        label=_("快递公司"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
+        error_messages={"required": _("请填写快递公司。")},
+    )
+    tracking_no = forms.CharField(
+        label=_("快递单号"),
+        max_length=64,
+        min_length=6,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9-]+$", _("快递单号只能包含字母、数字和短横线。"), code="tracking"
+            )
+        ],
+        error_messages={
+            "required": _("请填写快递单号。"),
+            "min_length": _("快递单号至少 %(limit_value)d 位。"),
+            "max_length": _("快递单号最多 %(limit_value)d 位。"),
+        },
+    )
+
+    def clean_tracking_no(self):
+        return self.cleaned_data["tracking_no"].strip().upper()
+
+
+class ReportLiveForm(forms.Form):
+    live_at = forms.DateTimeField(
+        label=_("直播时间"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": _("请填写直播时间。"),
+            "invalid": _("请输入有效的日期和时间。"),
+        },
+    )
+    replay_url = forms.URLField(
+        label=_("直播回放链接"),
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        error_messages={
+            "required": _("请填写直播回放链接。"),
+            "invalid": _("请输入有效的链接，例如 https://…"),
+        },
+    )
+
+    def clean_live_at(self):
+        value = self.cleaned_data["live_at"]
+        if value > timezone.now():
+            raise forms.ValidationError(
+                _("直播时间不能晚于现在：请在直播结束后提交。"), code="future"
+            )
+        return value
+
+
+def cooperate_form_context(*, merchant: Merchant, creator: Creator, data=None) -> dict:
+    """The context ``cooperation/tasks/_cooperate_form.html`` needs (the 达人主页 includes it)."""
+    return {
+        "cooperate_form": TaskCreateForm(data, merchant=merchant, creator=creator),
+        "cooperate_creator": creator,
+    }

@@ -1,0 +1,1 @@
+"""Cooperation reads, scoped by the actor: products, plaza, hot products, cart (and tasks)."""

@@ -1,0 +1,87 @@
+"""主播广场 (streamer plaza) and 达人主页 (creator homepage) reads.
+
+Only merchants see the plaza and creator homepages (others get a 404); a
+creator may open its own homepage. Every list has a fixed query count:
+the page of creators (with ``is_bound`` and ``agency_name`` computed in SQL),
+one prefetch for categories, and the paginator's count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from admission.models import Creator, User
+from admission.selectors import admitted_creators
+from cooperation.selectors.access import merchant_of
+from hotwave.money import ZERO
+from settlement.models import Binding, Order
+
+
+def _bindings_in_force(now) -> QuerySet[Binding]:
+    return Binding.objects.filter(creator=OuterRef("pk"), valid_from__lte=now).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+    )
+
+
+def with_binding(qs: QuerySet[Creator], *, now=None) -> QuerySet[Creator]:
+    """Annotate ``is_bound`` (机构主播 now) and ``agency_name`` (the agency in force, if any)."""
+    now = now or timezone.now()
+    in_force = _bindings_in_force(now)
+    return qs.annotate(
+        is_bound=Exists(in_force),
+        agency_name=Subquery(in_force.order_by("-valid_from").values("agency__name")[:1]),
+    )
+
+
+def plaza_creators(*, actor: User) -> QuerySet[Creator]:
+    """Every admitted creator, for a merchant (Http404 for anyone else), with card data."""
+    merchant_of(actor)
+    return with_binding(admitted_creators()).prefetch_related("categories")
+
+
+def creator_for_merchant(*, actor: User, pk: int) -> Creator:
+    """An admitted creator's homepage for a merchant; a creator may open only its own."""
+    qs = with_binding(Creator.objects.select_related("user")).prefetch_related("categories")
+    if getattr(actor, "is_creator", False):
+        if actor.pk != pk:
+            raise Http404
+    else:
+        merchant_of(actor)
+        qs = qs.filter(pk__in=admitted_creators().values("pk"))
+    try:
+        return qs.get(pk=pk)
+    except Creator.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def recent_completed_tasks(*, creator: Creator, limit: int = 5) -> list:
+    """The creator's most recently completed cooperation tasks, with merchant and products."""
+    from cooperation.models import Task, TaskState
+
+    return list(
+        Task.objects.filter(creator=creator, state=TaskState.COMPLETED)
+        .select_related("merchant")
+        .prefetch_related("items")
+        .order_by("-completed_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SalesStats:
+    orders: int
+    gmv: Decimal
+
+
+def creator_sales(*, creator: Creator, days: int = 30, now=None) -> SalesStats:
+    """Orders the creator brought in the last ``days`` days and their paid amount (one query)."""
+    now = now or timezone.now()
+    row = Order.objects.filter(creator=creator, paid_at__gte=now - timedelta(days=days)).aggregate(
+        orders=Count("pk"), gmv=Sum(F("amount") - F("refunded"))
+    )
+    return SalesStats(orders=row["orders"] or 0, gmv=row["gmv"] or ZERO)

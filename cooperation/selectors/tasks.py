@@ -1,0 +1,202 @@
+"""Reads of cooperation tasks, always scoped to the actor: a task belongs to its two sides only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from admission.models import Creator, Role, User
+from cooperation.models import (
+    Party,
+    Task,
+    TaskProduct,
+    TaskState,
+    TaskTransition,
+    allowed_actions,
+)
+
+# Tabs of the task list, in the order of a task's life.
+TAB_STATES: tuple[str, ...] = (
+    TaskState.INVITED,
+    TaskState.ACCEPTED,
+    TaskState.SHIPPED,
+    TaskState.RECEIVED,
+    TaskState.LIVE_REPORTED,
+    TaskState.COMPLETED,
+    TaskState.DECLINED,
+    TaskState.CANCELLED,
+    TaskState.EXPIRED,
+)
+
+
+def _side_filter(actor: User) -> dict | None:
+    if not actor.is_authenticated:
+        return None
+    if actor.role == Role.MERCHANT:
+        return {"merchant_id": actor.pk}
+    if actor.role == Role.CREATOR:
+        return {"creator_id": actor.pk}
+    return None
+
+
+def can_have_tasks(actor: User) -> bool:
+    return _side_filter(actor) is not None
+
+
+def tasks_for(*, actor: User, state: str | None = None) -> QuerySet[Task]:
+    """The actor's tasks (merchant: its invitations; creator: those it received), newest first.
+
+    Other roles get an empty queryset. Products are prefetched, parties joined.
+    """
+    scope = _side_filter(actor)
+    if scope is None:
+        return Task.objects.none()
+    qs = Task.objects.filter(**scope)
+    if state:
+        qs = qs.filter(state=state)
+    return (
+        qs.select_related("merchant", "creator", "activity")
+        .prefetch_related(Prefetch("items", queryset=TaskProduct.objects.order_by("pk")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def task_state_counts(*, actor: User) -> dict[str, int]:
+    """{state: n} of the actor's tasks for every tab state (zeros included) plus "all". One query."""
+    scope = _side_filter(actor)
+    counts = dict.fromkeys(TAB_STATES, 0)
+    if scope is not None:
+        rows = Task.objects.filter(**scope).order_by().values_list("state").annotate(n=Count("pk"))
+        counts.update(dict(rows))
+    counts["all"] = sum(counts[s] for s in TAB_STATES)
+    return counts
+
+
+def task_for(*, actor: User, pk: int) -> Task:
+    """One of the actor's tasks with products and timeline. Raises Http404 for anyone else's."""
+    scope = _side_filter(actor)
+    if scope is None:
+        raise Http404
+    task = (
+        Task.objects.filter(pk=pk, **scope)
+        .select_related("merchant", "creator", "activity")
+        .prefetch_related(
+            Prefetch("items", queryset=TaskProduct.objects.order_by("pk")),
+            Prefetch(
+                "transitions",
+                queryset=TaskTransition.objects.select_related(
+                    "actor__merchant", "actor__creator"
+                ).order_by("at", "pk"),
+            ),
+        )
+        .first()
+    )
+    if task is None:
+        raise Http404
+    return task
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the viewer is to a task and what it may do next."""
+
+    party: str
+    actions: tuple[str, ...]
+
+    @property
+    def is_merchant(self) -> bool:
+        return self.party == Party.MERCHANT
+
+    @property
+    def is_creator(self) -> bool:
+        return self.party == Party.CREATOR
+
+
+def viewer_of(*, task: Task, actor: User) -> Viewer:
+    """The viewer's party and the actions the transition table gives it in the task's state."""
+    party = task.party_of(actor)
+    if party is None:
+        raise Http404
+    return Viewer(party=party, actions=tuple(allowed_actions(task.state, party)))
+
+
+def cooperate_target(*, actor: User, creator_pk: int) -> Creator:
+    """The creator a merchant may start a task with (any creator profile). Http404 for non-merchants."""
+    if not actor.is_authenticated or actor.role != Role.MERCHANT:
+        raise Http404
+    creator = Creator.objects.select_related("user").filter(pk=creator_pk).first()
+    if creator is None:
+        raise Http404
+    return creator
+
+
+# The main path of a task, shown as steps on its page.
+MAIN_PATH: tuple[tuple[str, str], ...] = (
+    (TaskState.INVITED, "created_at"),
+    (TaskState.ACCEPTED, "accepted_at"),
+    (TaskState.SHIPPED, "shipped_at"),
+    (TaskState.RECEIVED, "received_at"),
+    (TaskState.LIVE_REPORTED, "live_reported_at"),
+    (TaskState.COMPLETED, "completed_at"),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    state: str
+    label: str
+    at: object  # when the task entered this state, or None
+    status: str  # "done", "current", "todo", or "stopped" (where a closed task ended)
+
+
+def task_progress(*, task: Task) -> list[Step]:
+    """The main path's steps with what is done, current and to do (from the task's own timestamps)."""
+    order = [s for s, _ in MAIN_PATH]
+    steps = []
+    if task.state in order:
+        current = order.index(task.state)
+        stopped = None
+    else:
+        # Declined, cancelled, expired: the last state reached is where it stopped.
+        reached = [i for i, (_, f) in enumerate(MAIN_PATH) if getattr(task, f)]
+        current = None
+        stopped = max(reached) if reached else 0
+    for i, (state, field) in enumerate(MAIN_PATH):
+        if current is not None:
+            status = (
+                "done"
+                if i < current or state == TaskState.COMPLETED == task.state
+                else ("current" if i == current else "todo")
+            )
+        else:
+            status = "done" if i < stopped else ("stopped" if i == stopped else "todo")
+        steps.append(Step(state, TaskState(state).label, getattr(task, field), status))
+    return steps
+
+
+def next_step_hint(*, task: Task, party: str) -> str:
+    """What the viewer is waiting for (or may do) in the task's state, in one sentence."""
+    merchant = party == Party.MERCHANT
+    hints = {
+        TaskState.INVITED: _("等待达人确认邀请。") if merchant else _("请在邀请过期前答复。"),
+        TaskState.ACCEPTED: _("达人已接受，请寄出样品并填写快递单号。")
+        if merchant
+        else _("等待商家寄出样品。"),
+        TaskState.SHIPPED: _("样品已寄出，等待达人签收。")
+        if merchant
+        else _("收到样品后请确认签收。"),
+        TaskState.RECEIVED: _("达人已签收样品，等待直播。")
+        if merchant
+        else _("请按计划直播，结束后提交直播时间和回放链接。"),
+        TaskState.LIVE_REPORTED: _("达人已提交直播，请查看回放并确认完成。")
+        if merchant
+        else _("等待商家确认完成；逾期未确认将自动完成。"),
+        TaskState.COMPLETED: _("合作已完成，坑位费已结算给达人。"),
+        TaskState.DECLINED: _("达人已拒绝该邀请。"),
+        TaskState.CANCELLED: _("商家已取消该合作。"),
+        TaskState.EXPIRED: _("邀请 72 小时未答复，已自动过期。"),
+    }
+    return hints[task.state]

@@ -1,0 +1,1 @@
+"""Cooperation services, one module per area (products, cart, tasks)."""

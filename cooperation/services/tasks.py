@@ -1,0 +1,436 @@
+"""Cooperation-task services (SPEC §3): creation and every transition of the state machine.
+
+Each transition service:
+
+1. locks the task row (``select_for_update``) and re-reads its state, so two
+   clicks at once do one thing — the second sees the new state and is refused;
+2. checks the transition table (:data:`cooperation.models.tasks.TRANSITIONS`):
+   the actor's party and the current state;
+3. asks the admission guard (cooperating actions only — see ``_GUARDED``);
+4. moves the slot fee (坑位费) through settlement's escrow, idempotent by
+   ``task:<pk>``: held on acceptance, released on completion, returned on
+   cancellation;
+5. stamps the state's timestamp and records a :class:`TaskTransition`.
+
+All of it runs in one transaction: a refusal anywhere changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from admission.exceptions import NotAdmitted
+from admission.guard import require_admitted, require_product_allowed
+from admission.models import Activity, Creator, Role, User
+from cooperation.models import (
+    AUTOCOMPLETE_AFTER,
+    INVITATION_TTL,
+    STATE_TIMESTAMP,
+    TRANSITIONS,
+    Party,
+    Product,
+    ProductStatus,
+    Task,
+    TaskAction,
+    TaskProduct,
+    TaskState,
+    TaskTransition,
+)
+from hotwave import todos
+from hotwave.exceptions import DomainError
+from settlement.services.escrow import escrow_hold, escrow_release, escrow_return
+
+logger = logging.getLogger(__name__)
+
+# Admission-guard action names (admission.guard.ACTIONS words the known ones).
+_GUARD_ACTION = {
+    TaskAction.CREATE: "invite",
+    TaskAction.ACCEPT: "accept",
+    TaskAction.SHIP_SAMPLE: "ship_sample",
+    TaskAction.CONFIRM_RECEIPT: "confirm_receipt",
+    TaskAction.REPORT_LIVE: "report_live",
+    TaskAction.CONFIRM_COMPLETION: "confirm_completion",
+}
+# Leaving a cooperation (decline, cancel) is never blocked by admission: a party
+# that lost a qualification must still be able to get out, and a cancellation is
+# what returns the merchant's escrowed slot fee.
+_GUARDED = frozenset(_GUARD_ACTION)
+
+
+class IllegalTransition(DomainError):
+    """The actor may not take this action on the task in its current state."""
+
+    code = "task.illegal_transition"
+
+
+def escrow_key(task: Task) -> str:
+    return f"task:{task.pk}"
+
+
+def _local_today(now: datetime | None = None) -> date:
+    return timezone.localdate(now or timezone.now())
+
+
+# --- creation ------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: User,
+    creator: Creator,
+    products: Sequence[Product] | Iterable[Product],
+    slot_fee: Decimal,
+    planned_live_date: date,
+    note: str = "",
+    activity: Activity | None = None,
+) -> Task:
+    """A merchant invites ``creator`` (我要合作). Raises NotAdmitted, ProductRestricted, DomainError."""
+    if actor.role != Role.MERCHANT:
+        raise DomainError(_("只有商家可以发起合作。"), code="task.not_merchant")
+    merchant = actor.merchant
+    require_admitted(actor, action=_GUARD_ACTION[TaskAction.CREATE], activity=activity)
+    try:
+        require_admitted(creator.user, action="be_invited")
+    except NotAdmitted as exc:
+        raise DomainError(
+            _("达人「%(name)s」当前未通过准入，暂不能邀请。") % {"name": creator.nickname},
+            code="task.creator_not_admitted",
+        ) from exc
+
+    products = list({p.pk: p for p in products}.values())
+    if not products:
+        raise DomainError(_("请至少选择一个商品。"), code="task.no_product")
+    for product in products:
+        if product.merchant_id != merchant.pk or product.status != ProductStatus.ACTIVE:
+            raise DomainError(
+                _("商品「%(title)s」不是你店铺在售的商品。") % {"title": product.title},
+                code="task.product_unavailable",
+            )
+        require_product_allowed(merchant=merchant, sku=product.sku)
+
+    if (
+        not isinstance(slot_fee, Decimal)
+        or slot_fee < 0
+        or slot_fee != slot_fee.quantize(Decimal("0.01"))
+    ):
+        raise DomainError(_("坑位费须为不小于 0 的金额，最多两位小数。"), code="task.bad_slot_fee")
+    now = timezone.now()
+    if planned_live_date < _local_today(now):
+        raise DomainError(_("计划直播日期不能早于今天。"), code="task.past_date")
+    if activity is not None:
+        start = timezone.localdate(activity.starts_at)
+        end = timezone.localdate(activity.ends_at)
+        if not start <= planned_live_date <= end:
+            raise DomainError(
+                _("计划直播日期须在官方活动「%(name)s」期间（%(start)s 至 %(end)s）。")
+                % {"name": activity.name, "start": start, "end": end},
+                code="task.outside_activity",
+            )
+
+    try:
+        # A savepoint: the one-open-invitation constraint may refuse the row.
+        with transaction.atomic():
+            task = Task.objects.create(
+                merchant=merchant,
+                creator=creator,
+                activity=activity,
+                slot_fee=slot_fee,
+                planned_live_date=planned_live_date,
+                note=note.strip(),
+                state=TaskState.INVITED,
+                created_at=now,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            _("你已向「%(name)s」发出一份待确认的邀请，请等待达人答复后再发起新的合作。")
+            % {"name": creator.nickname},
+            code="task.duplicate_invitation",
+        ) from exc
+    TaskProduct.objects.bulk_create(
+        [
+            TaskProduct(
+                task=task,
+                product=p,
+                sku=p.sku,
+                title=p.title,
+                price=p.price,
+                # Copied: later edits of the product never change an agreed task.
+                service_fee_rate=p.service_fee_rate,
+            )
+            for p in products
+        ]
+    )
+    TaskTransition.objects.create(
+        task=task,
+        action=TaskAction.CREATE,
+        actor=actor,
+        at=now,
+        from_state="",
+        to_state=TaskState.INVITED,
+        note="",
+    )
+    todos.changed([task.merchant_id, task.creator_id])
+    return task
+
+
+# --- the transition engine -------------------------------------------------------
+
+
+def _party_label(party: str) -> str:
+    return str(Party(party).label)
+
+
+def _claim(task: Task | int, action: str, actor: User | None) -> Task:
+    """Lock the task and check the table: the actor's party, then the current state.
+
+    Must run inside a transaction. Raises IllegalTransition.
+    """
+    pk = task if isinstance(task, int) else task.pk
+    # The lock serialises concurrent transitions of one task; the state is read
+    # again under it, so a second click sees what the first one did.
+    locked = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("merchant__user", "creator__user", "activity")
+        .get(pk=pk)
+    )
+    rule = TRANSITIONS[action]
+    party = Party.SYSTEM if actor is None else locked.party_of(actor)
+    action_label = str(TaskAction(action).label)
+    if party != rule.party:
+        raise IllegalTransition(
+            _("只有%(party)s可以%(action)s。")
+            % {"party": _party_label(rule.party), "action": action_label},
+            code="task.wrong_party",
+        )
+    if locked.state not in rule.sources:
+        raise IllegalTransition(
+            _("任务当前状态为「%(state)s」，不能%(action)s。")
+            % {"state": locked.get_state_display(), "action": action_label},
+        )
+    return locked
+
+
+def _guard(task: Task, action: str, actor: User | None) -> None:
+    if actor is None or action not in _GUARDED:
+        return
+    require_admitted(actor, action=_GUARD_ACTION[action], activity=task.activity)
+
+
+def _move(
+    task: Task,
+    action: str,
+    actor: User | None,
+    *,
+    at: datetime,
+    note: str = "",
+    fields: dict | None = None,
+) -> Task:
+    rule = TRANSITIONS[action]
+    from_state = task.state
+    task.state = rule.target
+    setattr(task, STATE_TIMESTAMP[rule.target], at)
+    for name, value in (fields or {}).items():
+        setattr(task, name, value)
+    task.save(
+        update_fields=[
+            "state",
+            STATE_TIMESTAMP[rule.target],
+            "updated_at",
+            *(fields or {}),
+        ]
+    )
+    TaskTransition.objects.create(
+        task=task,
+        action=action,
+        actor=actor,
+        at=at,
+        from_state=from_state,
+        to_state=rule.target,
+        note=note[:500],
+    )
+    todos.changed([task.merchant_id, task.creator_id])
+    return task
+
+
+def _complete(task: Task, action: str, actor: User | None, *, at: datetime) -> Task:
+    if task.slot_fee > 0:
+        # Released under the commission rule in force at completion (settlement decides).
+        escrow_release(key=escrow_key(task), at=at)
+    Creator.objects.filter(pk=task.creator_id).update(completed_tasks=F("completed_tasks") + 1)
+    return _move(task, action, actor, at=at)
+
+
+# --- transitions taken by people -------------------------------------------------
+
+
+@transaction.atomic
+def task_accept(*, task: Task, actor: User) -> Task:
+    """The creator accepts; the slot fee moves into escrow. Raises IllegalTransition, NotAdmitted."""
+    task = _claim(task, TaskAction.ACCEPT, actor)
+    _guard(task, TaskAction.ACCEPT, actor)
+    try:
+        require_admitted(task.merchant.user, action="invite", activity=task.activity)
+    except NotAdmitted as exc:
+        raise DomainError(
+            _("商家「%(name)s」当前未通过准入，暂不能接受该邀请。")
+            % {"name": task.merchant.shop_name},
+            code="task.merchant_not_admitted",
+        ) from exc
+    for item in task.items.all():
+        # A product restricted after the invitation stops the cooperation here.
+        require_product_allowed(merchant=task.merchant, sku=item.sku)
+    now = timezone.now()
+    if task.slot_fee > 0:
+        escrow_hold(
+            key=escrow_key(task),
+            merchant=task.merchant,
+            creator=task.creator,
+            amount=task.slot_fee,
+            at=now,
+        )
+    return _move(task, TaskAction.ACCEPT, actor, at=now)
+
+
+@transaction.atomic
+def task_decline(*, task: Task, actor: User, reason: str = "") -> Task:
+    """The creator declines the invitation. Raises IllegalTransition."""
+    task = _claim(task, TaskAction.DECLINE, actor)
+    return _move(task, TaskAction.DECLINE, actor, at=timezone.now(), note=reason.strip())
+
+
+@transaction.atomic
+def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
+    """The merchant cancels before the sample ships; an escrowed slot fee returns. Raises IllegalTransition."""
+    task = _claim(task, TaskAction.CANCEL, actor)
+    now = timezone.now()
+    if task.state == TaskState.ACCEPTED and task.slot_fee > 0:
+        escrow_return(key=escrow_key(task), at=now)
+    return _move(task, TaskAction.CANCEL, actor, at=now, note=reason.strip())
+
+
+@transaction.atomic
+def task_ship_sample(*, task: Task, actor: User, carrier: str, tracking_no: str) -> Task:
+    """The merchant ships the sample with its tracking number. Raises IllegalTransition, NotAdmitted."""
+    carrier, tracking_no = carrier.strip(), tracking_no.strip()
+    if not carrier or not tracking_no:
+        raise DomainError(_("请填写快递公司和快递单号。"), code="task.no_tracking")
+    task = _claim(task, TaskAction.SHIP_SAMPLE, actor)
+    _guard(task, TaskAction.SHIP_SAMPLE, actor)
+    return _move(
+        task,
+        TaskAction.SHIP_SAMPLE,
+        actor,
+        at=timezone.now(),
+        note=f"{carrier} {tracking_no}",
+        fields={"sample_carrier": carrier, "sample_tracking_no": tracking_no},
+    )
+
+
+@transaction.atomic
+def task_confirm_receipt(*, task: Task, actor: User) -> Task:
+    """The creator confirms the sample arrived. Raises IllegalTransition, NotAdmitted."""
+    task = _claim(task, TaskAction.CONFIRM_RECEIPT, actor)
+    _guard(task, TaskAction.CONFIRM_RECEIPT, actor)
+    return _move(task, TaskAction.CONFIRM_RECEIPT, actor, at=timezone.now())
+
+
+@transaction.atomic
+def task_report_live(*, task: Task, actor: User, live_at: datetime, replay_url: str) -> Task:
+    """The creator reports the live session (time, replay link). Raises IllegalTransition, NotAdmitted."""
+    now = timezone.now()
+    if live_at > now:
+        raise DomainError(
+            _("直播时间不能晚于现在：请在直播结束后提交。"), code="task.live_in_future"
+        )
+    task = _claim(task, TaskAction.REPORT_LIVE, actor)
+    # Forms give minutes: a live in the minute the task was created is fine.
+    if live_at < task.created_at.replace(second=0, microsecond=0):
+        raise DomainError(_("直播时间不能早于合作发起时间。"), code="task.live_too_early")
+    _guard(task, TaskAction.REPORT_LIVE, actor)
+    return _move(
+        task,
+        TaskAction.REPORT_LIVE,
+        actor,
+        at=now,
+        note=replay_url.strip(),
+        fields={"live_at": live_at, "replay_url": replay_url.strip()},
+    )
+
+
+@transaction.atomic
+def task_confirm_completion(*, task: Task, actor: User) -> Task:
+    """The merchant confirms; the slot fee is released, 合作任务数 +1. Raises IllegalTransition, NotAdmitted."""
+    task = _claim(task, TaskAction.CONFIRM_COMPLETION, actor)
+    _guard(task, TaskAction.CONFIRM_COMPLETION, actor)
+    return _complete(task, TaskAction.CONFIRM_COMPLETION, actor, at=timezone.now())
+
+
+# --- transitions taken by the clock ----------------------------------------------
+
+
+@transaction.atomic
+def task_expire(*, task: Task | int, now: datetime | None = None) -> Task:
+    """An invitation unanswered for 72 h expires. Raises IllegalTransition, DomainError (not due)."""
+    now = now or timezone.now()
+    task = _claim(task, TaskAction.EXPIRE, None)
+    if task.created_at + INVITATION_TTL > now:
+        raise DomainError(_("邀请尚未到期。"), code="task.not_due")
+    return _move(task, TaskAction.EXPIRE, None, at=now, note=_("72 小时未答复，邀请自动过期"))
+
+
+@transaction.atomic
+def task_autocomplete(*, task: Task | int, now: datetime | None = None) -> Task:
+    """A live report unconfirmed for 7 days completes by itself. Raises IllegalTransition, DomainError."""
+    now = now or timezone.now()
+    task = _claim(task, TaskAction.AUTOCOMPLETE, None)
+    if task.live_reported_at + AUTOCOMPLETE_AFTER > now:
+        raise DomainError(_("尚未到自动完成时间。"), code="task.not_due")
+    return _complete(task, TaskAction.AUTOCOMPLETE, None, at=now)
+
+
+def _run_due(ids: list[int], service, now: datetime) -> int:
+    done = 0
+    for pk in ids:
+        try:
+            service(task=pk, now=now)  # its own transaction: one failure stops nothing else
+        except DomainError:
+            # Someone acted first (accepted, confirmed): nothing to do.
+            continue
+        except Exception:
+            logger.exception("%s failed for task %s", service.__name__, pk)
+            continue
+        done += 1
+    return done
+
+
+def tasks_expire_due(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Expire every invitation unanswered for 72 h; returns how many. Safe to run concurrently."""
+    now = now or timezone.now()
+    ids = list(
+        Task.objects.filter(state=TaskState.INVITED, created_at__lte=now - INVITATION_TTL)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return _run_due(ids, task_expire, now)
+
+
+def tasks_autocomplete_due(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Complete every live report unconfirmed for 7 days; returns how many. Safe to run concurrently."""
+    now = now or timezone.now()
+    ids = list(
+        Task.objects.filter(
+            state=TaskState.LIVE_REPORTED, live_reported_at__lte=now - AUTOCOMPLETE_AFTER
+        )
+        .order_by("live_reported_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return _run_due(ids, task_autocomplete, now)

@@ -1,0 +1,101 @@
+"""To-do sources of cooperation tasks (SPEC §5 待办事项).
+
+Each source counts one side's tasks in one state — exactly the tasks the linked
+page (合作任务 filtered by ``?state=``) lists for that user.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import Task, TaskState
+from hotwave.todos import TodoSource, register
+
+
+def _source(key: str, role: str, side: str, state: str, title, description, order: int):
+    field = f"{side}_id"
+
+    def count_all() -> dict[int, int]:
+        rows = (
+            Task.objects.filter(state=state).order_by().values_list(field).annotate(n=Count("pk"))
+        )
+        return {user_id: n for user_id, n in rows if n}
+
+    def count_for(user) -> int:
+        return Task.objects.filter(**{field: user.pk, "state": state}).count()
+
+    def url(user=None) -> str:
+        return f"{reverse('cooperation:task_list')}?state={state}"
+
+    return register(
+        TodoSource(
+            key=key,
+            roles=(role,),
+            title=title,
+            url=url,
+            count_all=count_all,
+            count_for=count_for,
+            order=order,
+            description=description,
+        )
+    )
+
+
+# Merchants: invitations waiting for the creator, samples to ship, completions to confirm.
+MERCHANT_INVITED = _source(
+    "cooperation.merchant_invited",
+    "merchant",
+    "merchant",
+    TaskState.INVITED,
+    _("待达人确认"),
+    _("已发出、等待达人答复的合作邀请"),
+    20,
+)
+MERCHANT_TO_SHIP = _source(
+    "cooperation.merchant_to_ship",
+    "merchant",
+    "merchant",
+    TaskState.ACCEPTED,
+    _("待寄样"),
+    _("达人已接受，需要寄出样品的合作"),
+    21,
+)
+MERCHANT_TO_CONFIRM = _source(
+    "cooperation.merchant_to_confirm",
+    "merchant",
+    "merchant",
+    TaskState.LIVE_REPORTED,
+    _("待确认完成"),
+    _("达人已提交直播，等待你确认完成的合作"),
+    22,
+)
+# Creators: invitations to answer, samples to confirm, live sessions to report.
+CREATOR_TO_ANSWER = _source(
+    "cooperation.creator_to_answer",
+    "creator",
+    "creator",
+    TaskState.INVITED,
+    _("待确认的合作邀请"),
+    _("商家发来、等待你接受或拒绝的邀请"),
+    20,
+)
+CREATOR_TO_RECEIVE = _source(
+    "cooperation.creator_to_receive",
+    "creator",
+    "creator",
+    TaskState.SHIPPED,
+    _("待签收样品"),
+    _("商家已寄出、等待你确认签收的样品"),
+    21,
+)
+CREATOR_TO_REPORT = _source(
+    "cooperation.creator_to_report",
+    "creator",
+    "creator",
+    TaskState.RECEIVED,
+    _("待直播"),
+    _("已签收样品、等待你直播并提交回放的合作"),
+    22,
+)

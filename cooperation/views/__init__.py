@@ -1,0 +1,1 @@
+"""Cooperation views, one module per area: products, plaza, hot, cart (and tasks)."""

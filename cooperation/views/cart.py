@@ -1,0 +1,90 @@
+"""带货车 (selection cart): list, add (htmx in place, or a plain POST), remove."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from cooperation.selectors.access import creator_of
+from cooperation.selectors.cart import cart_items_for
+from cooperation.selectors.hot import EarningsEstimator
+from cooperation.selectors.products import product_for_creator
+from cooperation.services import cart as services
+from cooperation.views.paging import page_template, paginate
+from hotwave.exceptions import DomainError
+
+CART_PAGE_SIZE = 20
+
+
+@vary_on_headers("HX-Request")
+def cart(request):
+    context = _cart_context(request, creator_of(request.user))
+    return render(request, page_template(request, "cooperation/cart.html", "results"), context)
+
+
+def _cart_context(request, creator) -> dict:
+    page = paginate(request, cart_items_for(actor=request.user), per_page=CART_PAGE_SIZE)
+    estimator = EarningsEstimator(creator)
+    items = list(page.object_list)
+    for item in items:
+        item.estimate = estimator.estimate(item.product)
+    return {"page": page, "items": items, "estimator": estimator}
+
+
+@require_POST
+def cart_add(request, product_pk: int):
+    creator = creator_of(request.user)
+    product = product_for_creator(actor=request.user, pk=product_pk)
+    error = None
+    created = False
+    try:
+        _item, created = services.cart_add(creator=creator, product=product)
+    except DomainError as exc:
+        error = exc
+    if request.htmx:
+        # Swap just this product's button area, with the feedback in place.
+        context = {
+            "product": product,
+            "in_cart": error is None,
+            "error": error,
+            "created": created,
+            "next": request.POST.get("next", ""),
+        }
+        return render(request, "cooperation/_cart_button.html", context)
+    if error is not None:
+        messages.error(request, _refusal(error))
+    elif created:
+        messages.success(request, _("「%(title)s」已加入带货车。") % {"title": product.title})
+    else:
+        messages.info(request, _("「%(title)s」已在带货车里。") % {"title": product.title})
+    return redirect(_back(request, default=reverse("cooperation:hot_products")))
+
+
+@require_POST
+def cart_remove(request, product_pk: int):
+    creator = creator_of(request.user)
+    product = product_for_creator(actor=request.user, pk=product_pk)
+    services.cart_remove(creator=creator, product=product)
+    if request.htmx:
+        context = _cart_context(request, creator)
+        context["removed"] = product
+        return render(request, "cooperation/cart.html#results", context)
+    messages.success(request, _("已将「%(title)s」移出带货车。") % {"title": product.title})
+    return redirect(_back(request, default=reverse("cooperation:cart")))
+
+
+def _refusal(error: DomainError) -> str:
+    reasons = "；".join(str(r) for r in error.reasons)
+    return f"{error.message} {reasons}".strip()
+
+
+def _back(request, *, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return default

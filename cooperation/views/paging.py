@@ -1,0 +1,81 @@
+"""Pagination and htmx partial selection shared by cooperation list pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+
+def paginate(request: HttpRequest, queryset, *, per_page: int = 20) -> Page:
+    """The requested page; an out-of-range or malformed ``page`` gives the nearest valid one."""
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def page_template(request: HttpRequest, template: str, partial: str) -> str:
+    """The partial for an htmx swap; the whole page otherwise.
+
+    A history-restore request (back button after a cache miss) wants the whole
+    page even though it comes from htmx.
+    """
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+@dataclass
+class WindowPage:
+    """A page found without COUNT(*): one extra row tells whether a next page exists.
+
+    For lists that can be 100k rows long (the plaza), where counting every
+    admitted creator would cost more than the page itself. Pages stop at
+    ``max_pages``: past that, narrowing the filters is the way forward.
+    """
+
+    object_list: list
+    number: int
+    per_page: int
+    has_next: bool
+    max_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def at_limit(self) -> bool:
+        return self.number >= self.max_pages
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.object_list)
+
+
+def paginate_window(
+    request: HttpRequest, queryset, *, per_page: int = 24, max_pages: int = 100
+) -> WindowPage:
+    """The requested page (1…max_pages) of an ordered queryset, without counting it."""
+    try:
+        number = int(request.GET.get("page", 1))
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), max_pages)
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    has_next = len(rows) > per_page and number < max_pages
+    return WindowPage(rows[:per_page], number, per_page, has_next, max_pages)

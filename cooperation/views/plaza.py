@@ -1,0 +1,60 @@
+"""主播广场 (streamer plaza) and 达人主页 (creator homepage), for merchants."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.views.decorators.vary import vary_on_headers
+
+from cooperation.filters import PlazaFilter
+from cooperation.selectors import plaza as selectors
+from cooperation.views.paging import page_template, paginate_window
+
+PLAZA_PAGE_SIZE = 24
+SALES_DAYS = 30
+COOPERATE_FORM_TEMPLATE = "cooperation/tasks/_cooperate_form.html"
+
+
+@vary_on_headers("HX-Request")
+def plaza(request):
+    creators = selectors.plaza_creators(actor=request.user)
+    filterset = PlazaFilter(request.GET, queryset=creators)
+    page = paginate_window(request, filterset.qs, per_page=PLAZA_PAGE_SIZE)
+    context = {"filterset": filterset, "page": page, "sort": filterset.sort_key()}
+    return render(request, page_template(request, "cooperation/plaza.html", "results"), context)
+
+
+def creator_detail(request, pk: int):
+    creator = selectors.creator_for_merchant(actor=request.user, pk=pk)
+    context = {
+        "creator": creator,
+        "recent_tasks": selectors.recent_completed_tasks(creator=creator),
+        "sales": selectors.creator_sales(creator=creator, days=SALES_DAYS),
+        "sales_days": SALES_DAYS,
+        "can_cooperate": request.user.is_merchant,
+        "cooperate_form_template": _cooperate_form_template(),
+    }
+    context.update(_cooperate_context(request, creator))
+    return render(request, "cooperation/creator_detail.html", context)
+
+
+def _cooperate_form_template() -> str | None:
+    # The 我要合作 form is the tasks area's template; until it exists the page
+    # renders without it rather than failing.
+    try:
+        select_template([COOPERATE_FORM_TEMPLATE])
+    except TemplateDoesNotExist:
+        return None
+    return COOPERATE_FORM_TEMPLATE
+
+
+def _cooperate_context(request, creator) -> dict:
+    """The context the tasks area's 我要合作 form needs (its form, built by its own helper)."""
+    if not request.user.is_merchant:
+        return {}
+    try:
+        from cooperation.forms.tasks import cooperate_form_context
+    except ImportError:
+        return {}
+    return cooperate_form_context(merchant=request.user.merchant, creator=creator)

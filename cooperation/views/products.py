@@ -1,0 +1,118 @@
+"""我的商品: a merchant's products — list with search and paging, create, edit, archive."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from cooperation.filters import ProductFilter
+from cooperation.forms.products import ProductForm
+from cooperation.selectors import products as selectors
+from cooperation.selectors.access import merchant_of
+from cooperation.services import products as services
+from cooperation.views.paging import page_template, paginate
+from hotwave.exceptions import DomainError
+
+
+@vary_on_headers("HX-Request")
+def product_list(request):
+    qs = selectors.products_for_merchant(actor=request.user)
+    filterset = ProductFilter(request.GET or None, queryset=qs)
+    page = paginate(request, filterset.qs if filterset.is_bound else qs)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "counts": selectors.product_counts(actor=request.user),
+        "status": request.GET.get("status", ""),
+    }
+    return render(
+        request, page_template(request, "cooperation/product_list.html", "results"), context
+    )
+
+
+def product_create(request):
+    merchant = merchant_of(request.user)
+    form = ProductForm(request.POST or None, request.FILES or None, merchant=merchant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            product = services.product_create(
+                merchant=merchant,
+                sku=data["sku"],
+                title=data["title"],
+                category=data["category"],
+                price=data["price"],
+                service_fee_rate=form.service_fee_rate,
+                image=data.get("image") or None,
+            )
+        except DomainError as exc:
+            form.add_error(None, [exc.message, *exc.reasons])
+        else:
+            messages.success(request, _("商品「%(title)s」已创建。") % {"title": product.title})
+            return redirect("cooperation:product_list")
+    return render(request, "cooperation/product_form.html", {"form": form, "product": None})
+
+
+def product_edit(request, pk: int):
+    merchant = merchant_of(request.user)
+    product = selectors.product_for_merchant(actor=request.user, pk=pk)
+    form = ProductForm(
+        request.POST or None, request.FILES or None, merchant=merchant, instance=product
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        image = data.get("image")
+        try:
+            services.product_update(
+                product=product,
+                title=data["title"],
+                category=data["category"],
+                price=data["price"],
+                service_fee_rate=form.service_fee_rate,
+                image=image if isinstance(image, UploadedFile) else None,
+                clear_image=image is False,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("商品「%(title)s」已保存。") % {"title": data["title"]})
+            return redirect("cooperation:product_list")
+    return render(request, "cooperation/product_form.html", {"form": form, "product": product})
+
+
+@require_POST
+def product_archive(request, pk: int):
+    product = selectors.product_for_merchant(actor=request.user, pk=pk)
+    services.product_archive(product=product)
+    messages.success(
+        request,
+        _("商品「%(title)s」已下架，不再出现在热销商品和新的合作中。") % {"title": product.title},
+    )
+    return redirect(_back(request))
+
+
+@require_POST
+def product_unarchive(request, pk: int):
+    product = selectors.product_for_merchant(actor=request.user, pk=pk)
+    try:
+        services.product_unarchive(product=product)
+    except DomainError as exc:
+        messages.error(request, " ".join([str(exc.message), *map(str, exc.reasons)]))
+    else:
+        messages.success(request, _("商品「%(title)s」已重新上架。") % {"title": product.title})
+    return redirect(_back(request))
+
+
+def _back(request) -> str:
+    """Where to return after an action: the list the user came from, if it is ours."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return reverse("cooperation:product_list")

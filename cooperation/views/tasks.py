@@ -1,0 +1,280 @@
+"""合作任务: the task lists of both sides, the task page, its actions, and 我要合作.
+
+Views translate HTTP only: scoped selector → form → one service → render or redirect.
+An htmx request gets the page's partial; without JavaScript the same URLs work
+with full pages (POST → redirect → GET).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from admission.exceptions import NotAdmitted, ProductRestricted
+from cooperation.forms.tasks import (
+    CARRIERS,
+    ReasonForm,
+    ReportLiveForm,
+    ShipSampleForm,
+    cooperate_form_context,
+)
+from cooperation.models import TaskAction, TaskState
+from cooperation.selectors import tasks as selectors
+from cooperation.services import tasks as services
+from cooperation.views.paging import paginate
+from hotwave.exceptions import DomainError
+from hotwave.http import htmx_template
+
+PAGE_SIZE = 20
+
+
+# --- list ------------------------------------------------------------------------
+
+
+# The same URL answers with a page or (htmx) a partial: caches must keep both apart.
+@require_GET
+@vary_on_headers("HX-Request")
+def task_list(request):
+    if not selectors.can_have_tasks(request.user):
+        raise Http404
+    state = request.GET.get("state", "")
+    if state not in TaskState.values:
+        state = ""
+    page = paginate(
+        request, selectors.tasks_for(actor=request.user, state=state or None), per_page=PAGE_SIZE
+    )
+    counts = selectors.task_state_counts(actor=request.user)
+    tabs = [{"state": "", "label": _("全部"), "count": counts["all"]}] + [
+        {"state": s, "label": TaskState(s).label, "count": counts[s]} for s in selectors.TAB_STATES
+    ]
+    context = {
+        "page": page,
+        "tabs": tabs,
+        "state": state,
+        "state_label": TaskState(state).label if state else "",
+        "is_merchant": request.user.is_merchant,
+    }
+    return render(
+        request, htmx_template(request, "cooperation/tasks/list.html", "results"), context
+    )
+
+
+# --- detail and actions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form: type[forms.Form] | None
+    run: Callable
+    done: object  # lazy message shown after success
+    button: object  # lazy button label
+    style: str = "btn--primary"
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    TaskAction.ACCEPT: ActionSpec(
+        None,
+        lambda task, user, data: services.task_accept(task=task, actor=user),
+        gettext_lazy("已接受邀请，坑位费已由平台托管，等待商家寄样。"),
+        gettext_lazy("接受邀请"),
+    ),
+    TaskAction.DECLINE: ActionSpec(
+        ReasonForm,
+        lambda task, user, data: services.task_decline(
+            task=task, actor=user, reason=data["reason"]
+        ),
+        gettext_lazy("已拒绝该邀请。"),
+        gettext_lazy("拒绝邀请"),
+        "btn--danger",
+    ),
+    TaskAction.CANCEL: ActionSpec(
+        ReasonForm,
+        lambda task, user, data: services.task_cancel(task=task, actor=user, reason=data["reason"]),
+        gettext_lazy("合作已取消；已托管的坑位费退回你的资金账户。"),
+        gettext_lazy("取消合作"),
+        "btn--danger",
+    ),
+    TaskAction.SHIP_SAMPLE: ActionSpec(
+        ShipSampleForm,
+        lambda task, user, data: services.task_ship_sample(
+            task=task, actor=user, carrier=data["carrier"], tracking_no=data["tracking_no"]
+        ),
+        gettext_lazy("已登记寄样，等待达人签收。"),
+        gettext_lazy("确认寄样"),
+    ),
+    TaskAction.CONFIRM_RECEIPT: ActionSpec(
+        None,
+        lambda task, user, data: services.task_confirm_receipt(task=task, actor=user),
+        gettext_lazy("已确认签收样品，请按计划直播。"),
+        gettext_lazy("确认签收"),
+    ),
+    TaskAction.REPORT_LIVE: ActionSpec(
+        ReportLiveForm,
+        lambda task, user, data: services.task_report_live(
+            task=task, actor=user, live_at=data["live_at"], replay_url=data["replay_url"]
+        ),
+        gettext_lazy("已提交直播信息，等待商家确认完成。"),
+        gettext_lazy("提交直播"),
+    ),
+    TaskAction.CONFIRM_COMPLETION: ActionSpec(
+        None,
+        lambda task, user, data: services.task_confirm_completion(task=task, actor=user),
+        gettext_lazy("合作已完成，坑位费已结算给达人。"),
+        gettext_lazy("确认完成"),
+    ),
+}
+
+# URL slug of each action (cooperation:task_<slug>).
+ACTION_SLUGS = {
+    TaskAction.ACCEPT: "accept",
+    TaskAction.DECLINE: "decline",
+    TaskAction.CANCEL: "cancel",
+    TaskAction.SHIP_SAMPLE: "ship",
+    TaskAction.CONFIRM_RECEIPT: "receive",
+    TaskAction.REPORT_LIVE: "report_live",
+    TaskAction.CONFIRM_COMPLETION: "confirm",
+}
+
+
+def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> list[dict]:
+    """The actions the viewer may take now, each with its (possibly bound) form."""
+    viewer = selectors.viewer_of(task=task, actor=user)
+    panel = []
+    for action in viewer.actions:
+        spec = ACTIONS.get(action)
+        if spec is None:
+            continue
+        bound = form if action == failed else None
+        panel.append(
+            {
+                "action": action,
+                "url": reverse(f"cooperation:task_{ACTION_SLUGS[action]}", args=[task.pk]),
+                "label": spec.button,
+                "style": spec.style,
+                "form": bound if bound is not None else (spec.form() if spec.form else None),
+                "error": error if action == failed else None,
+            }
+        )
+    # The way forward first; leaving (decline, cancel) last.
+    return sorted(panel, key=lambda item: item["style"] == "btn--danger")
+
+
+def _detail_context(task, user, **panel_kwargs) -> dict:
+    viewer = selectors.viewer_of(task=task, actor=user)
+    return {
+        "task": task,
+        "viewer": viewer,
+        "panel": _panel(task, user, **panel_kwargs),
+        "progress": selectors.task_progress(task=task),
+        "hint": selectors.next_step_hint(task=task, party=viewer.party),
+        "carriers": CARRIERS,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def task_detail(request, pk: int):
+    task = selectors.task_for(actor=request.user, pk=pk)
+    return render(request, "cooperation/tasks/detail.html", _detail_context(task, request.user))
+
+
+@require_POST
+def task_transition(request, pk: int, action: str):
+    task = selectors.task_for(actor=request.user, pk=pk)
+    spec = ACTIONS[action]
+    form = spec.form(request.POST) if spec.form else None
+    error = None
+    if form is None or form.is_valid():
+        try:
+            spec.run(task, request.user, form.cleaned_data if form else {})
+        except DomainError as exc:
+            error = exc
+        else:
+            if request.htmx:
+                task = selectors.task_for(actor=request.user, pk=pk)
+                context = _detail_context(task, request.user)
+                context["flash"] = spec.done
+                return render(request, "cooperation/tasks/detail.html#task", context)
+            messages.success(request, spec.done)
+            return redirect("cooperation:task_detail", pk=pk)
+    # Refused or invalid: nothing changed; show why where the user acted.
+    task = selectors.task_for(actor=request.user, pk=pk)
+    context = _detail_context(task, request.user, failed=action, form=form, error=error)
+    if (
+        error is not None
+        and action not in selectors.viewer_of(task=task, actor=request.user).actions
+    ):
+        # The action is no longer available (someone acted first): say so at the top.
+        context["refusal"] = error
+    if request.htmx:
+        return render(request, "cooperation/tasks/detail.html#task", context)
+    return render(request, "cooperation/tasks/detail.html", context, status=400)
+
+
+# --- 我要合作 ----------------------------------------------------------------------
+
+# Where each service refusal belongs on the form.
+_CREATE_ERROR_FIELD = {
+    "task.no_product": "products",
+    "task.product_unavailable": "products",
+    "admission.product_restricted": "products",
+    "task.past_date": "planned_live_date",
+    "task.outside_activity": "planned_live_date",
+    "task.bad_slot_fee": "slot_fee",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def task_create(request, pk: int):
+    creator = selectors.cooperate_target(actor=request.user, creator_pk=pk)
+    merchant = request.user.merchant
+    context = cooperate_form_context(
+        merchant=merchant, creator=creator, data=request.POST if request.method == "POST" else None
+    )
+    form = context["cooperate_form"]
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                task = services.task_create(
+                    actor=request.user,
+                    creator=creator,
+                    products=list(data["products"]),
+                    slot_fee=data["slot_fee"],
+                    planned_live_date=data["planned_live_date"],
+                    note=data["note"],
+                    activity=data["activity"],
+                )
+            except (NotAdmitted, ProductRestricted, DomainError) as exc:
+                field = _CREATE_ERROR_FIELD.get(exc.code)
+                if field:
+                    form.add_error(field, [exc.message, *exc.reasons])
+                else:
+                    context["cooperate_refusal"] = exc
+            else:
+                messages.success(
+                    request,
+                    _("已向「%(name)s」发出合作邀请，等待达人确认。") % {"name": creator.nickname},
+                )
+                url = reverse("cooperation:task_detail", args=[task.pk])
+                if request.htmx:
+                    return HttpResponseClientRedirect(url)
+                return redirect(url)
+        status = 400
+    context["creator"] = creator
+    if request.htmx:
+        # The form swaps itself in place; htmx swaps only 2xx responses.
+        return render(request, "cooperation/tasks/_cooperate_form.html", context)
+    return render(request, "cooperation/tasks/create.html", context, status=status)

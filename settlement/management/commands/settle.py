@@ -1,0 +1,34 @@
+"""settle --through YYYY-MM-DD: settle, claw back and pay out up to the end of that day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from settlement.services.settle import CHUNK_SIZE, settle_through
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(f"--through must be a date YYYY-MM-DD, got {text!r}") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Settle everything that can be settled up to the end of a day (Asia/Shanghai). Idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--through", type=_day, help="business date YYYY-MM-DD (default: yesterday)"
+        )
+        parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
+
+    def handle(self, *args, through: date | None, chunk_size: int, **options):
+        through = through or timezone.localdate() - timedelta(days=1)
+        summary = settle_through(business_date=through, chunk_size=chunk_size)
+        self.stdout.write(str(summary))

@@ -1,0 +1,648 @@
+"""Settlement (SPEC §4): orders and their events, agency bindings, the ledger, payouts.
+
+Money rules kept by the database, not only by Python:
+
+* a binding's interval [valid_from, valid_to) never overlaps another binding of the
+  same creator (a Postgres exclusion constraint; on SQLite, triggers — see the
+  migrations);
+* postings are append-only (triggers refuse UPDATE and DELETE);
+* every journal has a unique idempotency ``key`` and at most one journal per
+  (order, kind, sequence), so nothing posts twice;
+* one payout per account per business day; one settlement run per business day.
+
+Amounts are signed from the account holder's side: positive is money the
+platform owes the holder (a credit), negative is money the holder owes
+(a debit). The sum of all postings is always zero.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from hotwave.money import ZERO
+
+MIN_RATE = Decimal("0.01")
+MAX_RATE = Decimal("0.80")
+
+
+def _money(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+def _share(verbose_name, **kwargs):
+    # Rates and shares: 0.3300 = 33%; four places so 12.5% is exact.
+    return models.DecimalField(verbose_name, max_digits=5, decimal_places=4, **kwargs)
+
+
+class Rule(models.TextChoices):
+    AGENCY = "agency", _("机构主播")
+    INDIVIDUAL = "individual", _("个人主播")
+
+
+# --- Bindings -------------------------------------------------------------------
+
+
+class BindingStatus(models.TextChoices):
+    INVITED = "invited", _("待确认")
+    ACTIVE = "active", _("生效中")
+    DECLINED = "declined", _("已拒绝")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    ENDED = "ended", _("已结束")
+
+
+class BindingSource(models.TextChoices):
+    INVITATION = "invitation", _("机构邀请")
+    IMPORT = "import", _("机构后台迁移")
+
+
+class Binding(models.Model):
+    """机构绑定: one agreement between a creator and an agency, from invitation to end.
+
+    An invitation is a row with status ``invited`` and no interval. Consent
+    makes it ``active`` with ``valid_from``; ending it sets ``valid_to``.
+    The agreement covers [valid_from, valid_to); ``valid_to`` NULL means open.
+    A new agency share is a new row (a new agreement needing new consent).
+    """
+
+    creator = models.ForeignKey(
+        "admission.Creator",
+        verbose_name=_("达人"),
+        on_delete=models.PROTECT,
+        related_name="bindings",
+    )
+    agency = models.ForeignKey(
+        "admission.Agency",
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        related_name="bindings",
+    )
+    agency_share = _share(_("机构分成比例"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BindingStatus.choices, default=BindingStatus.INVITED
+    )
+    source = models.CharField(
+        _("来源"), max_length=16, choices=BindingSource.choices, default=BindingSource.INVITATION
+    )
+    message = models.TextField(_("留言"), blank=True)
+    invited_at = models.DateTimeField(_("邀请时间"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    consented_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
+    valid_from = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    valid_to = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("解除人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机构绑定")
+        verbose_name_plural = _("机构绑定")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency_share__gte=0, agency_share__lte=1),
+                name="binding_share_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__lt=F("valid_to")),
+                name="binding_interval_ordered",
+            ),
+            # Invited/declined/withdrawn rows have no interval; active and ended rows have one.
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["invited", "declined", "withdrawn"], valid_from__isnull=True)
+                    | Q(status="active", valid_from__isnull=False)
+                    | Q(status="ended", valid_from__isnull=False, valid_to__isnull=False)
+                ),
+                name="binding_status_interval",
+            ),
+            # At most one open-ended agreement per creator (also the SQLite guarantee
+            # together with the overlap triggers; Postgres adds an exclusion constraint).
+            models.UniqueConstraint(
+                fields=["creator"],
+                condition=Q(valid_from__isnull=False, valid_to__isnull=True),
+                name="binding_one_open_per_creator",
+            ),
+            # At most one pending invitation per (creator, agency).
+            models.UniqueConstraint(
+                fields=["creator", "agency"],
+                condition=Q(status="invited"),
+                name="binding_one_invitation_per_pair",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["creator", "valid_from"], name="binding_creator_from_idx"),
+            models.Index(fields=["agency", "status"], name="binding_agency_status_idx"),
+            models.Index(fields=["creator", "status"], name="binding_creator_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator} ↔ {self.agency} ({self.agency_share:%})"
+
+    def covers(self, at) -> bool:
+        """True if the agreement is in force at ``at`` ([valid_from, valid_to))."""
+        if self.valid_from is None or at < self.valid_from:
+            return False
+        return self.valid_to is None or at < self.valid_to
+
+
+# --- Orders and events ---------------------------------------------------------
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", _("已支付")
+    CONFIRMED = "confirmed", _("已确认收货")
+    SETTLED = "settled", _("已结算")
+
+
+class Order(models.Model):
+    """An order placed on the trade system, as told by its events.
+
+    The commission rule is decided at payment and frozen here (``rule``,
+    ``binding``, ``agency``, ``agency_share``): later binding changes never
+    change an order's split.
+    """
+
+    order_id = models.CharField(_("订单号"), max_length=64, unique=True)
+    # FK indexes are left out where a composite index below starts with the column.
+    merchant = models.ForeignKey(
+        "admission.Merchant",
+        verbose_name=_("商家"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
+    )
+    creator = models.ForeignKey(
+        "admission.Creator",
+        verbose_name=_("达人"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
+    )
+    product_sku = models.CharField(_("商品"), max_length=64)
+    amount = _money(_("支付金额"))
+    refunded = _money(_("已退款金额"), default=ZERO)
+    service_fee_rate = _share(_("服务费率"))
+    paid_at = models.DateTimeField(_("支付时间"))
+    confirmed_at = models.DateTimeField(_("确认收货时间"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PAID
+    )
+    # The rule frozen at payment.
+    rule = models.CharField(_("分成规则"), max_length=16, choices=Rule.choices)
+    binding = models.ForeignKey(
+        Binding,
+        verbose_name=_("支付时生效的绑定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,  # looked up with the creator: order_creator_paid_idx
+    )
+    agency = models.ForeignKey(
+        "admission.Agency",
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
+    )
+    agency_share = _share(_("机构分成比例"), null=True, blank=True)
+    # What the ledger reflects: set when settled, moved by each clawback.
+    settled_at = models.DateTimeField(_("结算时间"), null=True, blank=True)
+    settled_on = models.DateField(_("结算日"), null=True, blank=True)
+    settled_refunded = _money(_("已结算的退款金额"), default=ZERO)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-paid_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("amount")),
+                name="order_refunded_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_refunded__gte=0, settled_refunded__lte=F("refunded")),
+                name="order_settled_refunded_within_refunded",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_fee_rate__gte=MIN_RATE, service_fee_rate__lte=MAX_RATE),
+                name="order_rate_1_80",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        rule="agency",
+                        agency__isnull=False,
+                        agency_share__isnull=False,
+                        agency_share__gte=0,
+                        agency_share__lte=1,
+                    )
+                    | Q(rule="individual", agency__isnull=True, agency_share__isnull=True)
+                ),
+                name="order_rule_frozen",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", confirmed_at__isnull=True, settled_at__isnull=True)
+                | Q(status="confirmed", confirmed_at__isnull=False, settled_at__isnull=True)
+                | Q(status="settled", confirmed_at__isnull=False, settled_at__isnull=False),
+                name="order_status_consistent",
+            ),
+        ]
+        indexes = [
+            # The nightly work queues, walked in id order: confirmed orders to settle,
+            # settled orders refunded since (tiny partial indexes, never a full scan).
+            models.Index(
+                fields=["id"], condition=Q(status="confirmed"), name="order_to_settle_idx"
+            ),
+            models.Index(
+                fields=["id"],
+                condition=Q(status="settled", refunded__gt=F("settled_refunded")),
+                name="order_to_claw_back_idx",
+            ),
+            models.Index(fields=["creator", "-paid_at"], name="order_creator_paid_idx"),
+            models.Index(fields=["merchant", "-paid_at"], name="order_merchant_paid_idx"),
+            models.Index(fields=["agency", "-paid_at"], name="order_agency_paid_idx"),
+            # Sales of a product (hot products): (merchant, SKU) in a paid_at window.
+            models.Index(
+                fields=["merchant", "product_sku", "paid_at"], name="order_product_paid_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def price(self) -> Decimal:
+        """Actual transaction price = paid − refunded."""
+        return self.amount - self.refunded
+
+    @property
+    def remaining_refundable(self) -> Decimal:
+        return self.amount - self.refunded
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status == OrderStatus.SETTLED
+
+
+class EventType(models.TextChoices):
+    ORDER_PAID = "order.paid", _("订单支付")
+    ORDER_CONFIRMED = "order.confirmed", _("确认收货")
+    ORDER_REFUNDED = "order.refunded", _("订单退款")
+    BINDING_STARTED = "binding.started", _("绑定开始")
+    BINDING_ENDED = "binding.ended", _("绑定结束")
+
+
+class EventSource(models.TextChoices):
+    FILE = "file", _("文件导入")
+    API = "api", _("接口")
+
+
+class OrderEvent(models.Model):
+    """One applied event (order or binding), kept forever as the order's history.
+
+    ``key`` is the event's idempotency identity: a hash of its normalised
+    content. Replaying an event finds the key and is a duplicate.
+    """
+
+    key = models.CharField(_("幂等键"), max_length=64, unique=True)
+    type = models.CharField(_("类型"), max_length=32, choices=EventType.choices)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("订单"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,  # covered by event_order_at_idx
+    )
+    binding = models.ForeignKey(
+        Binding,
+        verbose_name=_("机构绑定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    amount = _money(_("金额"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("发生时间"))
+    payload = models.JSONField(_("原始内容"))
+    source = models.CharField(_("来源"), max_length=8, choices=EventSource.choices)
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("订单事件")
+        verbose_name_plural = _("订单事件")
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["order", "occurred_at"], name="event_order_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# --- Ledger ------------------------------------------------------------------------
+
+
+class AccountKind(models.TextChoices):
+    MERCHANT = "merchant", _("商家")
+    CREATOR = "creator", _("达人")
+    AGENCY = "agency", _("机构")
+    PLATFORM = "platform", _("平台")
+    ESCROW = "escrow", _("坑位费托管")
+    PAYOUTS = "payouts", _("提现清算")
+
+
+PARTY_KINDS = (AccountKind.MERCHANT, AccountKind.CREATOR, AccountKind.AGENCY)
+
+
+class Account(models.Model):
+    """A ledger account: one per party (merchant, creator, agency) and one per system role.
+
+    Its balance is the sum of its postings (see ``settlement.services.ledger``).
+    """
+
+    kind = models.CharField(_("类型"), max_length=16, choices=AccountKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户持有人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("账户")
+        verbose_name_plural = _("账户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "user"],
+                condition=Q(user__isnull=False),
+                name="account_one_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(user__isnull=True), name="account_one_per_system_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["merchant", "creator", "agency"], user__isnull=False)
+                | Q(kind__in=["platform", "escrow", "payouts"], user__isnull=True),
+                name="account_party_iff_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """``<role>:<username>`` for parties, the kind for system accounts (``platform``)."""
+        if self.user_id is None:
+            return self.kind
+        return f"{self.kind}:{self.user.username}"
+
+
+class JournalKind(models.TextChoices):
+    SETTLEMENT = "settlement", _("结算")
+    CLAWBACK = "clawback", _("退款冲回")
+    PAYOUT = "payout", _("打款")
+    ESCROW_HOLD = "escrow_hold", _("坑位费托管")
+    ESCROW_RELEASE = "escrow_release", _("坑位费结算")
+    ESCROW_RETURN = "escrow_return", _("坑位费退回")
+
+
+class Journal(models.Model):
+    """A balanced set of postings. ``key`` makes every money movement idempotent.
+
+    Keys: ``settle:<order pk>``, ``clawback:<order pk>:<refunded fen>``,
+    ``payout:<account pk>:<YYYY-MM-DD>``, ``escrow:<hold|release|return>:<key>``.
+    """
+
+    key = models.CharField(_("幂等键"), max_length=160, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=JournalKind.choices)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("订单"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journals",
+        db_index=False,  # covered by journal_one_per_order_kind_seq
+    )
+    sequence = models.PositiveIntegerField(_("序号"), default=0)
+    business_date = models.DateField(_("业务日期"))
+    # The transaction price this journal brings the order's postings to (orders only).
+    basis_price = _money(_("结算价格"), null=True, blank=True)
+    memo = models.CharField(_("摘要"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("凭证")
+        verbose_name_plural = _("凭证")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind", "sequence"],
+                condition=Q(order__isnull=False),
+                name="journal_one_per_order_kind_seq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business_date", "kind"], name="journal_date_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Posting(models.Model):
+    """One line of a journal. Append-only: the database refuses UPDATE and DELETE."""
+
+    # Both FK indexes are covered by the composite index and unique constraint below.
+    journal = models.ForeignKey(
+        Journal,
+        verbose_name=_("凭证"),
+        on_delete=models.PROTECT,
+        related_name="postings",
+        db_index=False,
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("账户"),
+        on_delete=models.PROTECT,
+        related_name="postings",
+        db_index=False,
+    )
+    amount = _money(_("金额"))
+
+    class Meta:
+        verbose_name = _("分录")
+        verbose_name_plural = _("分录")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="posting_nonzero"),
+            models.UniqueConstraint(fields=["journal", "account"], name="posting_one_per_account"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "journal"], name="posting_account_journal_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
+
+
+# --- Settlement runs and payouts ------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class SettlementRun(models.Model):
+    """The record of the settlement for one business day (Asia/Shanghai)."""
+
+    business_date = models.DateField(_("业务日期"), unique=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    attempts = models.PositiveIntegerField(_("执行次数"), default=0)
+    orders_settled = models.PositiveIntegerField(_("结算订单数"), default=0)
+    clawbacks = models.PositiveIntegerField(_("退款冲回数"), default=0)
+    payouts = models.PositiveIntegerField(_("打款笔数"), default=0)
+    payout_total = _money(_("打款总额"), default=ZERO)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("结算批次")
+        verbose_name_plural = _("结算批次")
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.get_status_display()}"
+
+
+class Payout(models.Model):
+    """打款: a creator's or agency's positive balance paid out on a business day."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    business_date = models.DateField(_("业务日期"))
+    amount = _money(_("金额"))
+    journal = models.OneToOneField(
+        Journal, verbose_name=_("凭证"), on_delete=models.PROTECT, related_name="payout"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("打款")
+        verbose_name_plural = _("打款")
+        ordering = ["-business_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "business_date"], name="payout_one_per_account_day"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.business_date} {self.amount}"
+
+
+# --- Slot-fee escrow --------------------------------------------------------------------
+
+
+class EscrowStatus(models.TextChoices):
+    HELD = "held", _("托管中")
+    RELEASED = "released", _("已结算")
+    RETURNED = "returned", _("已退回")
+
+
+class EscrowHold(models.Model):
+    """坑位费托管: a slot fee held from the merchant until completion or cancellation.
+
+    ``key`` is the caller's identity for it (e.g. ``task:42``). On release the
+    creator's rule at that moment is frozen here like an order's.
+    """
+
+    key = models.CharField(_("业务键"), max_length=120, unique=True)
+    merchant = models.ForeignKey(
+        "admission.Merchant",
+        verbose_name=_("商家"),
+        on_delete=models.PROTECT,
+        related_name="escrows",
+    )
+    creator = models.ForeignKey(
+        "admission.Creator",
+        verbose_name=_("达人"),
+        on_delete=models.PROTECT,
+        related_name="escrows",
+    )
+    amount = _money(_("坑位费"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=EscrowStatus.choices, default=EscrowStatus.HELD
+    )
+    held_at = models.DateTimeField(_("托管时间"))
+    closed_at = models.DateTimeField(_("完结时间"), null=True, blank=True)
+    rule = models.CharField(_("分成规则"), max_length=16, choices=Rule.choices, blank=True)
+    binding = models.ForeignKey(
+        Binding,
+        verbose_name=_("结算时生效的绑定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escrows",
+    )
+    agency = models.ForeignKey(
+        "admission.Agency",
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escrows",
+    )
+    agency_share = _share(_("机构分成比例"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("坑位费托管")
+        verbose_name_plural = _("坑位费托管")
+        ordering = ["-held_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="escrow_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="held", closed_at__isnull=True)
+                | Q(status__in=["released", "returned"], closed_at__isnull=False),
+                name="escrow_status_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.amount}"

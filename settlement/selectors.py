@@ -1,0 +1,501 @@
+"""Reads for the settlement pages, always scoped by the actor.
+
+Bindings: a creator sees the agreements it is party to, an agency those it
+offered; nobody else sees any. Fund accounts: each merchant, creator and
+agency sees only its own ledger account and the orders it is party to.
+Someone else's object is a 404 (``Http404``), never a 403.
+
+Every list selector returns a queryset with its relations already joined, so
+each page runs a fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from admission.models import Creator, Role
+from hotwave.exceptions import DomainError
+from hotwave.money import ZERO
+from settlement.commission import Split, split, split_for_order
+from settlement.models import (
+    Account,
+    Binding,
+    BindingStatus,
+    EscrowHold,
+    Journal,
+    JournalKind,
+    Order,
+    OrderStatus,
+    Payout,
+    Posting,
+)
+from settlement.services.ledger import day_end, day_start
+
+# --- Bindings -------------------------------------------------------------------------
+
+BINDING_ROLES = (Role.CREATOR, Role.AGENCY)
+HISTORY_STATUSES = (BindingStatus.DECLINED, BindingStatus.WITHDRAWN, BindingStatus.ENDED)
+BINDING_TABS = ("invited", "active", "history")
+
+
+def _require_binding_role(actor) -> None:
+    if getattr(actor, "role", None) not in BINDING_ROLES:
+        raise Http404("no bindings for this role")
+
+
+def bindings_for(*, actor, status: str = "") -> QuerySet[Binding]:
+    """The actor's own agreements and invitations (creator or agency), newest first.
+
+    ``status``: "invited", "active", "history" (declined, withdrawn, ended) or "" for all.
+    Raises Http404 for any other role.
+    """
+    _require_binding_role(actor)
+    qs = Binding.objects.select_related(
+        "creator", "creator__user", "agency", "agency__user", "ended_by"
+    )
+    if actor.role == Role.CREATOR:
+        qs = qs.filter(creator_id=actor.pk)
+    else:
+        qs = qs.filter(agency_id=actor.pk)
+    if status == "invited":
+        qs = qs.filter(status=BindingStatus.INVITED)
+    elif status == "active":
+        qs = qs.filter(status=BindingStatus.ACTIVE)
+    elif status == "history":
+        qs = qs.filter(status__in=HISTORY_STATUSES)
+    if status == "history":
+        return qs.order_by("-responded_at", "-valid_to", "-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+def binding_for(*, actor, pk: int) -> Binding:
+    """One agreement or invitation the actor is party to. Raises Http404 otherwise."""
+    try:
+        return bindings_for(actor=actor).get(pk=pk)
+    except Binding.DoesNotExist as exc:
+        raise Http404("no such binding") from exc
+
+
+def binding_tab_counts(*, actor) -> dict[str, int]:
+    """How many of the actor's bindings are in each tab (one query)."""
+    _require_binding_role(actor)
+    owner = Q(creator_id=actor.pk) if actor.role == Role.CREATOR else Q(agency_id=actor.pk)
+    row = Binding.objects.filter(owner).aggregate(
+        all=Count("id"),
+        invited=Count("id", filter=Q(status=BindingStatus.INVITED)),
+        active=Count("id", filter=Q(status=BindingStatus.ACTIVE)),
+        history=Count("id", filter=Q(status__in=HISTORY_STATUSES)),
+    )
+    return {k: v or 0 for k, v in row.items()}
+
+
+def active_binding_of(*, creator_id: int) -> Binding | None:
+    """The creator's agreement in force now (status active), with its agency."""
+    return (
+        Binding.objects.select_related("agency", "agency__user")
+        .filter(creator_id=creator_id, status=BindingStatus.ACTIVE)
+        .first()
+    )
+
+
+def creator_search(*, actor, q: str, limit: int = 10) -> list[Creator]:
+    """Creators an agency may invite, matched by username or nickname (one query).
+
+    Each creator carries ``current_agency_name`` (None when individual) and
+    ``pending_here`` (an invitation from this agency awaits its answer).
+    """
+    if actor.role != Role.AGENCY:
+        raise Http404("only agencies search creators to invite")
+    q = (q or "").strip()
+    if not q:
+        return []
+    active = Binding.objects.filter(creator_id=OuterRef("pk"), status=BindingStatus.ACTIVE)
+    pending = Binding.objects.filter(
+        creator_id=OuterRef("pk"), agency_id=actor.pk, status=BindingStatus.INVITED
+    )
+    return list(
+        Creator.objects.select_related("user")
+        .filter(user__role=Role.CREATOR, user__is_active=True)
+        .filter(Q(user__username__iexact=q) | Q(nickname__icontains=q))
+        .annotate(
+            current_agency_name=Subquery(active.values("agency__name")[:1]),
+            current_agency_id=Subquery(active.values("agency_id")[:1]),
+            pending_here=Exists(pending),
+        )
+        .order_by("-avg_viewers", "user_id")[:limit]
+    )
+
+
+def resolve_creator(text: str) -> Creator:
+    """The creator named by exact username, else by exact nickname. Raises DomainError."""
+    text = (text or "").strip()
+    base = Creator.objects.select_related("user").filter(
+        user__role=Role.CREATOR, user__is_active=True
+    )
+    found = base.filter(user__username=text).first()
+    if found is not None:
+        return found
+    by_nick = list(base.filter(nickname=text)[:5])
+    if len(by_nick) == 1:
+        return by_nick[0]
+    if len(by_nick) > 1:
+        names = "、".join(c.user.username for c in by_nick)
+        raise DomainError(
+            _("有多位达人使用昵称「%(nick)s」，请改填用户名（%(names)s）。")
+            % {"nick": text, "names": names},
+            code="binding.creator_ambiguous",
+        )
+    raise DomainError(
+        _("没有找到用户名或昵称为「%(text)s」的达人，请先搜索再选择。") % {"text": text},
+        code="binding.creator_unknown",
+    )
+
+
+EXAMPLE_PRICE = Decimal("100.00")
+EXAMPLE_RATE = Decimal("0.20")
+
+
+@dataclass(frozen=True)
+class SharePreview:
+    """What one example order would pay under each rule (for the consent page)."""
+
+    price: Decimal
+    rate: Decimal
+    proposed: Split
+    individual: Split
+    current: Split | None  # the creator's current agreement, for a share change
+    current_share: Decimal | None
+    rows: list = field(default_factory=list)
+
+
+def share_preview(
+    *,
+    agency_share: Decimal,
+    current_share: Decimal | None = None,
+    price: Decimal = EXAMPLE_PRICE,
+    rate: Decimal = EXAMPLE_RATE,
+) -> SharePreview:
+    """The split of an example order under the proposed share, the individual rule and
+    (for a share change) the share currently in force. Pure: no queries."""
+    proposed = split(price, rate, agency_share=agency_share)
+    individual = split(price, rate, agency_share=None)
+    current = split(price, rate, agency_share=current_share) if current_share is not None else None
+    return SharePreview(
+        price=price,
+        rate=rate,
+        proposed=proposed,
+        individual=individual,
+        current=current,
+        current_share=current_share,
+    )
+
+
+# --- Fund account ----------------------------------------------------------------------
+
+FUND_ROLES = (Role.MERCHANT, Role.CREATOR, Role.AGENCY)
+EARNING_KINDS = (JournalKind.SETTLEMENT, JournalKind.CLAWBACK)
+ESCROW_KINDS = (JournalKind.ESCROW_HOLD, JournalKind.ESCROW_RELEASE, JournalKind.ESCROW_RETURN)
+
+
+def _require_fund_role(actor) -> None:
+    if getattr(actor, "role", None) not in FUND_ROLES:
+        raise Http404("no fund account for this role")
+
+
+def fund_account_of(*, actor) -> Account | None:
+    """The actor's own ledger account (None until its first posting). Raises Http404
+    for roles without one."""
+    _require_fund_role(actor)
+    return Account.objects.filter(kind=actor.role, user_id=actor.pk).first()
+
+
+def _party_q(actor, prefix: str = "") -> Q:
+    field_name = {
+        Role.MERCHANT: "merchant_id",
+        Role.CREATOR: "creator_id",
+        Role.AGENCY: "agency_id",
+    }[actor.role]
+    return Q(**{f"{prefix}{field_name}": actor.pk})
+
+
+def orders_for(*, actor) -> QuerySet[Order]:
+    """Orders the actor is party to (merchant, creator, or the agency frozen on the order)."""
+    _require_fund_role(actor)
+    return Order.objects.filter(_party_q(actor)).select_related(
+        "merchant", "creator", "agency", "binding"
+    )
+
+
+def order_for(*, actor, order_id: str) -> Order:
+    """One order the actor is party to, with its binding. Raises Http404 otherwise."""
+    try:
+        return orders_for(actor=actor).get(order_id=order_id)
+    except Order.DoesNotExist as exc:
+        raise Http404("no such order") from exc
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def since(self):
+        return day_start(self.start)
+
+    @property
+    def until(self):
+        return day_end(self.end)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    balance: Decimal
+    earned: Decimal  # settlement + clawback postings, all time (merchants: negative, fees paid)
+    paid_out: Decimal
+    escrow_net: Decimal  # slot-fee escrow movements on this account, all time
+    period_earned: Decimal
+    period_clawbacks: Decimal
+    pending_count: int
+    pending_estimate: Decimal
+
+
+def fund_summary(*, actor, account: Account | None, period: Period) -> FundSummary:
+    """Balance and totals of the actor's account (two queries, plus the pending estimate)."""
+    _require_fund_role(actor)
+    if account is None:
+        totals = {}
+    else:
+        in_period = Q(
+            journal__business_date__gte=period.start, journal__business_date__lte=period.end
+        )
+        totals = Posting.objects.filter(account=account).aggregate(
+            balance=Sum("amount"),
+            earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS)),
+            paid_out=Sum("amount", filter=Q(journal__kind=JournalKind.PAYOUT)),
+            escrow=Sum("amount", filter=Q(journal__kind__in=ESCROW_KINDS)),
+            period_earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS) & in_period),
+            period_clawbacks=Sum(
+                "amount", filter=Q(journal__kind=JournalKind.CLAWBACK) & in_period
+            ),
+        )
+    count, estimate = pending_estimate(actor=actor)
+    return FundSummary(
+        balance=totals.get("balance") or ZERO,
+        earned=totals.get("earned") or ZERO,
+        paid_out=-(totals.get("paid_out") or ZERO),
+        escrow_net=totals.get("escrow") or ZERO,
+        period_earned=totals.get("period_earned") or ZERO,
+        period_clawbacks=totals.get("period_clawbacks") or ZERO,
+        pending_count=count,
+        pending_estimate=estimate,
+    )
+
+
+def party_amount(actor, s: Split) -> Decimal:
+    """The actor's side of a split, signed like its postings (merchants pay the fee)."""
+    if actor.role == Role.MERCHANT:
+        return -s.fee
+    if actor.role == Role.AGENCY:
+        return s.agency
+    return s.creator
+
+
+def pending_orders(*, actor, period: Period | None = None) -> QuerySet[Order]:
+    """The actor's orders not yet settled (paid or confirmed), newest first."""
+    qs = orders_for(actor=actor).exclude(status=OrderStatus.SETTLED)
+    if period is not None:
+        qs = qs.filter(paid_at__gte=period.since, paid_at__lt=period.until)
+    return qs.order_by("-paid_at", "-id")
+
+
+def pending_estimate(*, actor) -> tuple[int, Decimal]:
+    """Count and estimated amount of the actor's unsettled orders (one query).
+
+    The estimate applies the rule frozen on each order to its current price;
+    rounding is per order, so the rows are split in Python (only the columns needed).
+    """
+    rows = (
+        Order.objects.filter(_party_q(actor))
+        .exclude(status=OrderStatus.SETTLED)
+        .values_list("amount", "refunded", "service_fee_rate", "agency_share", "rule")
+    )
+    total, n = ZERO, 0
+    for amount, refunded, rate, share, rule in rows.iterator(chunk_size=2000):
+        s = split(amount - refunded, rate, agency_share=share if rule == "agency" else None)
+        total += party_amount(actor, s)
+        n += 1
+    return n, total
+
+
+def earnings_by_day(*, account: Account | None, period: Period) -> list[tuple[date, Decimal]]:
+    """Net settlement + clawback postings per business day of the period (one query)."""
+    by_day: dict[date, Decimal] = {}
+    if account is not None:
+        rows = (
+            Posting.objects.filter(
+                account=account,
+                journal__kind__in=EARNING_KINDS,
+                journal__business_date__gte=period.start,
+                journal__business_date__lte=period.end,
+            )
+            .values("journal__business_date")
+            .annotate(s=Sum("amount"))
+            .values_list("journal__business_date", "s")
+        )
+        by_day = dict(rows)
+    return [(day, by_day.get(day, ZERO)) for day in period.days()]
+
+
+def settled_orders(*, actor, account: Account | None, period: Period) -> QuerySet[Order]:
+    """The actor's orders settled in the period, each with ``my_amount``: the net of the
+    actor's settlement and clawback postings on it (what the ledger says it earned)."""
+    mine = (
+        Posting.objects.filter(
+            journal__order_id=OuterRef("pk"),
+            journal__kind__in=EARNING_KINDS,
+            account_id=account.pk if account else None,
+        )
+        .values("journal__order_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return (
+        orders_for(actor=actor)
+        .filter(
+            status=OrderStatus.SETTLED, settled_on__gte=period.start, settled_on__lte=period.end
+        )
+        .annotate(my_amount=Coalesce(Subquery(mine), ZERO))
+        .order_by("-settled_on", "-id")
+    )
+
+
+def journal_lines(*, account: Account | None, period: Period, kinds=None) -> QuerySet[Posting]:
+    """The account's postings in the period (its statement), newest first, with the
+    journal and its order joined."""
+    if account is None:
+        return Posting.objects.none()
+    qs = Posting.objects.filter(
+        account=account,
+        journal__business_date__gte=period.start,
+        journal__business_date__lte=period.end,
+    )
+    if kinds:
+        qs = qs.filter(journal__kind__in=kinds)
+    return qs.select_related(
+        "journal", "journal__order", "journal__order__creator", "journal__order__merchant"
+    ).order_by("-journal__business_date", "-journal_id")
+
+
+def statement_lines(*, account: Account | None, period: Period) -> QuerySet[Posting]:
+    """The statement (CSV export): every posting of the period, oldest first."""
+    return journal_lines(account=account, period=period).order_by(
+        "journal__business_date", "journal_id"
+    )
+
+
+def payouts_for(*, account: Account | None, period: Period) -> QuerySet[Payout]:
+    if account is None:
+        return Payout.objects.none()
+    return Payout.objects.filter(
+        account=account, business_date__gte=period.start, business_date__lte=period.end
+    ).order_by("-business_date", "-id")
+
+
+def escrows_for(*, actor) -> QuerySet[EscrowHold]:
+    """Slot fees held for or by the actor (merchant, creator, or the agency frozen on release)."""
+    _require_fund_role(actor)
+    return EscrowHold.objects.filter(_party_q(actor)).select_related(
+        "merchant", "creator", "agency"
+    )
+
+
+def sales_by_creator(*, actor, account: Account | None, period: Period) -> list[dict]:
+    """Merchants: sales brought and fees charged per creator in the period (two queries).
+
+    Sales are orders paid in the period (paid − refunded); fees are the net
+    settlement and clawback postings of the period on those creators' orders.
+    """
+    if actor.role != Role.MERCHANT:
+        raise Http404("only merchants see sales by creator")
+    sales = (
+        Order.objects.filter(
+            merchant_id=actor.pk, paid_at__gte=period.since, paid_at__lt=period.until
+        )
+        .values("creator_id", "creator__nickname", "creator__user__username")
+        .annotate(
+            orders=Count("id"),
+            paid=Sum("amount"),
+            refunded=Sum("refunded"),
+        )
+    )
+    fees: dict[int, Decimal] = {}
+    if account is not None:
+        fees = dict(
+            Posting.objects.filter(
+                account=account,
+                journal__kind__in=EARNING_KINDS,
+                journal__business_date__gte=period.start,
+                journal__business_date__lte=period.end,
+            )
+            .values("journal__order__creator_id")
+            .annotate(s=Sum("amount"))
+            .values_list("journal__order__creator_id", "s")
+        )
+    rows: dict[int, dict] = {}
+    for r in sales:
+        rows[r["creator_id"]] = {
+            "creator_id": r["creator_id"],
+            "nickname": r["creator__nickname"],
+            "username": r["creator__user__username"],
+            "orders": r["orders"],
+            "sales": r["paid"] - r["refunded"],
+            "fees": ZERO,
+        }
+    missing = [cid for cid in fees if cid not in rows]
+    if missing:
+        for c in Creator.objects.filter(pk__in=missing).select_related("user"):
+            rows[c.pk] = {
+                "creator_id": c.pk,
+                "nickname": c.nickname,
+                "username": c.user.username,
+                "orders": 0,
+                "sales": ZERO,
+                "fees": ZERO,
+            }
+    for cid, amount in fees.items():
+        rows[cid]["fees"] = -amount
+    return sorted(rows.values(), key=lambda r: (-r["sales"], -r["fees"], r["username"]))
+
+
+def order_journals(*, actor, order: Order, account: Account | None) -> list[Journal]:
+    """The order's settlement and clawback journals with the actor's own posting amount
+    as ``my_amount`` (one query)."""
+    mine = Posting.objects.filter(
+        journal_id=OuterRef("pk"), account_id=account.pk if account else None
+    )
+    return list(
+        Journal.objects.filter(order=order, kind__in=EARNING_KINDS)
+        .annotate(my_amount=Subquery(mine.values("amount")[:1]))
+        .order_by("business_date", "id")
+    )
+
+
+def order_breakdown(order: Order) -> Split:
+    """The split the ledger reflects for a settled order, or the estimate for a pending one."""
+    if order.status == OrderStatus.SETTLED:
+        share = order.agency_share if order.rule == "agency" else None
+        return split(
+            order.amount - order.settled_refunded, order.service_fee_rate, agency_share=share
+        )
+    return split_for_order(order)

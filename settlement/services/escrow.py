@@ -1,0 +1,152 @@
+"""Slot-fee escrow (坑位费, SPEC §3), for the cooperation app to call.
+
+* ``escrow_hold``    — on acceptance: merchant → escrow;
+* ``escrow_release`` — on completion: escrow → platform, agency, creator, split
+  like commission (SPEC §4) under the creator's binding at the moment of release;
+* ``escrow_return``  — on cancellation: escrow → merchant.
+
+Each is idempotent by the caller's ``key`` (e.g. ``task:42``): calling it
+again returns the same hold and posts nothing. A released or returned hold
+can't move again (DomainError). Journals: ``escrow:hold|release|return:<key>``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from admission.models import Creator, Merchant
+from hotwave.exceptions import DomainError
+from hotwave.money import quantize
+from settlement.commission import AGENCY, binding_in_force, split_fee
+from settlement.models import AccountKind, EscrowHold, EscrowStatus, JournalKind, Rule
+from settlement.services.ledger import (
+    business_date_of,
+    party_accounts,
+    post_journal,
+    system_account,
+)
+
+
+class EscrowError(DomainError):
+    code = "escrow.invalid"
+
+
+@transaction.atomic
+def escrow_hold(
+    *,
+    key: str,
+    merchant: Merchant,
+    creator: Creator,
+    amount: Decimal,
+    at: datetime | None = None,
+) -> EscrowHold:
+    """Move ``amount`` from the merchant into escrow under ``key``. Idempotent; raises EscrowError."""
+    if not isinstance(amount, Decimal) or amount <= 0 or amount != quantize(amount):
+        raise EscrowError(_("坑位费必须是大于 0 的金额（精确到分）。"), code="escrow.bad_amount")
+    at = at or timezone.now()
+    existing = EscrowHold.objects.filter(key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                existing = EscrowHold.objects.create(
+                    key=key, merchant=merchant, creator=creator, amount=amount, held_at=at
+                )
+        except IntegrityError:
+            existing = EscrowHold.objects.get(key=key)
+    if (existing.merchant_id, existing.creator_id, existing.amount) != (
+        merchant.pk,
+        creator.pk,
+        amount,
+    ):
+        raise EscrowError(
+            _("托管记录 %(key)s 已存在且内容不同。") % {"key": key}, code="escrow.conflict"
+        )
+    accounts = party_accounts([(AccountKind.MERCHANT, merchant.pk)])
+    post_journal(
+        key=f"escrow:hold:{key}",
+        kind=JournalKind.ESCROW_HOLD,
+        business_date=business_date_of(existing.held_at),
+        lines=[
+            (accounts[(AccountKind.MERCHANT, merchant.pk)], -amount),
+            (system_account(AccountKind.ESCROW), amount),
+        ],
+        memo=f"坑位费托管 {key}",
+    )
+    return existing
+
+
+def _locked(key: str) -> EscrowHold:
+    hold = EscrowHold.objects.select_for_update().filter(key=key).first()
+    if hold is None:
+        raise EscrowError(_("没有托管记录 %(key)s。") % {"key": key}, code="escrow.unknown")
+    return hold
+
+
+@transaction.atomic
+def escrow_release(*, key: str, at: datetime | None = None) -> EscrowHold:
+    """Pay the held slot fee out under the creator's rule at ``at``. Idempotent; raises EscrowError."""
+    hold = _locked(key)
+    if hold.status == EscrowStatus.RELEASED:
+        return hold
+    if hold.status == EscrowStatus.RETURNED:
+        raise EscrowError(_("坑位费已退回商家，不能再结算。"), code="escrow.returned")
+    at = at or timezone.now()
+    binding = binding_in_force(hold.creator_id, at)
+    s = split_fee(hold.amount, agency_share=binding.agency_share if binding else None)
+    pairs = [(AccountKind.CREATOR, hold.creator_id)]
+    if binding:
+        pairs.append((AccountKind.AGENCY, binding.agency_id))
+    accounts = party_accounts(pairs)
+    lines = [
+        (system_account(AccountKind.ESCROW), -hold.amount),
+        (system_account(AccountKind.PLATFORM), s.platform),
+        (accounts[(AccountKind.CREATOR, hold.creator_id)], s.creator),
+    ]
+    if binding:
+        lines.append((accounts[(AccountKind.AGENCY, binding.agency_id)], s.agency))
+    post_journal(
+        key=f"escrow:release:{key}",
+        kind=JournalKind.ESCROW_RELEASE,
+        business_date=business_date_of(at),
+        lines=lines,
+        memo=f"坑位费结算 {key}",
+    )
+    hold.status = EscrowStatus.RELEASED
+    hold.closed_at = at
+    hold.rule = Rule.AGENCY if s.rule == AGENCY else Rule.INDIVIDUAL
+    hold.binding = binding
+    hold.agency_id = binding.agency_id if binding else None
+    hold.agency_share = s.agency_share
+    hold.save(update_fields=["status", "closed_at", "rule", "binding", "agency", "agency_share"])
+    return hold
+
+
+@transaction.atomic
+def escrow_return(*, key: str, at: datetime | None = None) -> EscrowHold:
+    """Return the held slot fee to the merchant. Idempotent; raises EscrowError."""
+    hold = _locked(key)
+    if hold.status == EscrowStatus.RETURNED:
+        return hold
+    if hold.status == EscrowStatus.RELEASED:
+        raise EscrowError(_("坑位费已结算，不能再退回。"), code="escrow.released")
+    at = at or timezone.now()
+    accounts = party_accounts([(AccountKind.MERCHANT, hold.merchant_id)])
+    post_journal(
+        key=f"escrow:return:{key}",
+        kind=JournalKind.ESCROW_RETURN,
+        business_date=business_date_of(at),
+        lines=[
+            (system_account(AccountKind.ESCROW), -hold.amount),
+            (accounts[(AccountKind.MERCHANT, hold.merchant_id)], hold.amount),
+        ],
+        memo=f"坑位费退回 {key}",
+    )
+    hold.status = EscrowStatus.RETURNED
+    hold.closed_at = at
+    hold.save(update_fields=["status", "closed_at"])
+    return hold

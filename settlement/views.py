@@ -1,0 +1,463 @@
+"""机构绑定 and 资金账户 pages. Views translate HTTP only: a scoped selector, a form,
+one service, then render or redirect. Someone else's binding or order is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from admission.exceptions import NotAdmitted
+from admission.models import Role
+from hotwave.charts import line_chart
+from hotwave.exceptions import DomainError
+from hotwave.money import MoneyError, parse_decimal
+from settlement import selectors
+from settlement.forms import (
+    BindingInviteForm,
+    CreatorSearchForm,
+    FundFilterForm,
+    ShareChangeForm,
+)
+from settlement.models import BindingStatus, JournalKind, OrderStatus
+from settlement.services import binding_invites
+
+BINDINGS_PER_PAGE = 20
+FUND_ROWS_PER_PAGE = 20
+
+
+def _partial(request: HttpRequest, template: str, partial: str) -> str:
+    """The named partial for an htmx request (not for a history restore), else the page."""
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+# --- 机构绑定 -------------------------------------------------------------------------------
+
+
+def _binding_list_context(request: HttpRequest, **overrides) -> dict:
+    user = request.user
+    status = request.GET.get("status", "")
+    if status not in selectors.BINDING_TABS:
+        status = ""
+    qs = selectors.bindings_for(actor=user, status=status)
+    page = Paginator(qs, BINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "status": status,
+        "page_obj": page,
+        "counts": selectors.binding_tab_counts(actor=user),
+        "is_agency": user.role == Role.AGENCY,
+        "tabs": [
+            ("", _("全部")),
+            ("invited", _("待确认")),
+            ("active", _("生效中")),
+            ("history", _("历史记录")),
+        ],
+    }
+    if user.role == Role.CREATOR:
+        context["current"] = selectors.active_binding_of(creator_id=user.pk)
+    else:
+        search = CreatorSearchForm(request.GET or None)
+        q = search.cleaned_data["q"] if search.is_valid() else ""
+        context["search_form"] = search
+        context["q"] = q
+        context["results"] = selectors.creator_search(actor=user, q=q) if q else []
+        context["invite_form"] = overrides.get("invite_form") or BindingInviteForm(
+            initial={"creator": request.GET.get("invite", "")}
+        )
+    context.update(overrides)
+    return context
+
+
+@require_GET
+def binding_list(request: HttpRequest) -> HttpResponse:
+    """机构绑定: the actor's invitations, agreements in force and history; agencies invite here."""
+    context = _binding_list_context(request)
+    return render(request, _partial(request, "settlement/bindings.html", "binding-body"), context)
+
+
+@require_POST
+def binding_invite(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.AGENCY:
+        raise Http404
+    form = BindingInviteForm(request.POST, resolve_creator=selectors.resolve_creator)
+    if form.is_valid():
+        try:
+            invitation, created = binding_invites.invitation_send(
+                actor=request.user,
+                creator=form.cleaned_data["creator"],
+                agency_share=form.cleaned_data["agency_share"],
+                message=form.cleaned_data["message"],
+            )
+        except NotAdmitted as exc:
+            form.add_error(None, exc.message)
+            for reason in exc.reasons:
+                form.add_error(None, reason)
+        except DomainError as exc:
+            form.add_error("creator", exc.message)
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _("邀请已发给「%(creator)s」，对方确认后绑定才生效。")
+                    % {"creator": invitation.creator.nickname},
+                )
+            else:
+                messages.info(request, _("这份邀请已经发出，正在等待达人确认。"))
+            return redirect("settlement:binding_detail", pk=invitation.pk)
+    context = _binding_list_context(request, invite_form=form)
+    return render(request, "settlement/bindings.html", context, status=400)
+
+
+def _detail_context(request: HttpRequest, binding, **overrides) -> dict:
+    user = request.user
+    current = None
+    if binding.status == BindingStatus.INVITED:
+        current = selectors.active_binding_of(creator_id=binding.creator_id)
+    # A creator may try its own example order on the consent page (?price=&rate=).
+    price, rate, example_error = selectors.EXAMPLE_PRICE, selectors.EXAMPLE_RATE, ""
+    if "price" in request.GET or "rate" in request.GET:
+        try:
+            price = parse_decimal(request.GET.get("price", ""), places=2, field="price")
+            rate = parse_decimal(request.GET.get("rate", ""), places=2, field="rate") / 100
+            if (
+                price <= 0
+                or price > Decimal("10000000")
+                or not (Decimal("0.01") <= rate <= Decimal("0.80"))
+            ):
+                raise MoneyError("out of range")
+        except (MoneyError, InvalidOperation):
+            price, rate = selectors.EXAMPLE_PRICE, selectors.EXAMPLE_RATE
+            example_error = _("示例订单金额须大于 0，服务费率须在 1% 到 80% 之间。")
+    same_agency_current = current if current and current.agency_id == binding.agency_id else None
+    preview = selectors.share_preview(
+        agency_share=binding.agency_share,
+        current_share=same_agency_current.agency_share if same_agency_current else None,
+        price=price,
+        rate=rate,
+    )
+    context = {
+        "binding": binding,
+        "is_agency": user.role == Role.AGENCY,
+        "is_creator": user.role == Role.CREATOR,
+        "current": current,
+        "bound_elsewhere": current is not None and current.agency_id != binding.agency_id,
+        "is_share_change": same_agency_current is not None,
+        "preview": preview,
+        "example_price": price,
+        "example_rate_pct": (rate * 100).normalize(),
+        "example_error": example_error,
+        "share_form": overrides.pop("share_form", None) or ShareChangeForm(),
+        "error": overrides.pop("error", ""),
+    }
+    context.update(overrides)
+    return context
+
+
+@require_GET
+def binding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One invitation (the creator's consent page, with the preview) or agreement."""
+    binding = selectors.binding_for(actor=request.user, pk=pk)
+    context = _detail_context(request, binding)
+    return render(request, _partial(request, "settlement/binding_detail.html", "preview"), context)
+
+
+def _act(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    binding = selectors.binding_for(actor=request.user, pk=pk)
+    try:
+        service(actor=request.user, binding=binding)
+    except DomainError as exc:
+        binding.refresh_from_db()
+        context = _detail_context(request, binding, error=exc.message)
+        return render(request, "settlement/binding_detail.html", context, status=400)
+    messages.success(request, done)
+    return redirect("settlement:binding_detail", pk=pk)
+
+
+@require_POST
+def binding_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, binding_invites.invitation_accept, _("已同意，绑定自现在起生效。"))
+
+
+@require_POST
+def binding_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, binding_invites.invitation_decline, _("已拒绝这份邀请。"))
+
+
+@require_POST
+def binding_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, binding_invites.invitation_withdraw, _("邀请已撤回。"))
+
+
+@require_POST
+def binding_end(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        binding_invites.binding_terminate,
+        _("绑定已解除。此后支付的订单按个人主播规则结算，之前的订单不受影响。"),
+    )
+
+
+@require_POST
+def binding_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agency proposes a new share for an agreement in force (a new agreement)."""
+    binding = selectors.binding_for(actor=request.user, pk=pk)
+    if request.user.role != Role.AGENCY:
+        raise Http404
+    form = ShareChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = binding_invites.binding_share_propose(
+                actor=request.user, binding=binding, agency_share=form.cleaned_data["agency_share"]
+            )
+        except DomainError as exc:
+            form.add_error("agency_share", exc.message)
+        else:
+            messages.success(request, _("新的分成比例已发给达人确认；确认前仍按原比例结算。"))
+            return redirect("settlement:binding_detail", pk=invitation.pk)
+    context = _detail_context(request, binding, share_form=form)
+    return render(request, "settlement/binding_detail.html", context, status=400)
+
+
+# --- 资金账户 -------------------------------------------------------------------------------
+
+
+def _fund_tabs(role: str) -> list[tuple[str, str]]:
+    tabs = [
+        ("settled", _("结算订单")),
+        ("pending", _("待结算订单")),
+        ("clawbacks", _("退款冲回")),
+    ]
+    if role == Role.MERCHANT:
+        tabs.append(("creators", _("达人带货")))
+    else:
+        tabs.append(("payouts", _("打款记录")))
+    if role in (Role.MERCHANT, Role.CREATOR, Role.AGENCY):
+        tabs.append(("escrow", _("坑位费")))
+    tabs.append(("statement", _("账户流水")))
+    return tabs
+
+
+@require_GET
+def fund_account(request: HttpRequest) -> HttpResponse:
+    """资金账户: balance, totals, earnings by day and one section of the statement."""
+    user = request.user
+    if user.role == Role.PROVIDER:
+        # The navigation offers 资金账户 to every party; TP providers have no money here.
+        return render(request, "settlement/fund_none.html")
+    account = selectors.fund_account_of(actor=user)
+    form = FundFilterForm(request.GET or None)
+    start, end = form.period()
+    if not form.is_bound or form.is_valid():
+        # Show the period actually applied (defaults included) in the date inputs.
+        form = FundFilterForm({"date_from": start.isoformat(), "date_to": end.isoformat()})
+    period = selectors.Period(start, end)
+    tabs = _fund_tabs(user.role)
+    tab = request.GET.get("tab", "settled")
+    if tab not in dict(tabs):
+        tab = "settled"
+
+    rows = None
+    if tab == "settled":
+        rows = selectors.settled_orders(actor=user, account=account, period=period)
+    elif tab == "pending":
+        rows = selectors.pending_orders(actor=user, period=period)
+    elif tab == "clawbacks":
+        rows = selectors.journal_lines(account=account, period=period, kinds=[JournalKind.CLAWBACK])
+    elif tab == "payouts":
+        rows = selectors.payouts_for(account=account, period=period)
+    elif tab == "escrow":
+        rows = selectors.journal_lines(
+            account=account, period=period, kinds=list(selectors.ESCROW_KINDS)
+        )
+    elif tab == "statement":
+        rows = selectors.journal_lines(account=account, period=period)
+    if tab == "creators":
+        items = selectors.sales_by_creator(actor=user, account=account, period=period)
+        page = Paginator(items, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    else:
+        page = Paginator(rows, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    if tab in ("settled", "pending"):
+        # The split of each row (pure arithmetic on the frozen rule, no queries).
+        for order in page.object_list:
+            order.split = selectors.order_breakdown(order)
+            order.estimate = selectors.party_amount(user, order.split)
+            order.shown_refunded = order.settled_refunded if tab == "settled" else order.refunded
+            order.shown_price = order.amount - order.shown_refunded
+
+    summary = selectors.fund_summary(actor=user, account=account, period=period)
+    label = _("每日收益") if user.role != Role.MERCHANT else _("每日服务费")
+    series = selectors.earnings_by_day(account=account, period=period)
+    if user.role == Role.MERCHANT:
+        series = [(day, -value) for day, value in series]
+    chart = line_chart(
+        series,
+        title=_("%(label)s（%(start)s 至 %(end)s）") % {"label": label, "start": start, "end": end},
+        series_label=label,
+    )
+    filters = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    context = {
+        "account": account,
+        "summary": summary,
+        "chart": chart,
+        "form": form,
+        "period": period,
+        "tab": tab,
+        "tabs": tabs,
+        "page_obj": page,
+        "is_merchant": user.role == Role.MERCHANT,
+        "is_agency": user.role == Role.AGENCY,
+        "filter_query": urlencode(filters),
+        "tab_query": urlencode({**filters, "tab": tab}),
+        "export_url": f"{reverse('settlement:fund_export')}?{urlencode(filters)}",
+        "today": timezone.localdate(),
+        "quick_ranges": _quick_ranges(tab),
+    }
+    return render(request, _partial(request, "settlement/fund_account.html", "fund-body"), context)
+
+
+def _quick_ranges(tab: str) -> list[tuple[str, str]]:
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    out = []
+    for label, days in ((_("近 7 天"), 7), (_("近 30 天"), 30), (_("近 90 天"), 90)):
+        q = urlencode(
+            {
+                "date_from": (today - timedelta(days=days - 1)).isoformat(),
+                "date_to": today.isoformat(),
+                "tab": tab,
+            }
+        )
+        out.append((label, q))
+    first = today.replace(day=1)
+    out.append(
+        (
+            _("本月"),
+            urlencode({"date_from": first.isoformat(), "date_to": today.isoformat(), "tab": tab}),
+        )
+    )
+    return out
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = [
+    gettext_lazy("业务日期"),
+    gettext_lazy("类型"),
+    gettext_lazy("订单号"),
+    gettext_lazy("商品"),
+    gettext_lazy("达人"),
+    gettext_lazy("商家"),
+    gettext_lazy("结算价格"),
+    gettext_lazy("服务费率"),
+    gettext_lazy("分成规则"),
+    gettext_lazy("机构分成比例"),
+    gettext_lazy("金额"),
+    gettext_lazy("摘要"),
+]
+
+
+def _pct(value) -> str:
+    if value is None:
+        return ""
+    return f"{(value * 100).normalize():f}%"
+
+
+def _text(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def statement_rows(lines):
+    """The CSV rows of statement postings (header first); amounts as plain decimals."""
+    yield [str(h) for h in CSV_HEADER]
+    for p in lines.iterator(chunk_size=2000):
+        j = p.journal
+        o = j.order
+        yield [
+            j.business_date.isoformat(),
+            j.get_kind_display(),
+            _text(o.order_id) if o else "",
+            _text(o.product_sku) if o else "",
+            _text(o.creator.nickname) if o else "",
+            _text(o.merchant.shop_name) if o else "",
+            f"{j.basis_price:.2f}" if j.basis_price is not None else "",
+            _pct(o.service_fee_rate) if o else "",
+            o.get_rule_display() if o else "",
+            _pct(o.agency_share) if o and o.agency_share is not None else "",
+            f"{p.amount:.2f}",
+            _text(j.memo),
+        ]
+
+
+@require_GET
+def fund_export(request: HttpRequest) -> HttpResponse:
+    """The statement of the chosen period as CSV (UTF-8 with BOM for spreadsheet apps)."""
+    user = request.user
+    account = selectors.fund_account_of(actor=user)
+    form = FundFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            "; ".join(str(e) for errs in form.errors.values() for e in errs),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    start, end = form.period()
+    lines = selectors.statement_lines(account=account, period=selectors.Period(start, end))
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"
+        for row in statement_rows(lines):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    filename = f"hotwave-statement-{user.username}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def fund_order(request: HttpRequest, order_id: str) -> HttpResponse:
+    """为什么是这个数: one order's full breakdown, its binding at payment, events and postings."""
+    user = request.user
+    order = selectors.order_for(actor=user, order_id=order_id)
+    account = selectors.fund_account_of(actor=user)
+    breakdown = selectors.order_breakdown(order)
+    pending_clawback = (
+        order.status == OrderStatus.SETTLED and order.refunded != order.settled_refunded
+    )
+    settled = order.status == OrderStatus.SETTLED
+    shown_refunded = order.settled_refunded if settled else order.refunded
+    context = {
+        "order": order,
+        "shown_refunded": shown_refunded,
+        "shown_price": order.amount - shown_refunded,
+        "breakdown": breakdown,
+        "pending_clawback": pending_clawback,
+        "mine": selectors.party_amount(user, breakdown),
+        "journals": selectors.order_journals(actor=user, order=order, account=account),
+        "events": list(order.events.order_by("occurred_at", "id")),
+        "is_merchant": user.role == Role.MERCHANT,
+        "is_agency": user.role == Role.AGENCY,
+        "platform_rate": Decimal("0.30") if order.rule == "agency" else Decimal("0.40"),
+    }
+    return render(request, "settlement/fund_order.html", context)

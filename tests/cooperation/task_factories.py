@@ -1,0 +1,126 @@
+"""Factories and helpers for cooperation tasks.
+
+``admit(user)`` signs the current authorization agreement for a persona, which
+(with the factories' verified defaults) makes it admitted. ``make_task(...)``
+builds a task through the real services, walking it to the wanted state, so the
+ledger, transitions and counters are exactly what the product would produce.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from admission.models import Agreement, AgreementSignature, Category, User
+from admission.rules import current_agreement
+from cooperation.models import Product, ProductStatus, Task, TaskState
+from cooperation.services import tasks as services
+
+
+def admit(*users: User) -> None:
+    """Sign the current agreement for each user (their verified flags come from the factories)."""
+    agreement = current_agreement()
+    if agreement is None:
+        agreement = Agreement.objects.create(
+            version="test-1",
+            title="授权协议",
+            body="测试协议正文",
+            published_at=timezone.now() - timedelta(days=1),
+        )
+    for user in users:
+        AgreementSignature.objects.get_or_create(
+            user=user, agreement=agreement, defaults={"signed_at": timezone.now()}
+        )
+
+
+def _category() -> Category:
+    # Seeded by a data migration, but transactional tests flush it.
+    found = Category.objects.order_by("position").first()
+    if found is None:
+        found, _ = Category.objects.get_or_create(
+            code="home", defaults={"name_zh": "家居", "name_en": "Home"}
+        )
+    return found
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    merchant = None  # pass merchant=<Merchant>
+    sku = factory.Sequence(lambda n: f"SKU-T{n:04d}")
+    title = factory.Sequence(lambda n: f"测试商品{n}")
+    category = factory.LazyFunction(lambda: _category())
+    price = Decimal("99.00")
+    service_fee_rate = Decimal("0.2000")
+    status = ProductStatus.ACTIVE
+
+
+# The actions that walk a task from 待达人确认 to each state (creator c, merchant m).
+PATHS: dict[str, list[str]] = {
+    TaskState.INVITED: [],
+    TaskState.ACCEPTED: ["accept"],
+    TaskState.SHIPPED: ["accept", "ship"],
+    TaskState.RECEIVED: ["accept", "ship", "receive"],
+    TaskState.LIVE_REPORTED: ["accept", "ship", "receive", "report"],
+    TaskState.COMPLETED: ["accept", "ship", "receive", "report", "confirm"],
+    TaskState.DECLINED: ["decline"],
+    TaskState.CANCELLED: ["accept", "cancel"],
+    TaskState.EXPIRED: ["expire"],
+}
+
+
+def make_task(
+    *,
+    merchant: User,
+    creator: User,
+    state: str = TaskState.INVITED,
+    products: list[Product] | None = None,
+    slot_fee: Decimal = Decimal("1000.00"),
+    cancel_before_accept: bool = False,
+) -> Task:
+    """A task between the two users in ``state``, made through the services."""
+    admit(merchant, creator)
+    if products is None:
+        products = [ProductFactory(merchant=merchant.merchant)]
+    task = services.task_create(
+        actor=merchant,
+        creator=creator.creator,
+        products=products,
+        slot_fee=slot_fee,
+        planned_live_date=timezone.localdate() + timedelta(days=7),
+        note="测试合作",
+    )
+    path = PATHS[state]
+    if state == TaskState.CANCELLED and cancel_before_accept:
+        path = ["cancel"]
+    for step in path:
+        if step == "accept":
+            services.task_accept(task=task, actor=creator)
+        elif step == "decline":
+            services.task_decline(task=task, actor=creator, reason="档期已满")
+        elif step == "cancel":
+            services.task_cancel(task=task, actor=merchant, reason="计划调整")
+        elif step == "ship":
+            services.task_ship_sample(
+                task=task, actor=merchant, carrier="顺丰速运", tracking_no="SF1234567890"
+            )
+        elif step == "receive":
+            services.task_confirm_receipt(task=task, actor=creator)
+        elif step == "report":
+            services.task_report_live(
+                task=task,
+                actor=creator,
+                live_at=timezone.now(),
+                replay_url="https://live.example.com/replay/1",
+            )
+        elif step == "confirm":
+            services.task_confirm_completion(task=task, actor=merchant)
+        elif step == "expire":
+            services.task_expire(task=task, now=timezone.now() + timedelta(hours=73))
+    task.refresh_from_db()
+    assert task.state == state, (task.state, state)
+    return task

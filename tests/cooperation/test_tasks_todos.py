@@ -1,0 +1,62 @@
+"""To-dos of cooperation tasks: counts equal the items on the linked page, for both sides."""
+
+from __future__ import annotations
+
+import pytest
+
+from cooperation.models import TaskState
+from hotwave.todos import sources
+from tests.cooperation.task_factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED = {
+    "cooperation.merchant_invited": ("merchant", TaskState.INVITED),
+    "cooperation.merchant_to_ship": ("merchant", TaskState.ACCEPTED),
+    "cooperation.merchant_to_confirm": ("merchant", TaskState.LIVE_REPORTED),
+    "cooperation.creator_to_answer": ("creator", TaskState.INVITED),
+    "cooperation.creator_to_receive": ("creator", TaskState.SHIPPED),
+    "cooperation.creator_to_report": ("creator", TaskState.RECEIVED),
+}
+
+
+def test_sources_are_registered_for_the_right_roles():
+    found = {
+        s.key: s
+        for s in sources()
+        if s.key.startswith("cooperation.merchant_") or s.key.startswith("cooperation.creator_")
+    }
+    assert set(found) == set(EXPECTED)
+    for key, (role, _state) in EXPECTED.items():
+        assert found[key].roles == (role,)
+
+
+def test_counts_match_the_page_they_link_to(
+    client_for, merchant, other_merchant, creator, other_creator, django_assert_max_num_queries
+):
+    # One task in every state (the one open invitation per pair comes last).
+    for state in sorted(TaskState, key=lambda s: s == TaskState.INVITED):
+        make_task(merchant=merchant, creator=creator, state=state)
+    make_task(merchant=merchant, creator=other_creator, state=TaskState.ACCEPTED)
+    make_task(merchant=other_merchant, creator=other_creator, state=TaskState.SHIPPED)
+    by_key = {s.key: s for s in sources()}
+    people = {"merchant": [merchant, other_merchant], "creator": [creator, other_creator]}
+    for key, (role, state) in EXPECTED.items():
+        source = by_key[key]
+        with django_assert_max_num_queries(1):
+            everyone = source.count_all()
+        for user in people[role]:
+            with django_assert_max_num_queries(1):
+                n = source.count_for(user)
+            assert everyone.get(user.pk, 0) == n
+            link = source.url(user)
+            assert link.endswith(f"?state={state}")
+            page = client_for(user).get(link)
+            assert page.status_code == 200
+            assert len(page.context["page"].object_list) == n, (key, user)
+            assert all(t.state == state for t in page.context["page"].object_list)
+    assert by_key["cooperation.merchant_to_ship"].count_for(merchant) == 2
+    assert by_key["cooperation.creator_to_receive"].count_all() == {
+        creator.pk: 1,
+        other_creator.pk: 1,
+    }

@@ -1,0 +1,160 @@
+"""The state machine of SPEC §3, exhaustively: every state × every action × every actor.
+
+An allowed move changes the state, stamps its time and records who/when/from/to;
+anything else is refused with a message and changes nothing (state, timeline,
+ledger, 合作任务数).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from admission.models import Creator
+from cooperation.models import (
+    STATE_TIMESTAMP,
+    TRANSITIONS,
+    Party,
+    TaskAction,
+    TaskState,
+    TaskTransition,
+    allowed_actions,
+)
+from cooperation.services import tasks as services
+from cooperation.views.tasks import ACTION_SLUGS
+from settlement.models import EscrowHold, Posting
+from tests.cooperation.task_factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+M, C, S = Party.MERCHANT, Party.CREATOR, Party.SYSTEM
+
+# SPEC §3 written out by hand: (state, party) -> the actions that party may take.
+EXPECTED = {
+    (TaskState.INVITED, C): {TaskAction.ACCEPT, TaskAction.DECLINE},
+    (TaskState.INVITED, M): {TaskAction.CANCEL},
+    (TaskState.INVITED, S): {TaskAction.EXPIRE},
+    (TaskState.ACCEPTED, M): {TaskAction.SHIP_SAMPLE, TaskAction.CANCEL},
+    (TaskState.SHIPPED, C): {TaskAction.CONFIRM_RECEIPT},
+    (TaskState.RECEIVED, C): {TaskAction.REPORT_LIVE},
+    (TaskState.LIVE_REPORTED, M): {TaskAction.CONFIRM_COMPLETION},
+    (TaskState.LIVE_REPORTED, S): {TaskAction.AUTOCOMPLETE},
+}
+TARGET = {
+    TaskAction.ACCEPT: TaskState.ACCEPTED,
+    TaskAction.DECLINE: TaskState.DECLINED,
+    TaskAction.CANCEL: TaskState.CANCELLED,
+    TaskAction.SHIP_SAMPLE: TaskState.SHIPPED,
+    TaskAction.CONFIRM_RECEIPT: TaskState.RECEIVED,
+    TaskAction.REPORT_LIVE: TaskState.LIVE_REPORTED,
+    TaskAction.CONFIRM_COMPLETION: TaskState.COMPLETED,
+    TaskAction.EXPIRE: TaskState.EXPIRED,
+    TaskAction.AUTOCOMPLETE: TaskState.COMPLETED,
+}
+PEOPLE_ACTIONS = [a for a in TaskAction if a != TaskAction.CREATE and TRANSITIONS[a].party != S]
+SYSTEM_ACTIONS = [TaskAction.EXPIRE, TaskAction.AUTOCOMPLETE]
+ACTORS = ["merchant", "creator", "other_merchant", "other_creator", "system"]
+
+
+@pytest.mark.parametrize("state", list(TaskState))
+@pytest.mark.parametrize("party", list(Party))
+def test_the_table_is_exactly_spec_section_3(state, party):
+    assert set(allowed_actions(state, party)) == EXPECTED.get((state, party), set())
+
+
+def test_every_action_has_its_target_and_closed_states_are_final():
+    assert {a: t.target for a, t in TRANSITIONS.items()} == TARGET
+    for state in (TaskState.COMPLETED, TaskState.DECLINED, TaskState.CANCELLED, TaskState.EXPIRED):
+        for party in Party:
+            assert allowed_actions(state, party) == []
+
+
+def test_the_clock_actions_have_no_url():
+    # Nobody can expire or autocomplete a task by posting to the site.
+    assert set(ACTION_SLUGS) == set(PEOPLE_ACTIONS)
+
+
+def _run(action, task, user):
+    later = timezone.now() + timedelta(days=8)
+    if action == TaskAction.ACCEPT:
+        return services.task_accept(task=task, actor=user)
+    if action == TaskAction.DECLINE:
+        return services.task_decline(task=task, actor=user, reason="没档期")
+    if action == TaskAction.CANCEL:
+        return services.task_cancel(task=task, actor=user, reason="不做了")
+    if action == TaskAction.SHIP_SAMPLE:
+        return services.task_ship_sample(
+            task=task, actor=user, carrier="中通快递", tracking_no="ZT998877665"
+        )
+    if action == TaskAction.CONFIRM_RECEIPT:
+        return services.task_confirm_receipt(task=task, actor=user)
+    if action == TaskAction.REPORT_LIVE:
+        return services.task_report_live(
+            task=task, actor=user, live_at=timezone.now(), replay_url="https://x.example/r"
+        )
+    if action == TaskAction.CONFIRM_COMPLETION:
+        return services.task_confirm_completion(task=task, actor=user)
+    if action == TaskAction.EXPIRE:
+        return services.task_expire(task=task, now=later)
+    if action == TaskAction.AUTOCOMPLETE:
+        return services.task_autocomplete(task=task, now=later)
+    raise AssertionError(action)
+
+
+def _snapshot(task):
+    task.refresh_from_db()
+    creator = Creator.objects.get(pk=task.creator_id)
+    return (
+        task.state,
+        {f: getattr(task, f) for f in STATE_TIMESTAMP.values()},
+        task.transitions.count(),
+        Posting.objects.count(),
+        list(EscrowHold.objects.values_list("status", flat=True)),
+        creator.completed_tasks,
+    )
+
+
+@pytest.mark.parametrize("state", list(TaskState))
+@pytest.mark.parametrize("action", PEOPLE_ACTIONS + SYSTEM_ACTIONS)
+def test_every_state_action_actor(state, action, merchant, creator, other_merchant, other_creator):
+    """One task per (state, action); every actor tries; refusals first, as they change nothing.
+
+    Clock actions take no actor (and have no URL, see above): only the system tries them.
+    """
+    task = make_task(merchant=merchant, creator=creator, state=state)
+    users = {
+        "merchant": merchant,
+        "creator": creator,
+        "other_merchant": other_merchant,
+        "other_creator": other_creator,
+        "system": None,
+    }
+    parties = {"merchant": M, "creator": C, "system": S}
+    actors = ["system"] if action in SYSTEM_ACTIONS else ACTORS
+    allowed = [w for w in actors if action in EXPECTED.get((state, parties.get(w)), set())]
+    assert len(allowed) <= 1
+    for who in [w for w in actors if w not in allowed]:
+        before = _snapshot(task)
+        with pytest.raises(services.IllegalTransition) as exc:
+            _run(action, task, users[who])
+        assert exc.value.message, who
+        assert _snapshot(task) == before, f"a refused {action} by {who} changed something"
+    if not allowed:
+        return
+    actor = users[allowed[0]]
+    before = _snapshot(task)
+    _run(action, task, actor)
+    task.refresh_from_db()
+    assert task.state == TARGET[action]
+    assert getattr(task, STATE_TIMESTAMP[task.state]) is not None
+    last = TaskTransition.objects.filter(task=task).order_by("-at", "-pk").first()
+    assert (last.action, last.from_state, last.to_state) == (action, state, TARGET[action])
+    assert last.actor_id == (actor.pk if actor else None)
+    assert task.transitions.count() == before[2] + 1
+    # Doing it again is refused and changes nothing (a double click does one thing).
+    after = _snapshot(task)
+    with pytest.raises(services.IllegalTransition):
+        _run(action, task, actor)
+    assert _snapshot(task) == after

@@ -1,0 +1,94 @@
+"""平台推荐: the documented score, and rankings that follow the merchant's products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from admission.models import Category
+from tests.admission.factories import CreatorFactory
+from tests.cooperation.factories import ProductFactory, admit
+from workbench.selectors import recommendation_score, recommended_creators
+
+
+def score(**kw):
+    base = dict(
+        creator_categories=set(),
+        merchant_categories=set(),
+        avg_viewers=0,
+        completed_tasks=0,
+        quote=Decimal("1000"),
+        typical_slot_fee=None,
+    )
+    return recommendation_score(**{**base, **kw})
+
+
+def test_score_components_and_weights():
+    s = score(
+        creator_categories={"home", "food"},
+        merchant_categories={"home", "beauty"},
+        avg_viewers=99_999,  # log10(100000)/5 = 1
+        completed_tasks=5,  # 5/(5+5) = 0.5
+        quote=Decimal("2000"),
+        typical_slot_fee=Decimal("1000"),  # 1000/2000 = 0.5
+    )
+    assert s.category == Decimal("0.5")
+    assert s.audience == 1
+    assert s.track == Decimal("0.5")
+    assert s.price == Decimal("0.5")
+    assert s.total == Decimal("62.5")  # 40×0.5 + 25×1 + 20×0.5 + 15×0.5
+
+
+def test_quote_within_the_typical_slot_fee_gets_full_price_marks():
+    assert score(quote=Decimal("800"), typical_slot_fee=Decimal("1000")).price == 1
+    assert score(quote=Decimal("800"), typical_slot_fee=None).price == Decimal("0.5")
+
+
+def test_no_merchant_categories_means_no_category_points():
+    assert score(creator_categories={"home"}).category == 0
+
+
+def test_each_component_raises_the_score():
+    low = score().total
+    assert score(creator_categories={"home"}, merchant_categories={"home"}).total > low
+    assert score(avg_viewers=5_000).total > low
+    assert score(completed_tasks=3).total > low
+    assert score(typical_slot_fee=Decimal("5000")).total > low
+
+
+@pytest.fixture
+def two_creators(db):
+    home = CreatorFactory(nickname="家居达人", avg_viewers=2_000)
+    home.categories.set([Category.objects.get(code="home")])
+    beauty = CreatorFactory(nickname="美妆达人", avg_viewers=2_000)
+    beauty.categories.set([Category.objects.get(code="beauty")])
+    unadmitted = CreatorFactory(nickname="未准入", avg_viewers=900_000, alipay_verified=False)
+    admit(home.user, beauty.user)
+    return home, beauty, unadmitted
+
+
+def test_recommendations_change_with_the_merchants_products(merchant, two_creators):
+    home, beauty, unadmitted = two_creators
+    ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code="home"))
+    picks = recommended_creators(merchant)
+    assert [p.creator.pk for p in picks][:2] == [home.pk, beauty.pk]
+    assert unadmitted.pk not in [p.creator.pk for p in picks]
+    assert any("擅长你在售的类目" in r for r in picks[0].reasons)
+
+    ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code="beauty"))
+    ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code="beauty"))
+    for p in merchant.merchant.products.filter(category="home"):
+        p.status = "archived"
+        p.save()
+    picks = recommended_creators(merchant)
+    assert picks[0].creator.pk == beauty.pk
+
+
+def test_quote_reason_uses_the_merchants_typical_slot_fee(merchant, two_creators):
+    from tests.cooperation.task_factories import make_task
+
+    home, beauty, _ = two_creators
+    make_task(merchant=merchant, creator=home.user, slot_fee=Decimal("1500.00"))
+    picks = {p.creator.pk: p for p in recommended_creators(merchant)}
+    assert any("¥1,500.00" in r for r in picks[beauty.pk].reasons)

@@ -1,0 +1,1 @@
+"""The load generator behind ``manage.py generate_load`` (benchmarks, see docs/PERFORMANCE.md)."""

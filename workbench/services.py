@@ -1,0 +1,166 @@
+"""Workbench writes: to-do counts into the cache.
+
+How to-do counts flow (SPEC §5 待办事项):
+
+* Every 5 minutes Celery beat runs ``workbench.tasks.recount_all_todos``:
+  each registered source runs its ONE set-based ``count_all()`` query, the
+  counts are grouped per user and written to the cache under a new
+  *generation*, then the generation pointer moves (readers see either the
+  whole old or the whole new generation). Users with no to-dos get no entry:
+  within a known generation, "no entry" means zero.
+* After a change, the app that made it calls ``hotwave.todos.changed(ids)``;
+  the listener registered here enqueues ``recount_user_todos`` on commit,
+  which writes that one user's entry (with its own time).
+* The page (``workbench.selectors.todos_for``) takes the fresher of the two,
+  and when the cache is down, cold or older than ``TODO_MAX_AGE`` computes the
+  user's counts directly — never failing the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from hotwave import todos
+
+logger = logging.getLogger(__name__)
+
+# Entries older than this are not trusted (two beat periods plus slack).
+TODO_MAX_AGE = 12 * 60
+# Cache entries live a little longer than they are trusted, then vanish.
+TODO_TTL = TODO_MAX_AGE + 3 * 60
+GEN_KEY = "wb:todos:gen"
+SET_MANY_BATCH = 2_000
+
+
+def gen_user_key(gen: str, user_id: int) -> str:
+    return f"wb:todos:g{gen}:{user_id}"
+
+
+def user_key(user_id: int) -> str:
+    return f"wb:todos:u:{user_id}"
+
+
+def todos_recount_all() -> dict:
+    """Recount every source for all users (one query per source) into a new cache generation.
+
+    Returns a summary ``{"generation", "users", "sources", "seconds"}``. Raises the
+    cache backend's error if the cache is down (the task logs and retries next period).
+    """
+    started = time.monotonic()
+    at = timezone.now()
+    gen = f"{at.timestamp():.6f}"
+    per_user: dict[int, dict[str, int]] = {}
+    all_sources = todos.sources()
+    for source in all_sources:
+        for user_id, n in source.count_all().items():
+            if n:
+                per_user.setdefault(int(user_id), {})[source.key] = int(n)
+    items = [(gen_user_key(gen, uid), counts) for uid, counts in per_user.items()]
+    for i in range(0, len(items), SET_MANY_BATCH):
+        # Entries outlive their pointer, so a live pointer never points at expired entries.
+        cache.set_many(dict(items[i : i + SET_MANY_BATCH]), timeout=TODO_TTL + 10 * 60)
+    # Move the pointer last: a reader never sees a half-written generation.
+    cache.set(GEN_KEY, {"gen": gen, "at": at.isoformat()}, timeout=TODO_TTL)
+    return {
+        "generation": gen,
+        "users": len(per_user),
+        "sources": len(all_sources),
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def todos_compute_user(user) -> dict[str, int]:
+    """One user's counts, straight from the database (one bounded query per source)."""
+    return {s.key: int(s.count_for(user)) for s in todos.sources(user.role)}
+
+
+def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> None:
+    """Write one user's counts (with the time computed) to the cache."""
+    cache.set(user_key(user_id), {"at": at.isoformat(), "counts": counts}, timeout=TODO_TTL)
+
+
+def todos_recount_user(*, user_id: int) -> dict[str, int] | None:
+    """Recount one user into the cache; None if the user no longer exists."""
+    from admission.models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    at = timezone.now()
+    counts = todos_compute_user(user)
+    todos_store_user(user_id=user_id, counts=counts, at=at)
+    return counts
+
+
+def todos_recount_user_later(user_id: int) -> None:
+    """Enqueue a recount of one user after the current transaction commits."""
+    from workbench.tasks import recount_user_todos
+
+    recount_user_todos.delay_on_commit(user_id)
+
+
+def _on_todos_changed(user_ids: list[int]) -> None:
+    # Registered with hotwave.todos.on_change in WorkbenchConfig.ready(): lower
+    # apps call hotwave.todos.changed(ids) without importing the workbench.
+    def enqueue() -> None:
+        from workbench.tasks import recount_user_todos
+
+        for uid in user_ids:
+            try:
+                recount_user_todos.delay(uid)
+            except Exception:  # noqa: BLE001 - broker down: the scheduled recount catches up
+                logger.warning("could not enqueue to-do recount for user %s", uid, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+# --- Starter content ------------------------------------------------------------
+
+
+@transaction.atomic
+def help_seed_starter() -> int:
+    """Create the missing starter help categories and articles (by slug); returns how many
+    articles were created. Never overwrites an operator's edits."""
+    from workbench.models import HelpArticle, HelpCategory
+    from workbench.starter_content import HELP_ARTICLES, HELP_CATEGORIES
+
+    categories = {}
+    for data in HELP_CATEGORIES:
+        categories[data["slug"]], _ = HelpCategory.objects.get_or_create(
+            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
+        )
+    created = 0
+    for data in HELP_ARTICLES:
+        fields = {k: v for k, v in data.items() if k not in ("slug", "category")}
+        _, made = HelpArticle.objects.get_or_create(
+            slug=data["slug"], defaults={**fields, "category": categories[data["category"]]}
+        )
+        created += made
+    return created
+
+
+@transaction.atomic
+def cases_seed_starter() -> int:
+    """Create the missing starter success cases (published, with figures); returns how many."""
+    from workbench.models import CaseFigure, SuccessCase
+    from workbench.starter_content import SUCCESS_CASES
+
+    created = 0
+    for data in SUCCESS_CASES:
+        fields = {k: v for k, v in data.items() if k not in ("slug", "figures")}
+        case, made = SuccessCase.objects.get_or_create(
+            slug=data["slug"], defaults={**fields, "published": True}
+        )
+        if made:
+            CaseFigure.objects.bulk_create(
+                CaseFigure(case=case, label_zh=zh, label_en=en, value=value, position=i)
+                for i, (zh, en, value) in enumerate(data["figures"])
+            )
+            created += 1
+    return created
