@@ -47,3 +47,28 @@ class ChineseByDefaultMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session expired gets HX-Redirect to the login page.
+
+    Otherwise htmx would swap the login page into whatever fragment it was
+    refreshing (e.g. the workbench's 待办事项 every 60 s).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") == "true"
+            and response.status_code in (301, 302)
+            and response.get("Location", "").startswith(str(settings.LOGIN_URL_PATH))
+        ):
+            from django.http import HttpResponse
+
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
+        return response

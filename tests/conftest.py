@@ -201,3 +201,40 @@ def celery_worker_process(transactional_db):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+_SUSPENDED_TRIGGERS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_flush_vs_append_only_ledger(request, django_db_blocker):
+    """Let pytest-django flush SQLite after transactional tests.
+
+    Postings are append-only: a trigger refuses DELETE. Postgres flushes with
+    TRUNCATE (no row triggers), SQLite with DELETE, which the trigger refuses.
+    For transactional tests on SQLite we suspend the DELETE triggers just
+    before the flush and put them back before the next test starts.
+    """
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    from django.db import connection
+
+    if _SUSPENDED_TRIGGERS:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for sql in _SUSPENDED_TRIGGERS:
+                cursor.execute(sql)
+        _SUSPENDED_TRIGGERS.clear()
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if transactional:
+        # Set up the database first so that our teardown runs before its flush.
+        request.getfixturevalue("transactional_db")
+    yield
+    if transactional:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%BEFORE DELETE%'"
+            )
+            for name, sql in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER "{name}"')
+                _SUSPENDED_TRIGGERS.append(sql)

@@ -41,7 +41,7 @@ from cooperation.models import OPEN_STATES, CartItem, Product, ProductStatus, Ta
 from cooperation.selectors.hot import EarningsEstimator, hot_products
 from hotwave import todos
 from hotwave.charts import LineChart, line_chart
-from hotwave.money import ZERO, quantize
+from hotwave.money import ZERO, format_cny, quantize
 from settlement.commission import BOUND_PLATFORM_RATE, INDIVIDUAL_PLATFORM_RATE
 from settlement.models import (
     AccountKind,
@@ -294,7 +294,7 @@ def _merchant_core(user, more) -> CoreData:
             roi,
             kind="ratio",
             hint=_("近30天销售额 ÷ (推广服务费 + 已结算坑位费 %(slot)s)")
-            % {"slot": f"¥{slot_fees:,.2f}"},
+            % {"slot": format_cny(slot_fees)},
         ),
     ]
     chart = line_chart(
@@ -642,7 +642,7 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         if c.completed_tasks:
             reasons.append(_("已完成 %(n)s 个合作任务") % {"n": c.completed_tasks})
         if typical is not None and c.quote <= typical:
-            reasons.append(_("报价在你常用的坑位费 ¥%(fee)s 以内") % {"fee": f"{typical:,.2f}"})
+            reasons.append(_("报价在你常用的坑位费 %(fee)s 以内") % {"fee": format_cny(typical)})
         if not reasons:
             reasons.append(_("已通过平台准入的活跃达人"))
         picks.append(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,7 +276,7 @@ def _locked_orders(order_ids: set[str]) -> dict[str, _O]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id, {', '.join(_O_FIELDS)} FROM settlement_order "  # noqa: S608 - fixed names
-                "WHERE order_id = ANY(%s) FOR UPDATE",
+                "WHERE order_id = ANY(%s) ORDER BY id FOR UPDATE",  # one lock order: no deadlock
                 [list(order_ids)],
             )
             rows = cursor.fetchall()
@@ -341,6 +341,15 @@ class _Chunk:
                 "user__username", "pk"
             )
         )
+        if connection.vendor == "postgresql" and self.creators:
+            # Share-lock the creators being paid: a concurrent binding change of one of them
+            # (which takes the creator row FOR UPDATE) waits, so the frozen rule stays true.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT user_id FROM admission_creator WHERE user_id = ANY(%s) "
+                    "ORDER BY user_id FOR SHARE",
+                    [sorted(self.creators.values())],
+                )
         self.bindings: dict[int, list[Binding]] = {}
         for b in Binding.objects.filter(
             creator_id__in=set(self.creators.values()), valid_from__isnull=False
@@ -513,9 +522,14 @@ _EVENT_COLUMNS = (
 )
 
 
-def _apply_order_events(events: list[Parsed], *, source: str) -> list[Outcome]:
+def _apply_order_events(events: list[Parsed], *, source: str, attempt: int = 1) -> list[Outcome]:
     try:
         return _Chunk(events, source=source).run()
+    except OperationalError as exc:
+        # A deadlock with a concurrent writer (Postgres picked us as the victim): retry.
+        if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "40P01" and attempt < 4:
+            return _apply_order_events(events, source=source, attempt=attempt + 1)
+        raise
     except DataError:
         # Content the database refuses (e.g. a NUL character in JSON): find the line(s).
         if len(events) == 1:

@@ -9,6 +9,9 @@ from tests.e2e.conftest import PHONE, SCREENSHOTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Our content never widens the page on a phone (wide tables scroll inside their card).
+MAIN_FITS = "(() => { const m = document.querySelector('#main'); return m.scrollWidth <= m.clientWidth; })()"
+
 
 @pytest.fixture(autouse=True)
 def _empty_the_ledger_before_flush(transactional_db):
@@ -98,12 +101,12 @@ def test_agency_invites_creator_consents_then_fund_account(
     assert page.locator(".fund-table tbody tr").count() > 0
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/funds/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(MAIN_FITS)
     shot(page, "settlement-funds-creator-phone")
     page.locator(".fund-tabs").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "settlement-funds-creator-phone-rows.png"))
     page.goto(f"{live_server.url}/bindings/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(MAIN_FITS)
     shot(page, "settlement-bindings-creator-phone")
 
 

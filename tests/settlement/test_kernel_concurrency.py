@@ -138,3 +138,18 @@ def test_concurrent_escrow_release(merchant, creator):
 
 def test_connection_is_postgres():
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_binding_start_racing_a_payment_never_leaves_a_wrong_frozen_rule(
+    merchant, agency_creator, agency, attempt
+):
+    start = started(agency_creator, agency, "0.30", "2026-10-01T00:00:00+08:00")
+    pay = paid("RACE", merchant, agency_creator, "100.00", "0.20", "2026-10-05T10:00:00+08:00")
+    tallies = in_threads(2, lambda i: ingest_objects([start] if i == 0 else [pay]))
+    binding_accepted = tallies[0].accepted == 1
+    assert tallies[1].accepted == 1
+    rule = Order.objects.get(order_id="RACE").rule
+    # Either the binding came first and the order is bound, or the order came first and
+    # the retroactive binding was rejected — never a binding covering an individual order.
+    assert rule == ("agency" if binding_accepted else "individual")

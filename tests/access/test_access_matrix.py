@@ -1,0 +1,334 @@
+"""The access matrix (issue #8, item 9): every URL × every persona × GET/POST.
+
+Generated from ``django.urls.get_resolver()``: a URL name that is not in ``ROUTES``
+fails ``test_every_url_has_an_entry`` with its name, so a new page cannot ship
+without saying who may see it.
+
+Expected answers:
+
+* anonymous → 302 to ``/accounts/login/`` (public pages: login 200, healthz 200;
+  the signed events API: 401 without a signature);
+* a persona that is not an insider of the URL (someone else's object, or a page of
+  another role) → 404; a method the view never accepts → 405 for everybody;
+* an insider → never 404, never 5xx: 2xx/3xx, or 400/405/409/422 for a POST
+  without valid data.
+
+Speed: one test per persona × method builds the world once (factories and
+services, ~0.3 s) and iterates over every URL inside; each POST runs in
+``transaction.atomic()`` + ``set_rollback(True)`` so it cannot change what the
+next request sees. The whole matrix takes a few seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from admission.models import (
+    OperatingAccountRequest,
+    RestrictedProduct,
+    SellerType,
+)
+from cooperation.models import CartItem
+from tests.admission.factories import (
+    AgencyFactory,
+    CreatorFactory,
+    MerchantFactory,
+    OperatorFactory,
+    ProviderFactory,
+)
+from tests.cooperation.factories import bind
+from tests.cooperation.task_factories import ProductFactory, admit, make_task
+from workbench.models import HelpArticle, HelpCategory, SuccessCase
+
+PERSONAS = (
+    "merchant",  # owner of the product, the task and the order
+    "other_merchant",  # a Tmall shop with nothing in common with the world
+    "creator_in",  # the creator in the task (bound to ``agency``, party to the order)
+    "creator_out",  # an admitted creator in nothing
+    "agency",  # bound to creator_in; the order's agency
+    "other_agency",
+    "provider",  # TP provider (the only role that requests an assessment)
+    "operator",  # staff
+    "anonymous",
+)
+MERCHANTS = {"merchant", "other_merchant"}
+CREATORS = {"creator_in", "creator_out"}
+AGENCIES = {"agency", "other_agency"}
+PARTIES = MERCHANTS | CREATORS | AGENCIES | {"provider"}
+LOGGED_IN = PARTIES | {"operator"}
+
+SKIPPED_PREFIXES = ("admin:",)
+SKIPPED_NAMES = {"set_language"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to reach a URL and who may."""
+
+    kwargs: object  # callable(world) -> dict
+    insiders: frozenset[str]
+    methods: frozenset[str] = frozenset({"GET", "POST"})  # what the view accepts
+    public: bool = False  # anonymous is answered too (login, healthz)
+    post_data: object = None  # callable(world) -> dict for a meaningful POST
+
+
+def _none(w):
+    return {}
+
+
+def R(kwargs=_none, insiders=(), methods=("GET", "POST"), **kw) -> Route:
+    return Route(kwargs, frozenset(insiders), frozenset(methods), **kw)
+
+
+GET = ("GET",)
+POST = ("POST",)
+
+ROUTES: dict[str, Route] = {
+    # project
+    "login": R(insiders=LOGGED_IN, public=True),
+    "logout": R(insiders=LOGGED_IN, methods=POST),
+    "password_change": R(insiders=LOGGED_IN),
+    "password_change_done": R(insiders=LOGGED_IN),
+    "healthz": R(insiders=LOGGED_IN, public=True),
+    # workbench
+    "workbench:home": R(insiders=LOGGED_IN, methods=GET),
+    "workbench:todos": R(insiders=LOGGED_IN, methods=GET),
+    "workbench:help_index": R(insiders=LOGGED_IN, methods=GET),
+    "workbench:help_article": R(lambda w: {"slug": w.article.slug}, LOGGED_IN, GET),
+    "workbench:case_index": R(insiders=LOGGED_IN, methods=GET),
+    "workbench:case_detail": R(lambda w: {"slug": w.case.slug}, LOGGED_IN, GET),
+    # admission
+    "admission:center": R(insiders=PARTIES, methods=GET),
+    "admission:agreement_sign": R(insiders=PARTIES, methods=POST),
+    "admission:operating_designate": R(insiders={"other_merchant"}, methods=POST),
+    "admission:operating_decide": R(
+        lambda w: {"pk": w.operating_request.pk, "decision": "accept"}, {"merchant"}, POST
+    ),
+    "admission:assessment_request": R(insiders={"provider"}, methods=POST),
+    "admission:product_permission_request": R(
+        lambda w: {"pk": w.restricted.pk}, {"merchant"}, POST
+    ),
+    # settlement
+    "settlement:events": R(insiders=(), methods=POST, public=True),
+    "settlement:binding_list": R(insiders=CREATORS | AGENCIES, methods=GET),
+    "settlement:binding_invite": R(insiders=AGENCIES, methods=POST),
+    **{
+        f"settlement:binding_{name}": R(
+            lambda w: {"pk": w.binding.pk}, {"creator_in", "agency"}, methods
+        )
+        for name, methods in (
+            ("detail", GET),
+            ("accept", POST),
+            ("decline", POST),
+            ("withdraw", POST),
+            ("end", POST),
+        )
+    },
+    # Proposing a new share is the agency's act: the creator gets a 404 (role check).
+    "settlement:binding_share": R(lambda w: {"pk": w.binding.pk}, {"agency"}, POST),
+    "settlement:fund_account": R(
+        insiders=MERCHANTS | CREATORS | AGENCIES | {"provider"}, methods=GET
+    ),
+    "settlement:fund_export": R(insiders=MERCHANTS | CREATORS | AGENCIES, methods=GET),
+    "settlement:fund_order": R(
+        lambda w: {"order_id": w.order.order_id}, {"merchant", "creator_in", "agency"}, GET
+    ),
+    # cooperation: products (merchants, their own)
+    "cooperation:product_list": R(insiders=MERCHANTS),
+    "cooperation:product_create": R(insiders=MERCHANTS),
+    "cooperation:product_edit": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
+    "cooperation:product_archive": R(lambda w: {"pk": w.product.pk}, {"merchant"}, POST),
+    "cooperation:product_unarchive": R(lambda w: {"pk": w.product.pk}, {"merchant"}, POST),
+    # plaza and homepages (merchants; a creator may open its own homepage)
+    "cooperation:plaza": R(insiders=MERCHANTS),
+    "cooperation:creator_detail": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS | {"creator_in"}),
+    "cooperation:task_create": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS),
+    # hot products and cart (creators; any merchant's product)
+    "cooperation:hot_products": R(insiders=CREATORS),
+    "cooperation:cart": R(insiders=CREATORS),
+    "cooperation:cart_add": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
+    "cooperation:cart_remove": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
+    # tasks (the two parties of the task)
+    "cooperation:task_list": R(insiders=MERCHANTS | CREATORS, methods=GET),
+    "cooperation:task_detail": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
+    **{
+        f"cooperation:task_{slug}": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST)
+        for slug in ("accept", "decline", "cancel", "ship", "receive", "report_live", "confirm")
+    },
+}
+
+# Insiders may get these for a POST without (valid) data; never 404 or 5xx.
+INSIDER_OK = {200, 201, 204, 301, 302, 303, 400, 405, 409, 413, 422}
+
+
+# --- the world ------------------------------------------------------------------------
+
+
+class World:
+    pass
+
+
+def build_world() -> World:
+    w = World()
+    w.users = {}
+    m = MerchantFactory(user__username="acc_owner").user
+    m2 = MerchantFactory(
+        user__username="acc_tmall", seller_type=SellerType.TMALL, shop_name="天猫旗舰店"
+    ).user
+    c_in = CreatorFactory(user__username="acc_creator_in").user
+    c_out = CreatorFactory(user__username="acc_creator_out").user
+    a = AgencyFactory(user__username="acc_agency").user
+    a2 = AgencyFactory(user__username="acc_agency2").user
+    prov = ProviderFactory(user__username="acc_provider").user
+    op = OperatorFactory(username="acc_operator")
+    admit(m, m2, c_in, c_out, a, a2, prov)
+    w.users = {
+        "merchant": m,
+        "other_merchant": m2,
+        "creator_in": c_in,
+        "creator_out": c_out,
+        "agency": a,
+        "other_agency": a2,
+        "provider": prov,
+        "operator": op,
+    }
+    w.creator_in = c_in.creator
+    w.binding = bind(c_in.creator, a.agency, share="0.30")
+    w.product = ProductFactory(merchant=m.merchant)
+    w.task = make_task(merchant=m, creator=c_in, products=[w.product])
+    CartItem.objects.create(creator=c_in.creator, product=w.product)
+    w.restricted = RestrictedProduct.objects.create(
+        merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
+    )
+    w.operating_request = OperatingAccountRequest.objects.create(
+        shop=m2.merchant, account=m, created_at=timezone.now()
+    )
+    from settlement.services.events import ingest_objects
+    from tests.settlement.factories import confirmed, paid
+
+    when = (timezone.now() - timedelta(days=2)).isoformat()
+    tally = ingest_objects(
+        [
+            paid("ACC-1", m, c_in, "99.99", "0.15", when),
+            confirmed("ACC-1", (timezone.now() - timedelta(days=1)).isoformat()),
+        ]
+    )
+    assert tally.accepted == 2, tally
+    from settlement.models import Order
+
+    w.order = Order.objects.get(order_id="ACC-1")
+    assert w.order.rule == "agency"
+    category, _ = HelpCategory.objects.get_or_create(slug="acc-help", defaults={"name_zh": "入门"})
+    w.article = HelpArticle.objects.create(
+        category=category, slug="acc-help", title_zh="帮助", body_zh="正文", published=True
+    )
+    w.case = SuccessCase.objects.create(
+        slug="acc-case",
+        party_kind="merchant",
+        party_name="店铺",
+        title_zh="案例",
+        summary_zh="摘要",
+        story_zh="故事",
+        published=True,
+    )
+    return w
+
+
+# --- enumerating the resolver ------------------------------------------------------------
+
+
+def _walk(patterns, ns=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = p.namespace
+            yield from _walk(p.url_patterns, f"{ns}:{inner}" if ns and inner else inner or ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{ns}:{p.name}" if ns else p.name
+
+
+def url_names() -> list[str]:
+    names = []
+    for name in _walk(get_resolver().url_patterns):
+        if name.startswith(SKIPPED_PREFIXES) or name in SKIPPED_NAMES:
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def test_every_url_has_an_entry():
+    missing = [n for n in url_names() if n not in ROUTES]
+    assert not missing, f"URLs without an access-matrix entry: {missing}"
+    stale = [n for n in ROUTES if n not in url_names()]
+    assert not stale, f"access-matrix entries for URLs that no longer exist: {stale}"
+
+
+# --- the matrix -------------------------------------------------------------------------------
+
+
+def expected(name: str, route: Route, persona: str, method: str) -> set[int] | str:
+    """The set of acceptable status codes, or "login" for a redirect to the login page."""
+    if persona == "anonymous":
+        if name == "settlement:events":
+            return {401} if method == "POST" else {405}
+        if route.public:
+            if method not in route.methods:
+                return {405}
+            return {200}
+        return "login"
+    if name == "settlement:events":
+        return {401} if method == "POST" else {405}
+    if method not in route.methods:
+        return {405}
+    if persona in route.insiders:
+        return INSIDER_OK
+    return {404}
+
+
+def _request(client: Client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    with transaction.atomic():
+        response = client.post(url, {})
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access_matrix(persona, method):
+    w = build_world()
+    client = Client(raise_request_exception=False)
+    user = w.users.get(persona)
+    if user is not None:
+        client.force_login(user)
+    failures, seen = [], []
+    for name in url_names():
+        route = ROUTES[name]
+        url = reverse(name, kwargs=route.kwargs(w) or None)
+        response = _request(client, method, url)
+        want = expected(name, route, persona, method)
+        got = response.status_code
+        if want == "login":
+            ok = got == 302 and response["Location"].startswith(reverse("login"))
+        else:
+            ok = got in want and got < 500
+            if persona in route.insiders and method in route.methods and got == 404:
+                ok = False
+        seen.append((name, got))
+        if not ok:
+            where = response.get("Location", "")
+            failures.append(f"{method} {name} {url} as {persona}: {got} {where} (want {want})")
+        if name == "logout" and user is not None:
+            client.force_login(user)  # the logout POST ended the session
+    assert not failures, "\n".join(failures)
+    assert len(seen) == len(ROUTES)
