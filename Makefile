@@ -74,7 +74,7 @@ bench: venv
 	$(PY) bench/run.py
 
 messages: venv
-	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=var
 	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:

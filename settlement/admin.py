@@ -76,6 +76,7 @@ class PostingInline(ReadOnlyInline):
     model = Posting
     fields = ("account", "amount")
     readonly_fields = fields
+    show_change_link = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account__user")

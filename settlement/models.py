@@ -512,7 +512,7 @@ class Posting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount}"
+        return f"#{self.pk}"
 
 
 # --- Settlement runs and payouts ------------------------------------------------------

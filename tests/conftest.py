@@ -238,3 +238,37 @@ def _sqlite_flush_vs_append_only_ledger(request, django_db_blocker):
             for name, sql in cursor.fetchall():
                 cursor.execute(f'DROP TRIGGER "{name}"')
                 _SUSPENDED_TRIGGERS.append(sql)
+
+
+# Data that migrations put in every database (categories, agreement v1,
+# starter help). A transactional test's flush removes it; the next test that
+# touches the database gets it back, as a fresh migrate would leave it.
+REFERENCE_DATA = [
+    ("admission.migrations.0002_categories", "forwards"),
+    ("admission.migrations.0004_agreement_v1", "publish"),
+    ("workbench.migrations.0002_starter_help", "create_starter_help"),
+]
+_reference_data_flushed = False
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request, django_db_blocker):
+    global _reference_data_flushed
+    uses_db = bool({"db", "transactional_db", "live_server"} & set(request.fixturenames)) or any(
+        m.name == "django_db" for m in request.node.iter_markers()
+    )
+    if uses_db and _reference_data_flushed:
+        import importlib
+
+        from django.apps import apps
+        from django.db import connection
+
+        with django_db_blocker.unblock():
+            for module, func in REFERENCE_DATA:
+                getattr(importlib.import_module(module), func)(apps, connection.schema_editor)
+        _reference_data_flushed = False
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if transactional or (marker and marker.kwargs.get("transaction")):
+        _reference_data_flushed = True

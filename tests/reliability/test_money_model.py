@@ -36,7 +36,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle,
     RuleBasedStateMachine,
     invariant,
     precondition,
@@ -57,8 +56,8 @@ from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import AgencyFactory, CreatorFactory, MerchantFactory
 
-MAX_EXAMPLES = 40
-STEPS = 30
+MAX_EXAMPLES = 50
+STEPS = 40
 SH = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 Z = Decimal("0.00")
@@ -126,11 +125,11 @@ class Model:
                 self.post(o, tuple(a - b for a, b in zip(after, before, strict=True)))
                 o.settled_refunded = o.refunded
         for name, value in list(self.balance.items()):
-            if name.startswith(("creator:", "agency:")) and value > 0:
-                if (name, day) not in self.payouts:
-                    self.payouts[(name, day)] = value
-                    self.balance[name] = Z
-                    self.balance["payouts"] += value
+            party = name.startswith(("creator:", "agency:"))
+            if party and value > 0 and (name, day) not in self.payouts:
+                self.payouts[(name, day)] = value
+                self.balance[name] = Z
+                self.balance["payouts"] += value
 
 
 # --- the state machine ----------------------------------------------------------------------
@@ -146,8 +145,6 @@ shares = st.integers(min_value=0, max_value=10000).map(lambda n: Decimal(n) / 10
 
 
 class MoneyKernel(RuleBasedStateMachine):
-    orders = Bundle("orders")
-
     def __init__(self):
         super().__init__()
         STATS["examples"] += 1
@@ -188,8 +185,8 @@ class MoneyKernel(RuleBasedStateMachine):
     def tick(self, hours):
         self.clock += timedelta(hours=hours)
 
-    @rule(target=orders, creator=st.sampled_from(CREATORS), amount=amounts, rate=rates)
-    def pay(self, creator, amount, rate):
+    @rule(creator=st.sampled_from(CREATORS), amount=amounts, rate=rates, confirm_now=st.booleans())
+    def pay(self, creator, amount, rate, confirm_now):
         order_id = f"MK{next(self.ids)}"
         when = self.at()
         self.send(
@@ -209,10 +206,15 @@ class MoneyKernel(RuleBasedStateMachine):
         self.model.orders[order_id] = MOrder(
             order_id, creator, amount, rate, agency, share, self.clock
         )
-        return order_id
+        if confirm_now:
+            self._confirm(order_id)
 
-    @rule(order_id=orders)
-    def confirm(self, order_id):
+    def _pick(self, data, pred):
+        return data.draw(
+            st.sampled_from(sorted(k for k, o in self.model.orders.items() if pred(o)))
+        )
+
+    def _confirm(self, order_id):
         o = self.model.orders[order_id]
         when = self.at()
         ok = o.confirmed_at is None
@@ -223,8 +225,33 @@ class MoneyKernel(RuleBasedStateMachine):
         if ok:
             o.confirmed_at = self.clock
 
-    @rule(order_id=orders, fraction=st.sampled_from([None, 1, 3, 10, 100]), over=st.booleans())
-    def refund(self, order_id, fraction, over):
+    @precondition(lambda self: any(o.confirmed_at is None for o in self.model.orders.values()))
+    @rule(data=st.data())
+    def confirm(self, data):
+        self._confirm(self._pick(data, lambda o: o.confirmed_at is None))
+
+    @precondition(lambda self: any(o.confirmed_at for o in self.model.orders.values()))
+    @rule(data=st.data())
+    def confirm_again(self, data):
+        """Confirming twice contradicts what is stored: rejected, nothing changes."""
+        self._confirm(self._pick(data, lambda o: o.confirmed_at is not None))
+
+    @precondition(lambda self: bool(self.model.orders))
+    @rule(
+        data=st.data(),
+        fraction=st.sampled_from([None, 1, 3, 10, 100]),
+        over=st.sampled_from([False, False, False, True]),
+    )
+    def refund(self, data, fraction, over):
+        self._refund(self._pick(data, lambda o: True), fraction, over)
+
+    @precondition(lambda self: any(o.settled for o in self.model.orders.values()))
+    @rule(data=st.data(), fraction=st.sampled_from([None, 3, 10, 100]))
+    def refund_after_settlement(self, data, fraction):
+        """A refund of an order already settled: the next run claws the difference back."""
+        self._refund(self._pick(data, lambda o: o.settled), fraction, False)
+
+    def _refund(self, order_id, fraction, over):
         """A full refund of what remains (None), a part of the amount, or sometimes too much."""
         o = self.model.orders[order_id]
         remaining = o.amount - o.refunded

@@ -1,0 +1,95 @@
+"""The shared "world" of the access matrix and the fuzz tests.
+
+One of each persona and one object of each kind, made with the project's
+factories and services: the owner merchant's product, restricted product and
+task with ``creator_in`` (who is bound to ``agency``), an order paid under that
+binding, a Tmall shop's pending operating-account request to the owner, a help
+article and a success case.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
+from cooperation.models import CartItem
+from settlement.models import Order
+from settlement.services.events import ingest_objects
+from tests.admission.factories import (
+    AgencyFactory,
+    CreatorFactory,
+    MerchantFactory,
+    OperatorFactory,
+    ProviderFactory,
+)
+from tests.cooperation.factories import bind
+from tests.cooperation.task_factories import ProductFactory, admit, make_task
+from tests.settlement.factories import confirmed, paid
+from workbench.models import HelpArticle, HelpCategory, SuccessCase
+
+
+class World:
+    pass
+
+
+def build_world() -> World:
+    w = World()
+    w.users = {}
+    m = MerchantFactory(user__username="acc_owner").user
+    m2 = MerchantFactory(
+        user__username="acc_tmall", seller_type=SellerType.TMALL, shop_name="天猫旗舰店"
+    ).user
+    c_in = CreatorFactory(user__username="acc_creator_in").user
+    c_out = CreatorFactory(user__username="acc_creator_out").user
+    a = AgencyFactory(user__username="acc_agency").user
+    a2 = AgencyFactory(user__username="acc_agency2").user
+    prov = ProviderFactory(user__username="acc_provider").user
+    op = OperatorFactory(username="acc_operator")
+    admit(m, m2, c_in, c_out, a, a2, prov)
+    w.users = {
+        "merchant": m,
+        "other_merchant": m2,
+        "creator_in": c_in,
+        "creator_out": c_out,
+        "agency": a,
+        "other_agency": a2,
+        "provider": prov,
+        "operator": op,
+    }
+    w.creator_in = c_in.creator
+    w.binding = bind(c_in.creator, a.agency, share="0.30")
+    w.product = ProductFactory(merchant=m.merchant)
+    w.task = make_task(merchant=m, creator=c_in, products=[w.product])
+    CartItem.objects.create(creator=c_in.creator, product=w.product)
+    w.restricted = RestrictedProduct.objects.create(
+        merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
+    )
+    w.operating_request = OperatingAccountRequest.objects.create(
+        shop=m2.merchant, account=m, created_at=timezone.now()
+    )
+    when = (timezone.now() - timedelta(days=2)).isoformat()
+    tally = ingest_objects(
+        [
+            paid("ACC-1", m, c_in, "99.99", "0.15", when),
+            confirmed("ACC-1", (timezone.now() - timedelta(days=1)).isoformat()),
+        ]
+    )
+    assert tally.accepted == 2, tally
+    w.order = Order.objects.get(order_id="ACC-1")
+    assert w.order.rule == "agency"
+    category, _ = HelpCategory.objects.get_or_create(slug="acc-help", defaults={"name_zh": "入门"})
+    w.article = HelpArticle.objects.create(
+        category=category, slug="acc-help", title_zh="帮助", body_zh="正文", published=True
+    )
+    w.case = SuccessCase.objects.create(
+        slug="acc-case",
+        party_kind="merchant",
+        party_name="店铺",
+        title_zh="案例",
+        summary_zh="摘要",
+        story_zh="故事",
+        published=True,
+    )
+    return w
