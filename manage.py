@@ -17,7 +17,9 @@ def main() -> None:
         sys.exit(f"hotwave: configuration error: {exc}")
     except OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.exit(f"hotwave: cannot use the database ({first}); check DATABASE_URL and that the server is up.")
+        sys.exit(
+            f"hotwave: cannot use the database ({first}); check DATABASE_URL and that the server is up."
+        )
 
 
 if __name__ == "__main__":

@@ -22,3 +22,15 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Tests run Celery tasks in-process unless a test talks to a real worker
 # (tests/hotwave/test_celery_worker.py flips app.conf for its duration).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Each xdist worker gets its own Redis database for the cache: tests clear the
+# cache (FLUSHDB) and must not wipe a neighbour's entries mid-test.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    _db = 1 + int(_worker[2:]) % 15
+    CACHES = {  # noqa: F405
+        "default": {**CACHES["default"], "LOCATION": urlunsplit(_parts._replace(path=f"/{_db}"))}  # noqa: F405
+    }

@@ -5,7 +5,9 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_merchant_logs_in_and_reaches_the_workbench(page, live_server, demo_users, login, shot):
+def test_demo_merchant_logs_in_and_reaches_the_workbench(
+    page, live_server, demo_users, login, shot
+):
     page.goto(live_server.url + "/")
     assert "/accounts/login/" in page.url
     shot(page, "foundation-login")
@@ -29,5 +31,8 @@ def test_phone_width_has_a_menu_button(page, live_server, demo_users, login, sho
     assert not nav.is_visible() or nav.bounding_box()["x"] < 0
     page.click("[data-nav-toggle]")
     page.wait_for_timeout(300)
-    assert page.get_by_role("link", name="资金账户").is_visible() or page.get_by_role("link", name="工作台").is_visible()
+    assert (
+        page.get_by_role("link", name="资金账户").is_visible()
+        or page.get_by_role("link", name="工作台").is_visible()
+    )
     shot(page, "foundation-phone-nav")

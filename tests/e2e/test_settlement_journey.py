@@ -4,6 +4,7 @@ creator's 资金账户 with the demo's 90 days of settled orders."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, SCREENSHOTS
 
@@ -73,9 +74,8 @@ def test_agency_invites_creator_consents_then_fund_account(
     page.fill("#id_price", "99.99")
     page.fill("#id_rate", "15")
     page.get_by_role("button", name="重新计算").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=preview-creator]').innerText === '¥7.35'"
-    )
+    # expect() polls from Playwright's side: no eval in the page, which our CSP forbids.
+    expect(page.locator("[data-testid=preview-creator]")).to_have_text("¥7.35")
     page.get_by_role("button", name="同意绑定").click()
     page.wait_for_load_state("load")
     assert "已同意，绑定自现在起生效" in page.locator(".messages").inner_text()

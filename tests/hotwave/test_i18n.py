@@ -59,10 +59,20 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         pytest.skip("gettext tools not installed")
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("hotwave", "admission", "settlement", "cooperation", "workbench", "templates", "manage.py"):
+    for name in (
+        "hotwave",
+        "admission",
+        "settlement",
+        "cooperation",
+        "workbench",
+        "templates",
+        "manage.py",
+    ):
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "locale", "i18n"))
+            shutil.copytree(
+                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "locale", "i18n")
+            )
         else:
             shutil.copy(path, src / name)
     (src / "locale").mkdir()
@@ -75,7 +85,9 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    fresh = _entries((src / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
+    fresh = _entries(
+        (src / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    )
     committed = _entries(PO.read_text(encoding="utf-8"))
     not_in_catalogue = sorted(key[1] for key in fresh if key not in committed)
     assert not not_in_catalogue, (
@@ -91,7 +103,9 @@ def test_compiled_catalogue_matches_the_po(tmp_path):
         pytest.skip("gettext tools not installed")
     fresh = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(PO)], check=True, timeout=60)
-    assert fresh.read_bytes() == mo.read_bytes(), "locale/en/LC_MESSAGES/django.mo is stale: run `make messages`"
+    assert fresh.read_bytes() == mo.read_bytes(), (
+        "locale/en/LC_MESSAGES/django.mo is stale: run `make messages`"
+    )
 
 
 def test_english_pages_are_english(client_for, creator, db):

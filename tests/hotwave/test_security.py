@@ -15,12 +15,16 @@ def test_login_brute_force_is_locked_out(merchant):
     c = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(3):
         c.post("/accounts/login/", {"username": merchant.username, "password": "nope"})
-    response = c.post("/accounts/login/", {"username": merchant.username, "password": "pw-hotwave-test"})
+    response = c.post(
+        "/accounts/login/", {"username": merchant.username, "password": "pw-hotwave-test"}
+    )
     assert response.status_code == 429
     assert "登录已暂时锁定" in response.content.decode()
     # Another address is not locked out for this account.
     other = Client(REMOTE_ADDR="198.51.100.9")
-    ok = other.post("/accounts/login/", {"username": merchant.username, "password": "pw-hotwave-test"})
+    ok = other.post(
+        "/accounts/login/", {"username": merchant.username, "password": "pw-hotwave-test"}
+    )
     assert ok.status_code == 302
 
 
@@ -61,7 +65,9 @@ def test_security_headers_on_html(client_for, merchant):
 
 def test_password_validators_are_on(settings):
     names = [v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS]
-    assert {"MinimumLengthValidator", "CommonPasswordValidator", "NumericPasswordValidator"} <= set(names)
+    assert {"MinimumLengthValidator", "CommonPasswordValidator", "NumericPasswordValidator"} <= set(
+        names
+    )
 
 
 def test_expired_session_htmx_request_redirects_the_whole_page(anonymous):

@@ -20,7 +20,8 @@ from collections import defaultdict
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.conf import settings as settings_module
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, assume, given, settings
@@ -29,7 +30,7 @@ from hypothesis import strategies as st
 from settlement.api import SIGNATURE_HEADER, sign
 from tests.access.world import build_world
 
-EXAMPLES = 40
+EXAMPLES = 30
 APPS = ("admission", "settlement", "cooperation", "workbench")
 TRIED: dict[str, int] = defaultdict(int)
 
@@ -94,11 +95,18 @@ def form_data(fields: list[str]):
 
 
 def counts() -> dict[str, int]:
-    out = {}
-    for label in APPS:
-        for model in apps.get_app_config(label).get_models():
-            out[model._meta.label] = model._default_manager.count()
-    return out
+    """Row counts of every table of our four apps, in one query."""
+    tables = [
+        model._meta.db_table
+        for label in APPS
+        for model in apps.get_app_config(label).get_models()
+        if not model._meta.proxy
+    ]
+    qn = connection.ops.quote_name
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {qn(t)})" for t in tables)  # noqa: S608 - our table names
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
 # --- the form endpoints -------------------------------------------------------------------------
@@ -228,13 +236,18 @@ def test_form_posts_never_500_and_never_write_half(name, persona, kwargs, fields
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
     )
     @given(data=form_data(fields), htmx=st.booleans())
     def run(data, htmx):
         # Known defects, each pinned by its own strict xfail test below.
         assume(not (name == "cooperation:task_create" and _out_of_range_ids(data)))
-        assume(not _bare_next(data))
+        if _bare_next(data):
+            data["next"] = "/" + str(data["next"])
         TRIED[name] += 1
         headers = {"HX-Request": "true"} if htmx else {}
         with transaction.atomic():
@@ -261,7 +274,11 @@ def test_query_strings_never_500(name, persona, kwargs, fields):
     @settings(
         max_examples=EXAMPLES // 2,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
     )
     @given(data=form_data(fields))
     def run(data):
@@ -378,7 +395,11 @@ def test_events_endpoint_never_500_and_rejected_events_write_nothing():
     @settings(
         max_examples=EXAMPLES * 3,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
     )
     @given(events=st.lists(hostile_event(templates), min_size=1, max_size=4))
     def run(events):
@@ -410,8 +431,9 @@ def test_events_endpoint_never_500_and_rejected_events_write_nothing():
 
 @pytest.mark.django_db
 @pytest.mark.xfail(
+    condition=not settings_module.IS_POSTGRES,  # Postgres answers 400; SQLite (make demo) 500
     strict=True,
-    reason="a product id beyond 64 bits raises OverflowError in ModelMultipleChoiceField "
+    reason="on SQLite a product id beyond 64 bits raises OverflowError in ModelMultipleChoiceField "
     "(500) — owner: cooperation/forms/tasks.py (ProductChoices)",
 )
 def test_task_create_with_an_out_of_range_product_id_is_a_400():
