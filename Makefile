@@ -7,6 +7,8 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two workers on two cores; files stay together (live servers, module worlds).
+PYTEST_ARGS ?= -q -n 2 --dist loadfile
 
 # A Python >= 3.12: $(PYTHON) if given, else python3.13/python3.12 that really
 # run, else pyenv's installed versions, else the python3 on PATH if new enough.
