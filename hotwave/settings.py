@@ -143,7 +143,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # The cache may live in another Redis database than the broker.
+            "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
             # Short timeouts: a dead Redis must not hang a page (pages fall back).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": "hotwave",

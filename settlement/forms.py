@@ -129,6 +129,13 @@ class FundFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        # Dates at the ends of the calendar would step past date.min/max.
+        for name, day in (("date_from", start), ("date_to", end)):
+            if day and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
+                self.add_error(name, _("请选择 2000 年至 2100 年之间的日期。"))
+                cleaned[name] = None
+                start = None if name == "date_from" else start
+                end = None if name == "date_to" else end
         if start and end and start > end:
             self.add_error("date_to", _("结束日期不能早于开始日期。"))
         elif start and end and (end - start).days >= self.MAX_DAYS:

@@ -149,6 +149,8 @@ def celery_worker_process(transactional_db):
         "DJANGO_SETTINGS_MODULE": "hotwave.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
+        # The same cache database as this (xdist) test process.
+        "REDIS_CACHE_URL": settings.CACHES["default"]["LOCATION"],
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SECRET_KEY": "worker-test",
         "HOTWAVE_EVENTS_SECRET": settings.HOTWAVE_EVENTS_SECRET,

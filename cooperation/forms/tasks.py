@@ -15,6 +15,18 @@ from hotwave.money import format_cny
 
 
 class ProductChoices(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # Ids beyond a 64-bit integer overflow SQLite's driver (a 500): refuse them first.
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.isdigit() and int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj: Product) -> str:
         pct = f"{(obj.service_fee_rate * 100).normalize():f}%"
         return f"{obj.title} · {format_cny(obj.price)} · {_('服务费率')} {pct}"

@@ -85,6 +85,11 @@ def _refusal(error: DomainError) -> str:
 
 def _back(request, *, default: str) -> str:
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    # Only a local path: anything else would be reversed as a URL name by redirect().
+    if (
+        nxt
+        and nxt.startswith("/")
+        and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+    ):
         return nxt
     return default

@@ -113,6 +113,11 @@ def _back(request) -> str:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    # Only a local path: anything else would be reversed as a URL name by redirect().
+    if (
+        nxt
+        and nxt.startswith("/")
+        and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+    ):
         return nxt
     return reverse("cooperation:product_list")

@@ -127,6 +127,8 @@ def _text(obj: dict, name: str, *, max_length: int = 64) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Reject(_("缺少字段 %(field)s") % {"field": name}, "missing_field")
     value = value.strip()
+    if "\x00" in value:
+        raise Reject(_("字段 %(field)s 含非法字符") % {"field": name}, "bad_field")
     if len(value) > max_length:
         raise Reject(
             _("字段 %(field)s 超过 %(n)s 个字符") % {"field": name, "n": max_length}, "bad_field"
@@ -178,7 +180,7 @@ def parse_event(line: int, obj: object, raw: str | None = None) -> Parsed:
     if not isinstance(obj, dict):
         raise Reject(_("事件必须是 JSON 对象"), "not_object")
     kind = obj.get("type")
-    if kind not in _EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in _EVENT_TYPES:
         raise Reject(_("未知的事件类型：%(t)s") % {"t": str(kind)[:40]}, "unknown_type")
     at = _at(obj)
     iso = at.isoformat()

@@ -10,6 +10,9 @@ from hotwave.celery import app
 app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}),
     "visibility_timeout": 3,
+    # A worker killed while it held the restore mutex would block redelivery for the
+    # default 300 s; the test's killed worker may have been holding it.
+    "unacked_mutex_expire": 2,
 }
 
 __all__ = ["app"]

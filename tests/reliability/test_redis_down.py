@@ -56,13 +56,24 @@ def redis_down(settings):
         "max_retries": 0,
     }
     app.conf.task_publish_retry = False
-    app.pool.force_close_all()
-    app._pool = None
+    _reset_connections()
     yield
     app.conf.update(saved)
     app.conf.task_publish_retry = True
-    app.pool.force_close_all()
+    _reset_connections()
+
+
+def _reset_connections() -> None:
+    """Drop the app's broker connections so the next publish uses the current broker_url."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None
+    # kombu keeps a process-wide registry of producer pools keyed by connection:
+    # without a reset, later tests would get the pool closed above.
+    pools.reset()
 
 
 def _timed(fn):
