@@ -10,7 +10,9 @@ from django.utils import timezone
 from settlement.services.settle import settle_through
 
 
-@shared_task(acks_late=True)  # settle_through is idempotent: redelivery is harmless
+# settle_through is idempotent, so redelivery is harmless: acknowledge only after
+# the run, and requeue it when the process running it dies (SIGKILL, OOM).
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def settle_yesterday(business_date: str | None = None) -> str:
     """The nightly run (beat, 02:00 Asia/Shanghai): settle through yesterday, or a given day."""
     day = (

@@ -151,11 +151,6 @@ def test_whole_worker_killed_then_restarted_converges(world):
                 p.wait(10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settle_yesterday is acks_late without reject_on_worker_lost=True: when the "
-    "pool child dies the message is acknowledged and the run is lost — owner: settlement/tasks.py",
-)
 def test_pool_child_killed_mid_run_is_redelivered(world):
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     worker = _start_worker(queue, "prefork")
