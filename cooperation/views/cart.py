@@ -15,8 +15,9 @@ from cooperation.selectors.cart import cart_items_for
 from cooperation.selectors.hot import EarningsEstimator
 from cooperation.selectors.products import product_for_creator
 from cooperation.services import cart as services
-from cooperation.views.paging import page_template, paginate
+from cooperation.views.paging import paginate
 from hotwave.exceptions import DomainError
+from hotwave.http import htmx_template
 
 CART_PAGE_SIZE = 20
 
@@ -24,7 +25,7 @@ CART_PAGE_SIZE = 20
 @vary_on_headers("HX-Request")
 def cart(request):
     context = _cart_context(request, creator_of(request.user))
-    return render(request, page_template(request, "cooperation/cart.html", "results"), context)
+    return render(request, htmx_template(request, "cooperation/cart.html", "results"), context)
 
 
 def _cart_context(request, creator) -> dict:

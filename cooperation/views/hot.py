@@ -8,7 +8,8 @@ from django.views.decorators.vary import vary_on_headers
 from admission.rules import evaluate
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.hot import HOT_WINDOW, EarningsEstimator, hot_products
-from cooperation.views.paging import page_template, paginate
+from cooperation.views.paging import paginate
+from hotwave.http import htmx_template
 
 HOT_PAGE_SIZE = 20
 
@@ -26,4 +27,4 @@ def hot_product_list(request):
         # Say up front why 加入带货车 would be refused, instead of only after a click.
         "verdict": evaluate(request.user),
     }
-    return render(request, page_template(request, "cooperation/hot.html", "results"), context)
+    return render(request, htmx_template(request, "cooperation/hot.html", "results"), context)

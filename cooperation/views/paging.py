@@ -1,4 +1,4 @@
-"""Pagination and htmx partial selection shared by cooperation list pages."""
+"""Pagination shared by cooperation list pages (htmx partials: hotwave.http.htmx_template)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,6 @@ def paginate(request: HttpRequest, queryset, *, per_page: int = 20) -> Page:
     """The requested page; an out-of-range or malformed ``page`` gives the nearest valid one."""
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
-
-
-def page_template(request: HttpRequest, template: str, partial: str) -> str:
-    """The partial for an htmx swap; the whole page otherwise.
-
-    A history-restore request (back button after a cache miss) wants the whole
-    page even though it comes from htmx.
-    """
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
 
 
 @dataclass

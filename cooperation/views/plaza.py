@@ -9,7 +9,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from cooperation.filters import PlazaFilter
 from cooperation.selectors import plaza as selectors
-from cooperation.views.paging import page_template, paginate_window
+from cooperation.views.paging import paginate_window
+from hotwave.http import htmx_template
 
 PLAZA_PAGE_SIZE = 24
 SALES_DAYS = 30
@@ -22,7 +23,7 @@ def plaza(request):
     filterset = PlazaFilter(request.GET, queryset=creators)
     page = paginate_window(request, filterset.qs, per_page=PLAZA_PAGE_SIZE)
     context = {"filterset": filterset, "page": page, "sort": filterset.sort_key()}
-    return render(request, page_template(request, "cooperation/plaza.html", "results"), context)
+    return render(request, htmx_template(request, "cooperation/plaza.html", "results"), context)
 
 
 def creator_detail(request, pk: int):

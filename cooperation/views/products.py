@@ -14,8 +14,9 @@ from cooperation.forms.products import ProductForm
 from cooperation.selectors import products as selectors
 from cooperation.selectors.access import merchant_of
 from cooperation.services import products as services
-from cooperation.views.paging import page_template, paginate
+from cooperation.views.paging import paginate
 from hotwave.exceptions import DomainError
+from hotwave.http import htmx_template
 
 
 @vary_on_headers("HX-Request")
@@ -30,7 +31,7 @@ def product_list(request):
         "status": request.GET.get("status", ""),
     }
     return render(
-        request, page_template(request, "cooperation/product_list.html", "results"), context
+        request, htmx_template(request, "cooperation/product_list.html", "results"), context
     )
 
 

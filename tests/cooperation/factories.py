@@ -16,34 +16,21 @@ import factory
 from django.utils import timezone
 
 from admission.models import (
-    Agreement,
-    AgreementSignature,
     Category,
     PermissionStatus,
     ProductPermission,
     RestrictedProduct,
     User,
 )
-from admission.rules import current_agreement
 from cooperation.models import CartItem, Product, ProductStatus
 from settlement.models import Binding, BindingStatus, Order, Rule
-from tests.admission.factories import CreatorFactory, MerchantFactory
+from tests.admission.factories import CreatorFactory, MerchantFactory, sign_agreement
 
 
 def admit(*users: User) -> None:
     """Sign the current agreement for each user, making the factories' parties admitted."""
-    agreement = current_agreement()
-    if agreement is None:
-        agreement = Agreement.objects.create(
-            version="test-1",
-            title="授权协议",
-            body="测试协议正文",
-            published_at=timezone.now() - timedelta(days=1),
-        )
     for user in users:
-        AgreementSignature.objects.get_or_create(
-            user=user, agreement=agreement, defaults={"signed_at": timezone.now()}
-        )
+        sign_agreement(user)
 
 
 def category(code: str = "home") -> Category:

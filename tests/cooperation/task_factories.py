@@ -14,49 +14,20 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from admission.models import Agreement, AgreementSignature, Category, User
-from admission.rules import current_agreement
-from cooperation.models import Product, ProductStatus, Task, TaskState
+from admission.models import User
+from cooperation.models import Product, Task, TaskState
 from cooperation.services import tasks as services
+from tests.cooperation.factories import ProductFactory as BaseProductFactory
+from tests.cooperation.factories import admit  # noqa: F401 - re-exported for task tests
 
 
-def admit(*users: User) -> None:
-    """Sign the current agreement for each user (their verified flags come from the factories)."""
-    agreement = current_agreement()
-    if agreement is None:
-        agreement = Agreement.objects.create(
-            version="test-1",
-            title="授权协议",
-            body="测试协议正文",
-            published_at=timezone.now() - timedelta(days=1),
-        )
-    for user in users:
-        AgreementSignature.objects.get_or_create(
-            user=user, agreement=agreement, defaults={"signed_at": timezone.now()}
-        )
+class ProductFactory(BaseProductFactory):
+    """A product of a given merchant (pass merchant=<Merchant>), priced ¥99.00."""
 
-
-def _category() -> Category:
-    # Seeded by a data migration, but transactional tests flush it.
-    found = Category.objects.order_by("position").first()
-    if found is None:
-        found, _ = Category.objects.get_or_create(
-            code="home", defaults={"name_zh": "家居", "name_en": "Home"}
-        )
-    return found
-
-
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    merchant = None  # pass merchant=<Merchant>
+    merchant = None
     sku = factory.Sequence(lambda n: f"SKU-T{n:04d}")
     title = factory.Sequence(lambda n: f"测试商品{n}")
-    category = factory.LazyFunction(lambda: _category())
     price = Decimal("99.00")
-    service_fee_rate = Decimal("0.2000")
-    status = ProductStatus.ACTIVE
 
 
 # The actions that walk a task from 待达人确认 to each state (creator c, merchant m).
