@@ -1,4 +1,4 @@
-"""The benchmark suite (``make bench``; ``BENCH_SCALE=small|full``, PostgreSQL required).
+"""The benchmark suite (``make bench``; ``BENCH_SCALE=small|medium|full``, PostgreSQL required).
 
 Every figure is a RATIO against a baseline measured in the same run on the
 same machine (these machines are noisy; absolute times are not comparable):
@@ -15,8 +15,15 @@ same machine (these machines are noisy; absolute times are not comparable):
 * query counts — every page at a tiny scale and at this scale: must be equal.
 
 It works in its own databases (``hotwave_bench`` and ``hotwave_bench_tiny``,
-created and dropped; ``BENCH_KEEP_DB=1`` keeps them), writes
-``bench/results.json`` (per scale) and the table in ``docs/PERFORMANCE.md``.
+or ``$BENCH_DB_PREFIX`` and ``${BENCH_DB_PREFIX}_tiny``; created and dropped,
+``BENCH_KEEP_DB=1`` keeps them), writes ``bench/results.json`` (per scale) and
+the table in ``docs/PERFORMANCE.md``. ``BENCH_STEPS=generate,settlement`` runs
+only some steps (``generate`` is implied by every step on the main world) and
+writes ``var/bench/<scale>/results-partial.json`` instead.
+``BENCH_WORLD_CACHE=1`` keeps the freshly generated world as a template
+database (``<main>_world_<scale>_<date>``) and later runs of the same day
+clone it (``CREATE DATABASE … TEMPLATE``, then ``migrate``) instead of
+generating it again — the full world takes most of an hour to generate.
 Logs of every step are in ``var/bench/<scale>/``. Children run at ``nice``
 ``BENCH_NICE`` (default 10) so a shared machine stays usable.
 """
@@ -47,8 +54,10 @@ from bench import harness  # noqa: E402
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
-DB_MAIN = "hotwave_bench"
-DB_TINY = "hotwave_bench_tiny"
+# BENCH_DB_PREFIX lets several people bench on one server without clashing.
+DB_MAIN = os.environ.get("BENCH_DB_PREFIX", "hotwave_bench")
+DB_TINY = f"{DB_MAIN}_tiny"
+STEPS = ("queries_tiny", "generate", "import", "settlement", "todos", "queries", "profile", "pages")
 
 
 def log(msg: str) -> None:
@@ -77,13 +86,20 @@ class Bench:
         self.tiny_url = with_db(database_url, DB_TINY)
         self.py = sys.executable
         self.bin = Path(sys.executable).parent
-        self.out = ROOT / "var" / "bench" / scale
+        self.out = (
+            ROOT / "var" / "bench" / (scale if DB_MAIN == "hotwave_bench" else f"{DB_MAIN}-{scale}")
+        )
         self.out.mkdir(parents=True, exist_ok=True)
         self.until = datetime.now(SHANGHAI).date()
         self.through = self.until - timedelta(days=1)
         self.result: dict = {"scale": scale, "sizes": self.sizes}
         self.redis_url = self._redis()
         self.startup_seconds = 0.0
+        wanted = {s.strip() for s in os.environ.get("BENCH_STEPS", "").split(",") if s.strip()}
+        unknown = wanted - set(STEPS)
+        if unknown:
+            refuse(f"BENCH_STEPS: unknown steps {sorted(unknown)}; choose from {', '.join(STEPS)}")
+        self.steps = wanted or set(STEPS)
 
     # --- environment ------------------------------------------------------------------
 
@@ -163,8 +179,9 @@ class Bench:
             if not shutil.which("wrk"):
                 subprocess.run(["apt-get", "update", "-qq"], check=False)
                 subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
-        log("collectstatic")
-        self.manage("collectstatic", "--noinput", "-v0", name="collectstatic")
+        if "pages" in self.steps:
+            log("collectstatic")
+            self.manage("collectstatic", "--noinput", "-v0", name="collectstatic")
         # Python + Django start-up, subtracted from command timings (it is not the work).
         m = self.manage(
             "check", "--deploy", "--fail-level", "CRITICAL", name="startup", check=False
@@ -222,12 +239,46 @@ class Bench:
         self.sql(self.tiny_url, "VACUUM ANALYZE", autocommit=True)
         self.tiny_queries = self.child("queries", db=self.tiny_url)
 
+    def _template(self) -> str:
+        return f"{DB_MAIN}_world_{self.scale}_{self.until:%Y%m%d}"
+
     def generate(self) -> None:
+        cache = os.environ.get("BENCH_WORLD_CACHE") == "1"
+        template = self._template()
+        if cache and self.sql(
+            self.admin_url, "SELECT 1 FROM pg_database WHERE datname = %s", [template]
+        ):
+            log(f"cloning the {self.scale} world from {template}")
+            started = time.monotonic()
+            self.sql(
+                self.admin_url,
+                [f'DROP DATABASE IF EXISTS "{DB_MAIN}" WITH (FORCE)',
+                 f'CREATE DATABASE "{DB_MAIN}" TEMPLATE "{template}"'],
+                autocommit=True,
+            )  # fmt: skip
+            self.manage("migrate", "--noinput", "-v0", name="migrate-clone")
+            self.sql(self.main_url, "VACUUM ANALYZE", autocommit=True)
+            self.result["generate"] = {"cloned_from": template,
+                                       "clone_seconds": time.monotonic() - started}  # fmt: skip
+            previous = (
+                json.loads(RESULTS.read_text()).get(self.scale, {}) if RESULTS.exists() else {}
+            )
+            if (previous.get("generate") or {}).get("seconds"):
+                self.result["generate"]["seconds"] = previous["generate"]["seconds"]
+            return
         log(f"generating the {self.scale} world ({self.sizes['orders']:,} orders)")
         self.create_db(DB_MAIN, self.main_url)
         m = self.manage(*self._gen_args(self.sizes), "--orders", str(self.sizes["orders"]),
                         name="generate")  # fmt: skip
         self.sql(self.main_url, "VACUUM ANALYZE", autocommit=True)
+        if cache:
+            log(f"keeping the world as template {template}")
+            self.sql(
+                self.admin_url,
+                [f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
+                 f'CREATE DATABASE "{template}" TEMPLATE "{DB_MAIN}"'],
+                autocommit=True,
+            )  # fmt: skip
         self.result["generate"] = {
             "seconds": m.seconds,
             "orders_per_second": self.sizes["orders"] / max(m.seconds, 1e-9),
@@ -625,23 +676,41 @@ class Bench:
     def run(self) -> dict:
         started = time.monotonic()
         self.preflight()
+        chosen = self.steps
+        if chosen & set(STEPS[2:]):
+            chosen.add("generate")
+        if "queries" in chosen:
+            chosen.add("queries_tiny")
+        steps = {
+            "queries_tiny": self.tiny_world,
+            "generate": self.generate,
+            "import": self.bench_import,
+            "settlement": self.bench_settlement,
+            "todos": self.bench_todos,
+            "queries": self.bench_queries,
+            "profile": self.bench_explain,
+            "pages": self.bench_pages,
+        }
         try:
-            self.step("queries_tiny", self.tiny_world)
-            self.step("generate", self.generate)
-            self.step("import", self.bench_import)
-            self.step("settlement", self.bench_settlement)
-            self.step("todos", self.bench_todos)
-            if hasattr(self, "tiny_queries"):
-                self.step("queries", self.bench_queries)
-            else:
-                self.result["queries"] = {"note": "the tiny reference world failed"}
-            self.step("profile", self.bench_explain)
-            self.step("pages", self.bench_pages)
+            for name in STEPS:
+                if name not in chosen:
+                    continue
+                if name == "queries" and not hasattr(self, "tiny_queries"):
+                    self.result["queries"] = {"note": "the tiny reference world failed"}
+                    continue
+                self.step(name, steps[name])
         finally:
             self.drop_dbs()
         self.result["seconds"] = time.monotonic() - started
         self.result["redis"] = bool(self.redis_url)
         self.result.pop("queries_tiny", None)
+        if chosen != set(STEPS):
+            partial = self.out / "results-partial.json"
+            partial.write_text(json.dumps(self.result, indent=2, default=str))
+            log(f"done in {self.result['seconds']:.0f}s (steps {sorted(chosen)}): {partial}")
+            for row in harness.result_rows(self.result):
+                print(" | ".join(row))
+            return self.result
         data = harness.merge_results(RESULTS, self.scale, self.result)
         doc = DOC.read_text() if DOC.exists() else "# Performance\n"
         DOC.write_text(harness.replace_table(doc, harness.render_table(data)))
@@ -664,8 +733,8 @@ def main() -> None:
         render_only()
         return
     scale = os.environ.get("BENCH_SCALE", "small")
-    if scale not in ("small", "full"):
-        refuse(f"BENCH_SCALE must be small or full, not {scale!r}")
+    if scale not in ("small", "medium", "full"):
+        refuse(f"BENCH_SCALE must be small, medium or full, not {scale!r}")
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         refuse(

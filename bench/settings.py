@@ -5,8 +5,15 @@
 are measured exactly as production serves them.
 """
 
+import os
+
 from hotwave.settings import *  # noqa: F403
 from hotwave.settings import BASE_DIR, TEMPLATES
+
+# Its own collected files, so a bench never races `collectstatic` of another run.
+STATIC_ROOT = (
+    BASE_DIR / "var" / "bench" / os.environ.get("BENCH_DB_PREFIX", "hotwave_bench") / "static"
+)
 
 ROOT_URLCONF = "bench.urls"
 TEMPLATES = [
