@@ -182,6 +182,7 @@ def _flag_action(field: str, value, label):
 
     action.__name__ = f"set_{field}_{value}"
     action.short_description = label
+    action.allowed_permissions = ("change",)  # a view-only staff user doesn't get it
     return action
 
 
@@ -397,11 +398,11 @@ class AssessmentAdmin(SimpleHistoryAdmin):
             done += 1
         self.message_user(request, gettext("已处理 %(n)d 条考核。") % {"n": done}, messages.SUCCESS)
 
-    @admin.action(description=_("考核通过"))
+    @admin.action(description=_("考核通过"), permissions=["change"])
     def approve(self, request, queryset):
         self._decide(request, queryset, True)
 
-    @admin.action(description=_("考核不通过"))
+    @admin.action(description=_("考核不通过"), permissions=["change"])
     def reject(self, request, queryset):
         self._decide(request, queryset, False)
 
@@ -465,15 +466,15 @@ class ProductPermissionAdmin(SimpleHistoryAdmin):
             request, gettext("已更新 %(n)d 条授权。") % {"n": queryset.count()}, messages.SUCCESS
         )
 
-    @admin.action(description=_("授予推广权限"))
+    @admin.action(description=_("授予推广权限"), permissions=["change"])
     def grant(self, request, queryset):
         self._set(request, queryset, PermissionStatus.GRANTED)
 
-    @admin.action(description=_("拒绝申请"))
+    @admin.action(description=_("拒绝申请"), permissions=["change"])
     def refuse(self, request, queryset):
         self._set(request, queryset, PermissionStatus.REFUSED)
 
-    @admin.action(description=_("撤销推广权限"))
+    @admin.action(description=_("撤销推广权限"), permissions=["change"])
     def revoke(self, request, queryset):
         self._set(request, queryset, PermissionStatus.REVOKED)
 

@@ -177,8 +177,10 @@ def seed_users() -> dict[str, User]:
     u = users["demo_operator"] = _user(
         "demo_operator", Role.OPERATOR, staff=True, first_name="运营小王"
     )
-    if not u.is_superuser:
-        u.is_superuser = True
+    # Staff, not superuser: the workbench seed puts it in the 运营 group, whose
+    # per-model permissions are what it may do in admin (issue #8, item 13).
+    if u.is_superuser:
+        u.is_superuser = False
         u.save(update_fields=["is_superuser"])
     return users
 

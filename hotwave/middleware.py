@@ -9,28 +9,37 @@ from django.contrib.auth import logout
 
 
 class IdleSessionTimeoutMiddleware:
-    """Log out a session idle for SESSION_IDLE_TIMEOUT seconds.
+    """Log out a session idle for SESSION_IDLE_TIMEOUT seconds, or older than SESSION_COOKIE_AGE.
 
-    SESSION_COOKIE_AGE bounds the session's absolute lifetime (the cookie is
-    not refreshed on every request); this bounds inactivity.
+    The absolute lifetime is checked here, from the login (stamped in the session):
+    Django's own expiry slides (every session save, e.g. the once-a-minute "last
+    seen" below, moves ``expire_date`` and the cookie to now + SESSION_COOKIE_AGE).
     """
 
     key = "_hw_last_seen"
+    started_key = "_hw_started"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        now = int(time.time())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            now = int(time.time())
             last = request.session.get(self.key)
-            if last is not None and now - int(last) > settings.SESSION_IDLE_TIMEOUT:
+            started = request.session.get(self.started_key, now)
+            idle = last is not None and now - int(last) > settings.SESSION_IDLE_TIMEOUT
+            if idle or now - int(started) > settings.SESSION_COOKIE_AGE:
                 logout(request)
             # Write at most once a minute to avoid a session save per request.
             elif last is None or now - int(last) > 60:
                 request.session[self.key] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Stamp the start on the request that logged in (or the first one seen after).
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and self.started_key not in request.session:
+            request.session[self.started_key] = now
+        return response
 
 
 class ChineseByDefaultMiddleware:

@@ -9,6 +9,7 @@ list (an action, and a button on the list page).
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -250,6 +251,9 @@ class SettlementRunAdmin(ReadOnlyAdmin):
         self._report(request)
 
     def reconcile_view(self, request):
+        # admin_view only checks is_staff; the button is for those who may see runs.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         if request.method == "POST":
             self._report(request)
         return HttpResponseRedirect(reverse("admin:settlement_settlementrun_changelist"))

@@ -4,6 +4,13 @@ The body is a JSON array of event objects, signed with HMAC-SHA256 of the raw
 body under ``HOTWAVE_EVENTS_SECRET``, hex in ``X-Hotwave-Signature``. Unsigned
 or wrongly signed requests get 401 and nothing is stored; bodies over
 ``HOTWAVE_EVENTS_MAX_BYTES`` get 413. The answer lists one result per event.
+
+Each client (IP address, behind ``PROXY_COUNT`` trusted proxies) may send
+``HOTWAVE_EVENTS_RATE`` requests per window (fixed window in the cache, see
+``hotwave.ratelimit``); more get 429 with ``Retry-After`` and nothing is read or
+stored. Every request counts, signed or not, so the limit also slows down
+guessing signatures. If the cache is down the limit is skipped (logged): events
+keep flowing without Redis.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hotwave.clientip import client_ip
+from hotwave.ratelimit import hit, parse_rate
 from settlement.services.events import ingest_objects
 
 SIGNATURE_HEADER = "X-Hotwave-Signature"
@@ -38,6 +47,17 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 @login_not_required
 @require_POST
 def events(request):
+    rate = parse_rate(settings.HOTWAVE_EVENTS_RATE)
+    if rate is not None:
+        retry_after = hit("events", client_ip(request) or "unknown", rate)
+        if retry_after is not None:
+            response = _error(
+                429,
+                "rate_limited",
+                f"over {rate.count} requests per {rate.period} s; retry in {retry_after} s",
+            )
+            response["Retry-After"] = str(retry_after)
+            return response
     limit = settings.HOTWAVE_EVENTS_MAX_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -15,7 +15,27 @@ from workbench import services
 logger = logging.getLogger(__name__)
 
 
+def seed_operators(context: dict) -> None:
+    """The 运营 group (as migration 0003 creates it) with demo_operator in it.
+
+    A flushed database (transactional tests) loses the group with the rest of
+    the migration data; seeding puts it back.
+    """
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("workbench.migrations.0003_operator_group")
+    migration.ensure_operator_group(django_apps, None)
+    operator = context.get("users", {}).get("demo_operator")
+    if operator is not None:
+        operator.groups.add(
+            django_apps.get_model("auth", "Group").objects.get(name=migration.OPERATORS)
+        )
+
+
 def seed(*, users_only: bool, context: dict) -> None:
+    seed_operators(context)
     services.help_seed_starter()
     if users_only:
         return
