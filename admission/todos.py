@@ -27,7 +27,7 @@ from admission.models import (
     Role,
     User,
 )
-from hotwave.todos import TodoSource, register
+from hotwave.todos import STREAM_CHUNK, TodoBatch, TodoSource, count_of, register, register_batch
 
 # Conditions a party can fix itself, per role (rules.SELF conditions).
 SELF_FIXABLE = {
@@ -56,7 +56,8 @@ def _unmet_self_q(role: str, code: str) -> Q:
     return selectors.unmet_q(role, code)
 
 
-def _incomplete_qs(role: str):
+def _incomplete_rows(role: str):
+    """The role's profiles with unmet self-fixable conditions, annotated with ``n`` of them."""
     model = selectors.PROFILE_MODELS[role]
     codes = SELF_FIXABLE[role]
     if len(codes) == 1:
@@ -66,7 +67,6 @@ def _incomplete_qs(role: str):
             model.objects.filter(user__is_active=True)
             .filter(_unmet_self_q(role, codes[0]))
             .annotate(n=Value(1))
-            .values_list("user_id", "n")
         )
     total = sum(
         (
@@ -81,21 +81,40 @@ def _incomplete_qs(role: str):
     )
     # No need to exclude admitted parties: each of these conditions is required, so a
     # party missing one is not admitted (tests/admission/test_todos.py checks the rules agree).
-    return (
-        model.objects.filter(user__is_active=True)
-        .annotate(n=total)
-        .filter(n__gt=0)
-        .values_list("user_id", "n")
-    )
+    return model.objects.filter(user__is_active=True).annotate(n=total).filter(n__gt=0)
 
 
-def incomplete_count_all() -> dict[int, int]:
-    """One SQL statement (a UNION over the four profile tables)."""
+def _incomplete_qs(role: str):
+    return _incomplete_rows(role).values_list("user_id", "n")
+
+
+def _incomplete_union():
     roles = list(SELF_FIXABLE)
     qs = _incomplete_qs(roles[0]).order_by()
     for role in roles[1:]:
         qs = qs.union(_incomplete_qs(role).order_by(), all=True)
-    return dict(qs)
+    return qs
+
+
+def incomplete_count_all() -> dict[int, int]:
+    """One SQL statement (a UNION over the four profile tables)."""
+    return dict(_incomplete_union())
+
+
+def _incomplete_rows_all():
+    """The same statement ordered by user and streamed (the recount's batch)."""
+    for user_id, n in _incomplete_union().order_by("user_id").iterator(chunk_size=STREAM_CHUNK):
+        yield user_id, {"admission.incomplete": n}
+
+
+def _incomplete_expr(role: str):
+    """The count for the user at ``OuterRef("pk")``: the same filter, as a scalar subquery."""
+    if role not in SELF_FIXABLE:
+        return Value(0)
+    return Subquery(
+        _incomplete_rows(role).filter(user_id=OuterRef("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
 
 
 def incomplete_count_for(user: User) -> int:
@@ -120,6 +139,14 @@ register(
         count_for=incomplete_count_for,
         order=10,
         description=_("完成这些条件后即可通过准入"),
+        count_expr=_incomplete_expr,
+    )
+)
+register_batch(
+    TodoBatch(
+        key="admission.incomplete",
+        source_keys=("admission.incomplete",),
+        rows=_incomplete_rows_all,
     )
 )
 
@@ -139,6 +166,26 @@ def _operating_count_for(user: User) -> int:
     ).count()
 
 
+def _operating_rows_all():
+    rows = (
+        OperatingAccountRequest.objects.filter(status=DesignationStatus.PENDING)
+        .values("account_id")
+        .annotate(n=Count("pk"))
+        .order_by("account_id")
+        .values_list("account_id", "n")
+    )
+    for user_id, n in rows.iterator(chunk_size=STREAM_CHUNK):
+        yield user_id, {"admission.operating_requests": n}
+
+
+def _operating_expr(role: str):
+    return count_of(
+        OperatingAccountRequest.objects.filter(
+            account=OuterRef("pk"), status=DesignationStatus.PENDING
+        )
+    )
+
+
 register(
     TodoSource(
         key="admission.operating_requests",
@@ -148,6 +195,14 @@ register(
         count_all=_operating_count_all,
         count_for=_operating_count_for,
         order=11,
+        count_expr=_operating_expr,
+    )
+)
+register_batch(
+    TodoBatch(
+        key="admission.operating_requests",
+        source_keys=("admission.operating_requests",),
+        rows=_operating_rows_all,
     )
 )
 
@@ -174,6 +229,23 @@ def _pending_permissions():
     return ProductPermission.objects.filter(status=PermissionStatus.REQUESTED)
 
 
+def _operator_queue_expr(pending):
+    # Every operator sees the same queue (the source applies to operators only).
+    return lambda role: count_of(pending()) if role == Role.OPERATOR else Value(0)
+
+
+def _operators_rows_all():
+    """Both operator queues in one statement (two scalar counts), ordered by operator."""
+    rows = (
+        User.objects.filter(role=Role.OPERATOR, is_active=True)
+        .annotate(a=count_of(_pending_assessments()), p=count_of(_pending_permissions()))
+        .order_by("pk")
+        .values_list("pk", "a", "p")
+    )
+    for user_id, a, p in rows.iterator(chunk_size=STREAM_CHUNK):
+        yield user_id, {"admission.assessments_pending": a, "admission.permissions_pending": p}
+
+
 register(
     TodoSource(
         key="admission.assessments_pending",
@@ -185,6 +257,7 @@ register(
         count_all=lambda: _operators_count_all(_pending_assessments()),
         count_for=lambda user: _pending_assessments().count() if user.is_operator else 0,
         order=12,
+        count_expr=_operator_queue_expr(_pending_assessments),
     )
 )
 
@@ -199,5 +272,13 @@ register(
         count_all=lambda: _operators_count_all(_pending_permissions()),
         count_for=lambda user: _pending_permissions().count() if user.is_operator else 0,
         order=13,
+        count_expr=_operator_queue_expr(_pending_permissions),
+    )
+)
+register_batch(
+    TodoBatch(
+        key="admission.operator_queues",
+        source_keys=("admission.assessments_pending", "admission.permissions_pending"),
+        rows=_operators_rows_all,
     )
 )

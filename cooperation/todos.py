@@ -6,16 +6,20 @@ page (合作任务 filtered by ``?state=``) lists for that user.
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import Task, TaskState
-from hotwave.todos import TodoSource, register
+from hotwave.todos import STREAM_CHUNK, TodoBatch, TodoSource, count_of, register, register_batch
+
+# Source key -> (side, state), for the per-side batches below.
+_STATES: dict[str, tuple[str, str]] = {}
 
 
 def _source(key: str, role: str, side: str, state: str, title, description, order: int):
     field = f"{side}_id"
+    _STATES[key] = (side, state)
 
     def count_all() -> dict[int, int]:
         rows = (
@@ -25,6 +29,9 @@ def _source(key: str, role: str, side: str, state: str, title, description, orde
 
     def count_for(user) -> int:
         return Task.objects.filter(**{field: user.pk, "state": state}).count()
+
+    def count_expr(role: str):
+        return count_of(Task.objects.filter(**{field: OuterRef("pk")}, state=state))
 
     def url(user=None) -> str:
         return f"{reverse('cooperation:task_list')}?state={state}"
@@ -39,6 +46,7 @@ def _source(key: str, role: str, side: str, state: str, title, description, orde
             count_for=count_for,
             order=order,
             description=description,
+            count_expr=count_expr,
         )
     )
 
@@ -99,3 +107,31 @@ CREATOR_TO_REPORT = _source(
     _("已签收样品、等待你直播并提交回放的合作"),
     22,
 )
+
+
+def _side_batch(side: str) -> TodoBatch:
+    """One side's sources in one pass over its tasks: GROUP BY user, a filtered count each."""
+    field = f"{side}_id"
+    states = {key: state for key, (s, state) in _STATES.items() if s == side}
+
+    def rows():
+        qs = (
+            Task.objects.filter(state__in=list(states.values()))
+            .order_by()
+            .values_list(field)
+            .annotate(
+                **{f"n{i}": Count("pk", filter=Q(state=st)) for i, st in enumerate(states.values())}
+            )
+            .order_by(field)
+        )
+        keys = list(states)
+        for user_id, *counts in qs.iterator(chunk_size=STREAM_CHUNK):
+            yield user_id, dict(zip(keys, counts, strict=True))
+
+    return register_batch(
+        TodoBatch(key=f"cooperation.{side}", source_keys=tuple(states), rows=rows)
+    )
+
+
+_side_batch("merchant")
+_side_batch("creator")

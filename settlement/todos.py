@@ -8,11 +8,11 @@ its consent, and the agency's invitations awaiting the creators' answers.
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hotwave.todos import TodoSource, register
+from hotwave.todos import STREAM_CHUNK, TodoBatch, TodoSource, count_of, register, register_batch
 from settlement.models import Binding, BindingStatus
 
 
@@ -31,10 +31,26 @@ def _source(key: str, role: str, side: str, title, description, order: int) -> T
     def count_for(user) -> int:
         return Binding.objects.filter(**{field: user.pk, "status": BindingStatus.INVITED}).count()
 
+    def count_expr(role: str):
+        return count_of(
+            Binding.objects.filter(**{field: OuterRef("pk")}, status=BindingStatus.INVITED)
+        )
+
+    def rows_all():
+        rows = (
+            Binding.objects.filter(status=BindingStatus.INVITED)
+            .order_by()
+            .values_list(field)
+            .annotate(n=Count("pk"))
+            .order_by(field)
+        )
+        for user_id, n in rows.iterator(chunk_size=STREAM_CHUNK):
+            yield user_id, {key: n}
+
     def url(user=None) -> str:
         return f"{reverse('settlement:binding_list')}?status=invited"
 
-    return register(
+    source = register(
         TodoSource(
             key=key,
             roles=(role,),
@@ -44,8 +60,11 @@ def _source(key: str, role: str, side: str, title, description, order: int) -> T
             count_for=count_for,
             order=order,
             description=description,
+            count_expr=count_expr,
         )
     )
+    register_batch(TodoBatch(key=key, source_keys=(key,), rows=rows_all))
+    return source
 
 
 CREATOR_INVITATIONS = _source(

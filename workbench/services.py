@@ -3,14 +3,18 @@
 How to-do counts flow (SPEC §5 待办事项):
 
 * Every 5 minutes Celery beat runs ``workbench.tasks.recount_all_todos``:
-  each registered source runs its ONE set-based ``count_all()`` query, the
-  counts are grouped per user and written to the cache under a new
-  *generation*, then the generation pointer moves (readers see either the
-  whole old or the whole new generation). Users with no to-dos get no entry:
-  within a known generation, "no entry" means zero.
+  one set-based statement per batch of sources (``GROUP BY`` user, ordered,
+  streamed; a source without a batch runs its ``count_all()``), merged user
+  by user (``hotwave.todos.stream_all``) and written to the cache in chunks
+  under a new *generation* — memory stays flat however many users — then
+  the generation pointer moves (readers see either the whole old or the
+  whole new generation). Users with no to-dos get no entry: within a known
+  generation, "no entry" means zero.
 * After a change, the app that made it calls ``hotwave.todos.changed(ids)``;
   the listener registered here enqueues ``recount_user_todos`` on commit,
-  which writes that one user's entry (with its own time).
+  which writes that one user's entry (with its own time): one query for the
+  user, ONE precompiled statement for all its role's counts
+  (``hotwave.todos.counts_for``).
 * The page (``workbench.selectors.todos_for``) takes the fresher of the two,
   and when the cache is down, cold or older than ``TODO_MAX_AGE`` computes the
   user's counts directly — never failing the page.
@@ -47,7 +51,8 @@ def user_key(user_id: int) -> str:
 
 
 def todos_recount_all() -> dict:
-    """Recount every source for all users (one query per source) into a new cache generation.
+    """Recount every source for all users (one statement per batch of sources, streamed)
+    into a new cache generation.
 
     Returns a summary ``{"generation", "users", "sources", "seconds"}``. Raises the
     cache backend's error if the cache is down (the task logs and retries next period).
@@ -55,29 +60,35 @@ def todos_recount_all() -> dict:
     started = time.monotonic()
     at = timezone.now()
     gen = f"{at.timestamp():.6f}"
-    per_user: dict[int, dict[str, int]] = {}
-    all_sources = todos.sources()
-    for source in all_sources:
-        for user_id, n in source.count_all().items():
-            if n:
-                per_user.setdefault(int(user_id), {})[source.key] = int(n)
-    items = [(gen_user_key(gen, uid), counts) for uid, counts in per_user.items()]
-    for i in range(0, len(items), SET_MANY_BATCH):
+    users = 0
+    chunk: dict[str, dict[str, int]] = {}
+
+    def flush() -> None:
         # Entries outlive their pointer, so a live pointer never points at expired entries.
-        cache.set_many(dict(items[i : i + SET_MANY_BATCH]), timeout=TODO_TTL + 10 * 60)
+        cache.set_many(chunk, timeout=TODO_TTL + 10 * 60)
+        chunk.clear()
+
+    for user_id, counts in todos.stream_all():
+        chunk[gen_user_key(gen, user_id)] = counts
+        users += 1
+        if len(chunk) >= SET_MANY_BATCH:
+            flush()
+    if chunk:
+        flush()
     # Move the pointer last: a reader never sees a half-written generation.
     cache.set(GEN_KEY, {"gen": gen, "at": at.isoformat()}, timeout=TODO_TTL)
     return {
         "generation": gen,
-        "users": len(per_user),
-        "sources": len(all_sources),
+        "users": users,
+        "sources": len(todos.sources()),
         "seconds": round(time.monotonic() - started, 3),
     }
 
 
 def todos_compute_user(user) -> dict[str, int]:
-    """One user's counts, straight from the database (one bounded query per source)."""
-    return {s.key: int(s.count_for(user)) for s in todos.sources(user.role)}
+    """One user's counts, straight from the database: one precompiled statement for the
+    role's sources (``hotwave.todos.counts_for``), the same numbers as each ``count_for``."""
+    return todos.counts_for(user)
 
 
 def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> None:
