@@ -45,6 +45,15 @@ if not HOTWAVE_EVENTS_SECRET:
         )
     HOTWAVE_EVENTS_SECRET = "hotwave-development-events-secret"  # noqa: S105 - DEBUG only
 HOTWAVE_EVENTS_MAX_BYTES = env.int("HOTWAVE_EVENTS_MAX_BYTES", default=5 * 1024 * 1024)
+# Requests per client IP and window ("N/s", "N/m", "N/h", "N/d", "N/5m"; empty: no limit).
+# Counted in the cache (Redis); skipped, with a warning, while the cache is down.
+HOTWAVE_EVENTS_RATE = env("HOTWAVE_EVENTS_RATE", default="600/m")
+try:
+    from hotwave.ratelimit import parse_rate
+
+    parse_rate(HOTWAVE_EVENTS_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"HOTWAVE_EVENTS_RATE: {exc}") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -177,6 +186,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = False  # opted in per task, only where the work is idempotent
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks the nightly settlement is spread over (settlement.tasks; 1 = a single-process run).
+SETTLEMENT_WORKERS = env.int("SETTLEMENT_WORKERS", default=2)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each app's periodic work is listed here, one place to read the clock.
@@ -218,10 +229,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a proxy, the client IP is the left-most X-Forwarded-For entry added
-# by a trusted proxy count; 0 means "no proxy, use REMOTE_ADDR".
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Trusted reverse proxies in front of the app, each appending to X-Forwarded-For:
+# the client is the PROXY_COUNT-th entry from the right (entries further left are
+# the client's own and ignored); 0 means "no proxy, use REMOTE_ADDR, ignore the
+# header". hotwave.clientip implements it for axes and the events rate limit
+# (django-ipware, which axes' AXES_IPWARE_* settings need, is not installed).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "hotwave.clientip.client_ip"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)  # absolute
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60 * 2)
 SESSION_COOKIE_HTTPONLY = True

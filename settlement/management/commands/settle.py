@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from settlement.services.settle import CHUNK_SIZE, settle_through
+from settlement.services.settle import CHUNK_SIZE, KERNELS, settle_through
 
 
 def _day(text: str) -> date:
@@ -27,8 +27,19 @@ class Command(BaseCommand):
             "--through", type=_day, help="business date YYYY-MM-DD (default: yesterday)"
         )
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
+        parser.add_argument(
+            "--kernel",
+            choices=KERNELS,
+            default="auto",
+            help="auto: set-based SQL on PostgreSQL, Python elsewhere; python: the reference",
+        )
 
-    def handle(self, *args, through: date | None, chunk_size: int, **options):
+    def handle(self, *args, through: date | None, chunk_size: int, kernel: str, **options):
         through = through or timezone.localdate() - timedelta(days=1)
-        summary = settle_through(business_date=through, chunk_size=chunk_size)
+        try:
+            summary = settle_through(business_date=through, chunk_size=chunk_size, kernel=kernel)
+        except ValueError as exc:
+            if "kernel" not in str(exc):
+                raise
+            raise CommandError(str(exc)) from exc
         self.stdout.write(str(summary))
