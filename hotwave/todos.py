@@ -197,6 +197,7 @@ _USER_SENTINEL = -2_147_000_001  # stands for the user id while compiling (fits 
 
 
 def _role_statement(user, fast: list[TodoSource], using: str) -> tuple[str, list]:
+    from django.contrib.auth import get_user_model
     from django.db import connections
     from django.db.models.functions import Coalesce
 
@@ -207,7 +208,7 @@ def _role_statement(user, fast: list[TodoSource], using: str) -> tuple[str, list
 
         def compile_once() -> tuple[str, list]:
             qs = (
-                type(user)
+                get_user_model()
                 ._default_manager.using(using)
                 .filter(pk=_USER_SENTINEL)
                 .annotate(
@@ -239,13 +240,15 @@ def _role_statement(user, fast: list[TodoSource], using: str) -> tuple[str, list
 def counts_for(user) -> dict[str, int]:
     """One user's counts for every source of its role: ONE statement for the sources
     with a ``count_expr`` (compiled once, then only executed), ``count_for`` for the rest."""
+    from django.contrib.auth import get_user_model
     from django.db import connections, router
 
     role_sources = sources(user.role)
     fast = [s for s in role_sources if s.count_expr is not None]
     counts: dict[str, int] = {}
     if fast:
-        using = router.db_for_read(type(user), instance=user)
+        # request.user is a SimpleLazyObject: the model comes from the settings, not type().
+        using = router.db_for_read(get_user_model())
         sql, params = _role_statement(user, fast, using)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)

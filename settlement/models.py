@@ -289,6 +289,26 @@ class Order(models.Model):
             models.Index(
                 fields=["merchant", "product_sku", "paid_at"], name="order_product_paid_idx"
             ),
+            # 热销商品's ranking: every order of the last 7 days, an index-only range scan
+            # (key columns rather than INCLUDE, which SQLite does not have).
+            models.Index(
+                fields=["paid_at", "merchant", "product_sku", "amount", "refunded"],
+                name="order_paid_hot_idx",
+            ),
+            # 资金账户 per party: settled orders of a period newest first (list and count
+            # are range scans), unsettled orders (status in paid, confirmed) for the estimate.
+            models.Index(
+                fields=["creator", "status", "-settled_on", "-id"], name="order_creator_status_idx"
+            ),
+            models.Index(
+                fields=["merchant", "status", "-settled_on", "-id"],
+                name="order_merchant_status_idx",
+            ),
+            models.Index(
+                fields=["agency", "status", "-settled_on", "-id"],
+                condition=Q(agency__isnull=False),
+                name="order_agency_status_idx",
+            ),
         ]
 
     def __str__(self) -> str:

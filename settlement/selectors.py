@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from admission.models import Creator, Role
 from hotwave.exceptions import DomainError
 from hotwave.money import ZERO
+from hotwave.readcache import get_or_compute
 from settlement.commission import Split, split, split_for_order
 from settlement.models import (
     Account,
@@ -270,25 +271,61 @@ class FundSummary:
     pending_estimate: Decimal
 
 
+LEDGER_CACHE_SECONDS = 3600
+UNSETTLED = (OrderStatus.PAID, OrderStatus.CONFIRMED)
+
+
+def ledger_signature(account: Account) -> tuple[int, int]:
+    """``(postings, latest journal id)`` of the account: one index-only scan.
+
+    Postings are append-only (the database refuses UPDATE and DELETE), so the
+    count of an account's postings grows with every committed posting, also
+    when transactions commit out of id order: sums cached under a signature
+    never go stale. Read once per request (memoised on the account instance).
+    """
+    sig = getattr(account, "_ledger_signature", None)
+    if sig is None:
+        row = Posting.objects.filter(account=account).aggregate(n=Count("*"), last=Max("journal"))
+        sig = (row["n"] or 0, row["last"] or 0)
+        account._ledger_signature = sig
+    return sig
+
+
+def _ledger_cached(account: Account, name: str, period: Period, compute):
+    """``compute()`` cached under the account's ledger signature and the period.
+
+    The signature is read before computing, so a value never describes fewer
+    postings than its key says (it may describe more, harmlessly).
+    """
+    n, last = ledger_signature(account)
+    key = f"settlement:{name}:{account.pk}:{n}:{last}:{period.start}:{period.end}"
+    return get_or_compute(key, compute, LEDGER_CACHE_SECONDS)
+
+
+def _account_totals(account: Account, period: Period) -> dict:
+    in_period = Q(journal__business_date__gte=period.start, journal__business_date__lte=period.end)
+    return Posting.objects.filter(account=account).aggregate(
+        balance=Sum("amount"),
+        earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS)),
+        paid_out=Sum("amount", filter=Q(journal__kind=JournalKind.PAYOUT)),
+        escrow=Sum("amount", filter=Q(journal__kind__in=ESCROW_KINDS)),
+        period_earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS) & in_period),
+        period_clawbacks=Sum("amount", filter=Q(journal__kind=JournalKind.CLAWBACK) & in_period),
+    )
+
+
 def fund_summary(*, actor, account: Account | None, period: Period) -> FundSummary:
-    """Balance and totals of the actor's account (two queries, plus the pending estimate)."""
+    """Balance and totals of the actor's account, plus the pending estimate.
+
+    The ledger totals are cached under :func:`ledger_signature` (one index-only
+    query per request once warm; the sums over every posting only when the
+    account has new postings); the pending estimate is one grouped query.
+    """
     _require_fund_role(actor)
     if account is None:
         totals = {}
     else:
-        in_period = Q(
-            journal__business_date__gte=period.start, journal__business_date__lte=period.end
-        )
-        totals = Posting.objects.filter(account=account).aggregate(
-            balance=Sum("amount"),
-            earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS)),
-            paid_out=Sum("amount", filter=Q(journal__kind=JournalKind.PAYOUT)),
-            escrow=Sum("amount", filter=Q(journal__kind__in=ESCROW_KINDS)),
-            period_earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS) & in_period),
-            period_clawbacks=Sum(
-                "amount", filter=Q(journal__kind=JournalKind.CLAWBACK) & in_period
-            ),
-        )
+        totals = _ledger_cached(account, "totals", period, lambda: _account_totals(account, period))
     count, estimate = pending_estimate(actor=actor)
     return FundSummary(
         balance=totals.get("balance") or ZERO,
@@ -313,47 +350,73 @@ def party_amount(actor, s: Split) -> Decimal:
 
 def pending_orders(*, actor, period: Period | None = None) -> QuerySet[Order]:
     """The actor's orders not yet settled (paid or confirmed), newest first."""
-    qs = orders_for(actor=actor).exclude(status=OrderStatus.SETTLED)
+    qs = orders_for(actor=actor).filter(status__in=UNSETTLED)
     if period is not None:
         qs = qs.filter(paid_at__gte=period.since, paid_at__lt=period.until)
     return qs.order_by("-paid_at", "-id")
 
 
-def pending_estimate(*, actor) -> tuple[int, Decimal]:
-    """Count and estimated amount of the actor's unsettled orders (one query).
+PENDING_CACHE_SECONDS = 3600
 
-    The estimate applies the rule frozen on each order to its current price;
-    rounding is per order, so the rows are split in Python (only the columns needed).
+
+def pending_estimate(*, actor) -> tuple[int, Decimal]:
+    """Count and estimated amount of the actor's unsettled orders.
+
+    The estimate applies the rule frozen on each order to its current price,
+    rounded per order (``commission.split``): orders with the same price, rate,
+    share and rule split the same, so the database groups them and each
+    distinct row is split once and multiplied by its count. The result is cached
+    under the signature of the unsettled orders (their count, the sum of their
+    ids and of their refunds: an order paid, settled or refunded changes it; an
+    order's amount, rate and rule never change), so a warm request runs one
+    query that reads only the party's unsettled orders.
     """
+    unsettled = Order.objects.filter(_party_q(actor), status__in=UNSETTLED)
+    sig = unsettled.aggregate(n=Count("*"), ids=Sum("id"), refunded=Sum("refunded"))
+    if not sig["n"]:
+        return 0, ZERO
+    key = f"settlement:pending:{actor.role}:{actor.pk}:{sig['n']}:{sig['ids']}:{sig['refunded']}"
+    return get_or_compute(key, lambda: _pending_estimate(actor, unsettled), PENDING_CACHE_SECONDS)
+
+
+def _pending_estimate(actor, unsettled: QuerySet[Order]) -> tuple[int, Decimal]:
     rows = (
-        Order.objects.filter(_party_q(actor))
-        .exclude(status=OrderStatus.SETTLED)
-        .values_list("amount", "refunded", "service_fee_rate", "agency_share", "rule")
+        unsettled.values("amount", "refunded", "service_fee_rate", "agency_share", "rule")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("amount", "refunded", "service_fee_rate", "agency_share", "rule", "n")
     )
-    total, n = ZERO, 0
-    for amount, refunded, rate, share, rule in rows.iterator(chunk_size=2000):
+    total, count = ZERO, 0
+    for amount, refunded, rate, share, rule, n in rows:
         s = split(amount - refunded, rate, agency_share=share if rule == "agency" else None)
-        total += party_amount(actor, s)
-        n += 1
-    return n, total
+        total += party_amount(actor, s) * n
+        count += n
+    return count, total
+
+
+def _earnings_by_day(account: Account, period: Period) -> dict[date, Decimal]:
+    rows = (
+        Posting.objects.filter(
+            account=account,
+            journal__kind__in=EARNING_KINDS,
+            journal__business_date__gte=period.start,
+            journal__business_date__lte=period.end,
+        )
+        .values("journal__business_date")
+        .annotate(s=Sum("amount"))
+        .values_list("journal__business_date", "s")
+    )
+    return dict(rows)
 
 
 def earnings_by_day(*, account: Account | None, period: Period) -> list[tuple[date, Decimal]]:
-    """Net settlement + clawback postings per business day of the period (one query)."""
+    """Net settlement + clawback postings per business day of the period (one grouped
+    query, cached under the account's :func:`ledger_signature`)."""
     by_day: dict[date, Decimal] = {}
     if account is not None:
-        rows = (
-            Posting.objects.filter(
-                account=account,
-                journal__kind__in=EARNING_KINDS,
-                journal__business_date__gte=period.start,
-                journal__business_date__lte=period.end,
-            )
-            .values("journal__business_date")
-            .annotate(s=Sum("amount"))
-            .values_list("journal__business_date", "s")
+        by_day = _ledger_cached(
+            account, "by-day", period, lambda: _earnings_by_day(account, period)
         )
-        by_day = dict(rows)
     return [(day, by_day.get(day, ZERO)) for day in period.days()]
 
 

@@ -1,6 +1,8 @@
 """热销商品 (hot products) for creators: ranked by paid orders in the last 7 days.
 
-Sales come from settlement's orders, matched to products by (merchant, SKU).
+Sales come from settlement's orders, matched to products by (merchant, SKU):
+one aggregate over the window's orders ranks the best sellers, cached for five
+minutes under one key for every creator (:func:`hot_ranking`).
 Only promotable products appear: active, and not restricted without a
 permission. Each row carries the creator's estimated earnings per unit under
 its own current rule (settlement.commission), computed from one binding lookup.
@@ -13,49 +15,97 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from admission.models import Creator, User
-from cooperation.models import CartItem, Product
+from cooperation.models import CartItem, Product, ProductStatus
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.products import promotable_q
+from hotwave.readcache import forget, get_or_compute
 from settlement.commission import binding_in_force, estimate_per_unit
 from settlement.models import Order
 
 HOT_WINDOW = timedelta(days=7)
+# The ranking is the same for every creator: computed once per HOT_CACHE_SECONDS
+# and cached under one key; only ``in_cart`` and the estimate are per creator.
+HOT_RANKED = 100  # best sellers kept (5 pages of 20; the ordering CASE grows with it)
+HOT_CACHE_SECONDS = 300
+HOT_CACHE_KEY = "cooperation:hot-ranking:v1"
+
+_RANKING_SQL = """
+SELECT p.id, r.n
+FROM (
+    SELECT o.merchant_id, o.product_sku, COUNT(*) AS n
+    FROM {order} o
+    WHERE o.paid_at >= %s AND o.refunded < o.amount
+    GROUP BY o.merchant_id, o.product_sku
+) r
+JOIN {product} p ON p.merchant_id = r.merchant_id AND p.sku = r.product_sku
+WHERE p.status = %s
+ORDER BY r.n DESC, p.created_at DESC, p.id DESC
+LIMIT %s
+"""
 
 
-def paid_orders_subquery(*, since) -> Subquery:
-    """Orders paid since ``since`` for the outer product's (merchant, SKU), not fully refunded."""
-    orders = (
-        Order.objects.filter(
-            merchant_id=OuterRef("merchant_id"),
-            product_sku=OuterRef("sku"),
-            paid_at__gte=since,
-            refunded__lt=F("amount"),
-        )
-        .order_by()
-        .values("merchant_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+def rank_hot_products(*, since, limit: int | None = None) -> list[tuple[int, int]]:
+    """``(product id, paid orders)`` of the ``limit`` (default HOT_RANKED) best-selling
+    active products since ``since``.
+
+    One aggregate over the window's paid orders (not fully refunded), matched to
+    products by (merchant, SKU): one query whatever the number of products.
+    """
+    sql = _RANKING_SQL.format(
+        order=connection.ops.quote_name(Order._meta.db_table),
+        product=connection.ops.quote_name(Product._meta.db_table),
     )
-    return Coalesce(Subquery(orders, output_field=IntegerField()), Value(0))
+    since = connection.ops.adapt_datetimefield_value(since)
+    params = [since, ProductStatus.ACTIVE, limit or HOT_RANKED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), int(n)) for pk, n in cursor.fetchall()]
+
+
+def hot_ranking(*, now=None) -> list[tuple[int, int]]:
+    """The current ranking: cached for HOT_CACHE_SECONDS (one key for all creators).
+
+    With an explicit ``now`` it is computed for that moment and not cached.
+    """
+    if now is not None:
+        return rank_hot_products(since=now - HOT_WINDOW)
+    ranking = get_or_compute(
+        HOT_CACHE_KEY,
+        lambda: rank_hot_products(since=timezone.now() - HOT_WINDOW),
+        HOT_CACHE_SECONDS,
+    )
+    return [tuple(row) for row in ranking]
+
+
+def forget_hot_ranking() -> None:
+    """Drop the cached ranking: the next request ranks again."""
+    forget(HOT_CACHE_KEY)
 
 
 def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
-    """Promotable products with at least one paid order in the last 7 days, best sellers first.
+    """Promotable products among the best sellers of the last 7 days, best sellers first.
 
-    Annotates ``paid_orders`` and ``in_cart`` (already in this creator's 带货车).
+    Annotates ``paid_orders`` and ``in_cart`` (already in this creator's 带货车). The
+    ranking comes from :func:`hot_ranking` (cached); whether a product may be promoted
+    is checked on every request.
     """
-    now = now or timezone.now()
+    ranking = hot_ranking(now=now)
+    paid_orders = Case(
+        *[When(pk=pk, then=Value(n)) for pk, n in ranking],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return (
-        Product.objects.filter(promotable_q())
-        .annotate(paid_orders=paid_orders_subquery(since=now - HOT_WINDOW))
-        .filter(paid_orders__gt=0)
+        Product.objects.filter(pk__in=[pk for pk, _ in ranking])
+        .filter(promotable_q())
         .annotate(
-            in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk")))
+            paid_orders=paid_orders,
+            in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),
         )
         .select_related("merchant", "category")
         .order_by("-paid_orders", "-created_at", "-pk")

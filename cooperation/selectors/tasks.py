@@ -69,7 +69,8 @@ def task_state_counts(*, actor: User) -> dict[str, int]:
     scope = _side_filter(actor)
     counts = dict.fromkeys(TAB_STATES, 0)
     if scope is not None:
-        rows = Task.objects.filter(**scope).order_by().values_list("state").annotate(n=Count("pk"))
+        # COUNT(*): an index-only scan of (party, state, …), no visit to the rows.
+        rows = Task.objects.filter(**scope).order_by().values_list("state").annotate(n=Count("*"))
         counts.update(dict(rows))
     counts["all"] = sum(counts[s] for s in TAB_STATES)
     return counts

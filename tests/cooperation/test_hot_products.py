@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.models import ProductStatus
-from cooperation.selectors.hot import EarningsEstimator, hot_products
+from cooperation.selectors.hot import EarningsEstimator, forget_hot_ranking, hot_products
 from tests.admission.factories import CreatorFactory
 from tests.cooperation.factories import (
     CartItemFactory,
@@ -147,11 +147,17 @@ def test_query_count_is_fixed(client_for, creator, agency, django_assert_num_que
     c.get(HOT)
     for p in ProductFactory.create_batch(3):
         sell(p, 1)
+    forget_hot_ranking()  # the cached ranking expires (5 minutes)
+    with django_assert_num_queries(10):  # + the ranking, once for every creator
+        c.get(HOT)
     # session, user, creator, admission (creator, agreement, signature), binding, count, rows
     with django_assert_num_queries(9):
         c.get(HOT)
     for p in ProductFactory.create_batch(30):
         sell(p, 2)
+    forget_hot_ranking()
+    with django_assert_num_queries(10):
+        c.get(HOT)
     with django_assert_num_queries(9):
         body = c.get(HOT).content.decode()
     assert body.count('class="pcard product-card"') == 20

@@ -356,13 +356,21 @@ def test_fund_page_query_counts_do_not_grow_with_data(
     for tab in TABS:
         _count(c_creator, tab, big)
     assert small == big
-    # session, user, account, [tab count, tab rows], summary, pending, chart, profile
+    # session, user, account, [tab count, tab rows], ledger signature, pending signature,
+    # profile; the summary and the chart are cached under the ledger signature, the
+    # pending estimate under the signature of the unsettled orders
     for tab in ("settled", "pending", "statement"):
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             get(c_creator, "fund_account", {**NOV, "tab": tab})
-    with django_assert_num_queries(9):
+    # the first look since the account's last posting and the party's last order change:
+    # + summary, chart, the pending estimate's grouped orders
+    with django_assert_num_queries(11):
         get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
+        get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
+    with django_assert_num_queries(11):
+        get(c_agency, "fund_account", {**NOV, "tab": "settled"})
+    with django_assert_num_queries(8):
         get(c_agency, "fund_account", {**NOV, "tab": "settled"})
     with django_assert_num_queries(7):  # session, user, order, account, journals, events, profile
         get(c_creator, "fund_order", None, "B0003")
