@@ -408,7 +408,7 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OperatingAccountRequest)
-class OperatingAccountRequestAdmin(admin.ModelAdmin):
+class OperatingAccountRequestAdmin(SimpleHistoryAdmin):
     list_display = ("shop", "account", "status", "created_at", "decided_at")
     list_filter = ("status",)
     search_fields = ("shop__shop_name", "account__username")

@@ -390,6 +390,7 @@ class OperatingAccountRequest(models.Model):
     )
     created_at = models.DateTimeField(_("申请时间"))
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.models import CartItem, Product
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = ("title", "sku", "merchant", "category", "price", "service_fee_rate", "status")
     list_filter = ("status", "category")
     search_fields = ("title", "sku", "merchant__shop_name", "merchant__user__username")

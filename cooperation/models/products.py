@@ -8,6 +8,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # The platform's cap on the promotion service-fee rate (SPEC §3): 1%–80%.
 MIN_SERVICE_FEE_RATE = Decimal("0.01")
@@ -51,6 +52,8 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Who changed the price, rate or status, and when (issue #8: audit trail).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("商品")

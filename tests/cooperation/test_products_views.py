@@ -172,6 +172,10 @@ def test_edit_own_product(client_for, merchant):
         "KEEP",
         Decimal("0.33"),
     )
+    # Audit trail (issue #8): who changed the rate, from what to what, and when.
+    last, before = product.history.order_by("-history_id")[:2]
+    assert last.history_user_id == merchant.pk and last.history_type == "~"
+    assert before.service_fee_rate != Decimal("0.33") == last.service_fee_rate
 
 
 def test_other_merchants_product_is_404(client_for, merchant, other_merchant):

@@ -26,8 +26,6 @@ GRANTED = importlib.import_module("workbench.migrations.0003_operator_group").OP
 # still records who changed which fields, and when, for changes made in admin).
 NOT_AUDITED = {
     "admission.category": "reference data (category names and order)",
-    "admission.operatingaccountrequest": "KNOWN GAP: the Tmall designation has no history",
-    "cooperation.product": "KNOWN GAP: product edits (price, fee rate) have no history",
     "workbench.helpcategory": "help-center content",
     "workbench.helparticle": "help-center content",
     "workbench.successcase": "curated content",
