@@ -9,25 +9,36 @@ Each event is validated, then applied atomically or not at all:
   unknown order is *rejected* with a reason and changes nothing.
 
 Order events are applied in chunks: one transaction loads the chunk's orders
-(locked), keys and parties, decides every event in order in memory, then
-writes with a few bulk statements. If a concurrent writer got in first (a
-unique key collides), the chunk is rolled back and replayed one event per
-transaction, which then sees the other writer's rows. Binding events are rare
-and applied one at a time, between chunks, so order events after them in the
-stream see them.
+(locked), keys, parties and bindings, decides every event in order in memory,
+then writes with a few bulk statements (on Postgres, COPY text built here:
+``events_copy``). If a concurrent writer got in first (a unique key collides)
+or the database refuses a line's content, the chunk is rolled back and
+replayed in ever smaller parts, in order, down to one event per transaction,
+which then sees the other writer's rows or isolates the bad line. Binding
+events are rare and applied one at a time, between chunks, so order events
+after them in the stream see them.
+
+Speed (``import_events`` of 200k lines, docs/PERFORMANCE.md): each line is
+parsed by orjson and validated by fast paths that fall back to the general
+helpers for anything unusual (so every result and reason is theirs); for
+files, parsing runs in a background thread while the main thread waits for
+Postgres; merchants and creators found once are not looked up again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from admission.models import Agency, Creator, Merchant
@@ -45,16 +56,37 @@ from settlement.models import (
     Rule,
 )
 from settlement.services import bindings as binding_services
-from settlement.services.bulk import insert_rows
+from settlement.services.bulk import insert_rows, reserve_ids
+from settlement.services.events_copy import copy_text, esc
+
+try:  # C JSON parser: ≈4 µs a line less than json.loads (the import parses every line)
+    import orjson
+except ImportError:  # pragma: no cover - a dependency; json alone gives the same results
+    orjson = None
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
-CHUNK_SIZE = 5000
+CHUNK_SIZE = 20000
 
 _EVENT_TYPES = frozenset(EventType.values)
 ORDER_TYPES = {EventType.ORDER_PAID, EventType.ORDER_CONFIRMED, EventType.ORDER_REFUNDED}
 BINDING_TYPES = {EventType.BINDING_STARTED, EventType.BINDING_ENDED}
+# Plain strings for the per-event hot path (compared and formatted many times).
+_PAID = str(EventType.ORDER_PAID.value)
+_CONFIRMED = str(EventType.ORDER_CONFIRMED.value)
+_REFUNDED = str(EventType.ORDER_REFUNDED.value)
+_STARTED = str(EventType.BINDING_STARTED.value)
+_BINDING_TYPES = frozenset({_STARTED, str(EventType.BINDING_ENDED.value)})
+_STATUS_PAID = str(OrderStatus.PAID.value)
+_STATUS_CONFIRMED = str(OrderStatus.CONFIRMED.value)
+_RULE_AGENCY = str(Rule.AGENCY.value)
+_RULE_INDIVIDUAL = str(Rule.INDIVIDUAL.value)
+_CENT = Decimal("0.01")
+_BASIS_POINT = Decimal("0.0001")
+_AMOUNT_LIMIT = Decimal("1000000000000")
+_ZERO_SHARE = Decimal("0")
+_ONE = Decimal("1")
 
 
 @dataclass(slots=True)
@@ -117,6 +149,7 @@ class Parsed:
     amount: Decimal | None = None
     rate: Decimal | None = None
     share: Decimal | None = None
+    iso: str = ""  # ``at`` in UTC, ISO 8601 (as in the key)
 
 
 # --- Parsing ----------------------------------------------------------------------
@@ -175,46 +208,128 @@ def _key(*parts) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# --- The per-event fast path ----------------------------------------------------------
+# Each helper below accepts the common, valid value with a few C-level checks and
+# hands anything else to the general helper above, which returns the same value or
+# raises the same Reject: results and reasons are exactly those of the helpers above.
+
+_NEEDS_JSON_ESCAPE = re.compile(r'[\x00-\x1f\\"]')  # what json.dumps(ensure_ascii=False) escapes
+_PLAIN_DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # no minus: -0 is special
+_sha256 = hashlib.sha256
+
+
+def _fast_key(parts: list[str]) -> str:
+    """``_key(*parts)`` for parts that are already strings."""
+    if _NEEDS_JSON_ESCAPE.search("".join(parts)) is not None:
+        return _key(*parts)
+    return _sha256(('["' + '","'.join(parts) + '"]').encode()).hexdigest()
+
+
+def _fast_text(obj: dict, name: str, max_length: int = 64) -> str:
+    value = obj.get(name)
+    if value.__class__ is str:
+        value = value.strip()
+        if value and len(value) <= max_length and "\x00" not in value:
+            return value
+    return _text(obj, name, max_length=max_length)
+
+
+def _fast_decimal(obj: dict, name: str, places: int) -> Decimal | None:
+    """The value of a plain non-negative decimal string, or None (then use ``_decimal``)."""
+    text = obj.get(name)
+    if text.__class__ is not str:
+        return None
+    s = text.strip()
+    if len(s) > 32 or _PLAIN_DECIMAL.fullmatch(s) is None:
+        return None
+    point = s.find(".")
+    if point >= 0 and len(s) - point - 1 > places:
+        return None
+    return Decimal(s)
+
+
+def _fast_amount(obj: dict) -> Decimal:
+    amount = _fast_decimal(obj, "amount", 2)
+    if amount is None or not 0 < amount < _AMOUNT_LIMIT:
+        return _amount(obj)
+    return amount.quantize(_CENT)
+
+
+def _fast_at(obj: dict) -> datetime:
+    value = obj.get("at")
+    if value.__class__ is str:
+        try:
+            at = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return _at(obj)
+        if at.tzinfo is not None and at.utcoffset() is not None:
+            return at.astimezone(UTC)
+    return _at(obj)
+
+
 def parse_event(line: int, obj: object, raw: str | None = None) -> Parsed:
     """Validate one event object; raises Reject with a readable reason."""
-    if not isinstance(obj, dict):
+    if obj.__class__ is not dict and not isinstance(obj, dict):
         raise Reject(_("事件必须是 JSON 对象"), "not_object")
     kind = obj.get("type")
-    if not isinstance(kind, str) or kind not in _EVENT_TYPES:
-        raise Reject(_("未知的事件类型：%(t)s") % {"t": str(kind)[:40]}, "unknown_type")
-    at = _at(obj)
+    if kind.__class__ is not str or kind not in _EVENT_TYPES:
+        if not isinstance(kind, str) or kind not in _EVENT_TYPES:
+            raise Reject(_("未知的事件类型：%(t)s") % {"t": str(kind)[:40]}, "unknown_type")
+        kind = str(kind)
+    at = _fast_at(obj)
     iso = at.isoformat()
-    p = Parsed(line=line, type=kind, key="", at=at, payload=obj, raw=raw)
-    if kind == EventType.ORDER_PAID:
-        p.order_id = _text(obj, "order_id")
-        p.merchant = _text(obj, "merchant", max_length=150)
-        p.creator = _text(obj, "creator", max_length=150)
-        p.product = _text(obj, "product")
-        p.amount = _amount(obj)
-        rate = _decimal(obj, "service_fee_rate", places=4)
+    if kind == _PAID:
+        order_id = _fast_text(obj, "order_id")
+        merchant = _fast_text(obj, "merchant", 150)
+        creator = _fast_text(obj, "creator", 150)
+        product = _fast_text(obj, "product")
+        amount = _fast_amount(obj)
+        rate = _fast_decimal(obj, "service_fee_rate", 4)
+        if rate is None:
+            rate = _decimal(obj, "service_fee_rate", places=4)
         if not MIN_RATE <= rate <= MAX_RATE:
             raise Reject(
                 _("服务费率须在 1%% 到 80%% 之间：%(v)s") % {"v": obj["service_fee_rate"]},
                 "bad_rate",
             )
-        p.rate = rate.quantize(Decimal("0.0001"))
-        p.key = _key(kind, p.order_id, p.merchant, p.creator, p.product, p.amount, p.rate, iso)
-    elif kind == EventType.ORDER_CONFIRMED:
-        p.order_id = _text(obj, "order_id")
-        p.key = _key(kind, p.order_id, iso)
-    elif kind == EventType.ORDER_REFUNDED:
-        p.order_id = _text(obj, "order_id")
-        p.amount = _amount(obj)
-        p.key = _key(kind, p.order_id, p.amount, iso)
-    elif kind == EventType.BINDING_STARTED:
+        rate = rate.quantize(_BASIS_POINT)
+        key = _fast_key([kind, order_id, merchant, creator, product, str(amount), str(rate), iso])
+        return Parsed(
+            line,
+            kind,
+            key,
+            at,
+            obj,
+            raw,
+            order_id,
+            merchant,
+            creator,
+            "",
+            product,
+            amount,
+            rate,
+            None,
+            iso,
+        )
+    if kind == _CONFIRMED:
+        order_id = _fast_text(obj, "order_id")
+        key = _fast_key([kind, order_id, iso])
+        return Parsed(line, kind, key, at, obj, raw, order_id, iso=iso)
+    if kind == _REFUNDED:
+        order_id = _fast_text(obj, "order_id")
+        amount = _fast_amount(obj)
+        key = _fast_key([kind, order_id, str(amount), iso])
+        return Parsed(line, kind, key, at, obj, raw, order_id, amount=amount, iso=iso)
+    p = Parsed(line=line, type=kind, key="", at=at, payload=obj, raw=raw, iso=iso)
+    if kind == _STARTED:
         p.creator = _text(obj, "creator", max_length=150)
         p.agency = _text(obj, "agency", max_length=150)
         share = _decimal(obj, "agency_share", places=4)
-        if not Decimal("0") <= share <= Decimal("1"):
+        if not _ZERO_SHARE <= share <= _ONE:
             raise Reject(
                 _("机构分成比例须在 0 到 1 之间：%(v)s") % {"v": obj["agency_share"]}, "bad_share"
             )
-        p.share = share.quantize(Decimal("0.0001"))
+        p.share = share.quantize(_BASIS_POINT)
         p.key = _key(kind, p.creator, p.agency, p.share, iso)
     else:  # binding.ended
         p.creator = _text(obj, "creator", max_length=150)
@@ -287,6 +402,25 @@ def _locked_orders(order_ids: set[str]) -> dict[str, _O]:
     return {row[1]: _O(*row) for row in rows}
 
 
+def _bindings_of(creator_ids: set[int]) -> list[tuple]:
+    """(creator, valid_from, valid_to, id, agency, agency_share) of the creators' agreements."""
+    if not creator_ids:
+        return []
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT creator_id, valid_from, valid_to, id, agency_id, agency_share "
+                "FROM settlement_binding WHERE creator_id = ANY(%s) AND valid_from IS NOT NULL",
+                [list(creator_ids)],
+            )
+            return cursor.fetchall()
+    return list(
+        Binding.objects.filter(creator_id__in=creator_ids, valid_from__isnull=False).values_list(
+            "creator_id", "valid_from", "valid_to", "pk", "agency_id", "agency_share"
+        )
+    )
+
+
 def _update_orders(orders: list[_O]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -312,12 +446,42 @@ def _update_orders(orders: list[_O]) -> None:
     )
 
 
+class _Parties:
+    """Usernames → ids of the merchants and creators already found during one ingestion.
+
+    A party once found stays (parties are not deleted while they have orders, and
+    the foreign keys would refuse a vanished one); a name not found is asked
+    again in the next chunk, so a party created meanwhile is seen.
+    """
+
+    def __init__(self):
+        self.merchants: dict[str, int] = {}
+        self.creators: dict[str, int] = {}
+
+    def load(self, merchants: set[str], creators: set[str]) -> None:
+        missing = merchants.difference(self.merchants)
+        if missing:
+            self.merchants.update(
+                Merchant.objects.filter(user__username__in=missing).values_list(
+                    "user__username", "pk"
+                )
+            )
+        missing = creators.difference(self.creators)
+        if missing:
+            self.creators.update(
+                Creator.objects.filter(user__username__in=missing).values_list(
+                    "user__username", "pk"
+                )
+            )
+
+
 class _Chunk:
     """Decides a list of parsed order events against the stored state, in memory."""
 
-    def __init__(self, events: list[Parsed], *, source: str):
+    def __init__(self, events: list[Parsed], *, source: str, parties: _Parties | None = None):
         self.events = events
         self.source = source
+        self.parties = parties if parties is not None else _Parties()
 
     def run(self) -> list[Outcome]:
         with transaction.atomic():
@@ -327,57 +491,63 @@ class _Chunk:
 
     def _decide(self) -> list[Outcome]:
         events = self.events
+        pg = connection.vendor == "postgresql"
         # Lock the chunk's stored orders: a concurrent refund waits, so "what remains" holds.
         self.orders: dict[str, _O] = _locked_orders({p.order_id for p in events})
         # An order event is stored with its order in one transaction, so only events of
         # orders already stored can be duplicates: look up just those keys.
-        self.seen = _existing_keys([p.key for p in events if p.order_id in self.orders])
-        paid = [p for p in events if p.type == EventType.ORDER_PAID]
-        self.merchants = dict(
-            Merchant.objects.filter(user__username__in={p.merchant for p in paid}).values_list(
-                "user__username", "pk"
-            )
-        )
-        self.creators = dict(
-            Creator.objects.filter(user__username__in={p.creator for p in paid}).values_list(
-                "user__username", "pk"
-            )
-        )
-        if connection.vendor == "postgresql" and self.creators:
+        orders = self.orders
+        self.seen = _existing_keys([p.key for p in events if p.order_id in orders])
+        paid = [p for p in events if p.type == _PAID]
+        creator_names = {p.creator for p in paid}
+        self.parties.load({p.merchant for p in paid}, creator_names)
+        self.merchants = self.parties.merchants
+        self.creators = self.parties.creators
+        creator_ids = {self.creators[n] for n in creator_names if n in self.creators}
+        if pg and creator_ids:
             # Share-lock the creators being paid: a concurrent binding change of one of them
             # (which takes the creator row FOR UPDATE) waits, so the frozen rule stays true.
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT user_id FROM admission_creator WHERE user_id = ANY(%s) "
                     "ORDER BY user_id FOR SHARE",
-                    [sorted(self.creators.values())],
+                    [sorted(creator_ids)],
                 )
-        self.bindings: dict[int, list[Binding]] = {}
-        for b in Binding.objects.filter(
-            creator_id__in=set(self.creators.values()), valid_from__isnull=False
-        ):
-            self.bindings.setdefault(b.creator_id, []).append(b)
+        # (creator id) → [(valid_from, valid_to, binding id, agency id, agency share)]
+        self.bindings: dict[int, list[tuple]] = {}
+        for creator_id, *b in _bindings_of(creator_ids):
+            self.bindings.setdefault(creator_id, []).append(b)
         self.new_orders: list[_O] = []
         self.dirty: dict[str, _O] = {}
         self.rows: list[tuple[Parsed, _O]] = []
+        seen = self.seen
+        rows = self.rows
+        apply = self._apply
         outcomes = []
+        append = outcomes.append
         for p in events:
-            if p.key in self.seen:
-                outcomes.append(Outcome(p.line, DUPLICATE, p.type))
+            if p.key in seen:
+                append(Outcome(p.line, DUPLICATE, p.type))
                 continue
             try:
-                order = self._apply(p)
+                order = apply(p)
             except Reject as r:
-                outcomes.append(Outcome(p.line, REJECTED, p.type, r.reason, r.code))
+                append(Outcome(p.line, REJECTED, p.type, r.reason, r.code))
                 continue
-            self.seen.add(p.key)
-            self.rows.append((p, order))
-            outcomes.append(Outcome(p.line, ACCEPTED, p.type))
+            seen.add(p.key)
+            rows.append((p, order))
+            append(Outcome(p.line, ACCEPTED, p.type))
         return outcomes
+
+    def _binding_at(self, creator_id: int, at: datetime) -> tuple | None:
+        for b in self.bindings.get(creator_id, ()):
+            if b[0] <= at and (b[1] is None or at < b[1]):  # Binding.covers: [from, to)
+                return b
+        return None
 
     def _apply(self, p: Parsed) -> _O:
         order = self.orders.get(p.order_id)
-        if p.type == EventType.ORDER_PAID:
+        if p.type == _PAID:
             if order is not None:
                 raise Reject(
                     _("与已存储的订单 %(id)s 矛盾（该订单已以不同内容支付）") % {"id": p.order_id},
@@ -389,29 +559,48 @@ class _Chunk:
             creator_id = self.creators.get(p.creator)
             if creator_id is None:
                 raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
-            binding = next((b for b in self.bindings.get(creator_id, []) if b.covers(p.at)), None)
-            order = _O(
-                pk=None,
-                order_id=p.order_id,
-                merchant_id=merchant_id,
-                creator_id=creator_id,
-                product_sku=p.product,
-                amount=p.amount,
-                refunded=ZERO,
-                service_fee_rate=p.rate,
-                paid_at=p.at,
-                confirmed_at=None,
-                status=OrderStatus.PAID,
-                rule=Rule.AGENCY if binding else Rule.INDIVIDUAL,
-                binding_id=binding.pk if binding else None,
-                agency_id=binding.agency_id if binding else None,
-                agency_share=binding.agency_share if binding else None,
-            )
+            binding = self._binding_at(creator_id, p.at) if creator_id in self.bindings else None
+            if binding is None:
+                order = _O(
+                    None,
+                    p.order_id,
+                    merchant_id,
+                    creator_id,
+                    p.product,
+                    p.amount,
+                    ZERO,
+                    p.rate,
+                    p.at,
+                    None,
+                    _STATUS_PAID,
+                    _RULE_INDIVIDUAL,
+                    None,
+                    None,
+                    None,
+                )
+            else:
+                order = _O(
+                    None,
+                    p.order_id,
+                    merchant_id,
+                    creator_id,
+                    p.product,
+                    p.amount,
+                    ZERO,
+                    p.rate,
+                    p.at,
+                    None,
+                    _STATUS_PAID,
+                    _RULE_AGENCY,
+                    binding[2],
+                    binding[3],
+                    binding[4],
+                )
             self.orders[p.order_id] = order
             self.new_orders.append(order)
             return order
         if order is None:
-            if p.type == EventType.ORDER_CONFIRMED:
+            if p.type == _CONFIRMED:
                 raise Reject(
                     _("确认收货的订单不存在：%(id)s") % {"id": p.order_id}, "unknown_order"
                 )
@@ -420,7 +609,7 @@ class _Chunk:
             raise Reject(
                 _("事件时间早于订单 %(id)s 的支付时间") % {"id": p.order_id}, "contradiction"
             )
-        if p.type == EventType.ORDER_CONFIRMED:
+        if p.type == _CONFIRMED:
             if order.confirmed_at is not None:
                 raise Reject(
                     _("与已存储的订单 %(id)s 矛盾（已于 %(at)s 确认收货）")
@@ -428,7 +617,7 @@ class _Chunk:
                     "contradiction",
                 )
             order.confirmed_at = p.at
-            order.status = OrderStatus.CONFIRMED
+            order.status = _STATUS_CONFIRMED
         else:
             remaining = order.amount - order.refunded
             if p.amount > remaining:
@@ -443,6 +632,13 @@ class _Chunk:
         return order
 
     def _write(self) -> None:
+        if connection.vendor == "postgresql":
+            self._write_copy()
+        else:
+            self._write_rows()
+
+    def _write_rows(self) -> None:
+        """Any database: ``bulk.insert_rows`` (COPY via psycopg on Postgres, else bulk_create)."""
         now = timezone.now()
         # On Postgres the line's own JSON text goes into the jsonb column as it came.
         pg = connection.vendor == "postgresql"
@@ -492,6 +688,51 @@ class _Chunk:
                 with_ids=False,
             )
 
+    def _write_copy(self) -> None:
+        """Postgres: the same rows as ``_write`` in COPY text (see ``events_copy``)."""
+        now = timezone.now().isoformat()
+        new_orders = self.new_orders
+        if new_orders:
+            for o, pk in zip(new_orders, reserve_ids(Order, len(new_orders)), strict=True):
+                o.pk = pk
+            copy_text(
+                Order._meta.db_table,
+                ("id", *_ORDER_COLUMNS),
+                [
+                    f"{o.pk}\t{esc(o.order_id)}\t{o.merchant_id}\t{o.creator_id}\t"
+                    f"{esc(o.product_sku)}\t{o.amount}\t{o.refunded}\t{o.service_fee_rate}\t"
+                    f"{o.paid_at.isoformat()}\t"
+                    f"{_N if o.confirmed_at is None else o.confirmed_at.isoformat()}\t"
+                    f"{o.status}\t{o.rule}\t{_N if o.binding_id is None else o.binding_id}\t"
+                    f"{_N if o.agency_id is None else o.agency_id}\t"
+                    f"{_N if o.agency_share is None else o.agency_share}\t0.00\t{now}\n"
+                    for o in new_orders
+                ],
+            )
+        if self.dirty:
+            _update_orders(list(self.dirty.values()))
+        if self.rows:
+            # The line's own JSON text goes into the jsonb column as it came.
+            source = str(self.source)
+            copy_text(
+                OrderEvent._meta.db_table,
+                _EVENT_COLUMNS,
+                [
+                    f"{p.key}\t{p.type}\t{o.pk}\t\\N\t{_N if p.amount is None else p.amount}\t"
+                    f"{p.iso or p.at.isoformat()}\t{esc(_payload_text(p))}\t{source}\t{now}\n"
+                    for p, o in self.rows
+                ],
+            )
+
+
+_N = "\\N"  # NULL in COPY text
+
+
+def _payload_text(p: Parsed) -> str:
+    if p.raw is not None:
+        return p.raw
+    return json.dumps(p.payload, ensure_ascii=False)
+
 
 _ORDER_COLUMNS = (
     "order_id",
@@ -524,13 +765,15 @@ _EVENT_COLUMNS = (
 )
 
 
-def _apply_order_events(events: list[Parsed], *, source: str, attempt: int = 1) -> list[Outcome]:
+def _apply_order_events(
+    events: list[Parsed], *, source: str, attempt: int = 1, parties: _Parties | None = None
+) -> list[Outcome]:
     try:
-        return _Chunk(events, source=source).run()
+        return _Chunk(events, source=source, parties=parties).run()
     except OperationalError as exc:
         # A deadlock with a concurrent writer (Postgres picked us as the victim): retry.
         if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "40P01" and attempt < 4:
-            return _apply_order_events(events, source=source, attempt=attempt + 1)
+            return _apply_order_events(events, source=source, attempt=attempt + 1, parties=parties)
         raise
     except DataError:
         # Content the database refuses (e.g. a NUL character in JSON): find the line(s).
@@ -543,10 +786,13 @@ def _apply_order_events(events: list[Parsed], *, source: str, attempt: int = 1) 
         if len(events) == 1:
             # A concurrent writer stored this event or order first: decide again on its rows.
             return _Chunk(events, source=source).run()
-    out: list[Outcome] = []
-    for p in events:
-        out.extend(_apply_order_events([p], source=source))
-    return out
+    # Replay in two halves, in order (each decides on what the one before stored), down
+    # to single events: the same decisions as one event per transaction, in far fewer
+    # transactions when one line of a large chunk is the culprit.
+    half = len(events) // 2
+    return _apply_order_events(events[:half], source=source) + _apply_order_events(
+        events[half:], source=source
+    )
 
 
 # --- Binding events ---------------------------------------------------------------
@@ -589,6 +835,100 @@ def _apply_binding_event(p: Parsed, *, source: str) -> Outcome:
 # --- Entry points -------------------------------------------------------------------
 
 
+_OUT, _CHUNK, _BINDING, _END, _ERROR = range(5)
+
+
+def _plan(items: Iterable[tuple], chunk_size: int) -> Iterator[tuple[int, object]]:
+    """Parse numbered events into steps, in the order their outcomes are reported.
+
+    A step is (_OUT, Outcome) for a line rejected while parsing, (_CHUNK, list of
+    parsed order events) or (_BINDING, a parsed binding event). Parsing needs no
+    database, so for files it runs ahead in a thread (``_prefetched``).
+    """
+    chunk: list[Parsed] = []
+    for line, obj, *raw in items:
+        if obj.__class__ is Reject:
+            yield _OUT, Outcome(line, REJECTED, "", obj.reason, obj.code)
+            continue
+        try:
+            p = parse_event(line, obj, raw[0] if raw else None)
+        except Reject as r:
+            t = obj.get("type", "") if isinstance(obj, dict) else ""
+            yield _OUT, Outcome(line, REJECTED, str(t)[:32], r.reason, r.code)
+            continue
+        if p.type in _BINDING_TYPES:
+            if chunk:
+                yield _CHUNK, chunk
+                chunk = []
+            yield _BINDING, p
+            continue
+        chunk.append(p)
+        if len(chunk) >= chunk_size:
+            yield _CHUNK, chunk
+            chunk = []
+    if chunk:
+        yield _CHUNK, chunk
+
+
+def _apply_steps(steps: Iterable[tuple[int, object]], *, source: str) -> Iterator[Outcome]:
+    parties = _Parties()
+    for kind, step in steps:
+        if kind == _CHUNK:
+            yield from _apply_order_events(step, source=source, parties=parties)
+        elif kind == _OUT:
+            yield step
+        else:
+            yield _apply_binding_event(step, source=source)
+
+
+def _prefetched(steps: Iterator[tuple[int, object]], *, depth: int = 1) -> Iterator[tuple]:
+    """``steps``, produced by a background thread up to ``depth`` steps ahead.
+
+    The thread only parses (no database); the caller applies each step in order, so
+    outcomes, their order and every decision are those of the plain loop. While the
+    caller waits for Postgres (COPY, commit), the next chunk is being parsed. An
+    exception in parsing is raised here after the steps before it, as it would be
+    without the thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()  # reasons in the caller's language
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with translation.override(language):
+                for step in steps:
+                    if not put(step):
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((_ERROR, exc))
+            return
+        put((_END, None))
+
+    worker = threading.Thread(target=produce, name="import-events-parse", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, step = q.get()
+            if kind == _END:
+                return
+            if kind == _ERROR:
+                raise step
+            yield kind, step
+    finally:
+        stop.set()
+        worker.join(timeout=1)  # it stops at its next step (or is reading a slow stdin)
+
+
 def ingest(
     items: Iterable[tuple[int, object]], *, source: str, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[Outcome]:
@@ -597,34 +937,27 @@ def ingest(
     ``items`` yields (line number, decoded JSON object or a Reject for a line
     that did not parse[, the line's JSON text]). Memory stays bounded by ``chunk_size``.
     """
-    chunk: list[Parsed] = []
-    for line, obj, *raw in items:
-        if isinstance(obj, Reject):
-            yield Outcome(line, REJECTED, "", obj.reason, obj.code)
-            continue
-        try:
-            p = parse_event(line, obj, raw[0] if raw else None)
-        except Reject as r:
-            t = obj.get("type", "") if isinstance(obj, dict) else ""
-            yield Outcome(line, REJECTED, str(t)[:32], r.reason, r.code)
-            continue
-        if p.type in BINDING_TYPES:
-            if chunk:
-                yield from _apply_order_events(chunk, source=source)
-                chunk = []
-            yield _apply_binding_event(p, source=source)
-            continue
-        chunk.append(p)
-        if len(chunk) >= chunk_size:
-            yield from _apply_order_events(chunk, source=source)
-            chunk = []
-    if chunk:
-        yield from _apply_order_events(chunk, source=source)
+    return _apply_steps(_plan(items, chunk_size), source=source)
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def decode_lines(lines: Iterable[str | bytes]) -> Iterator[tuple]:
     """(line number, JSON object | Reject[, text]) for each non-blank line of a JSON Lines stream."""
+    loads = orjson.loads if orjson is not None else None
     for number, raw in enumerate(lines, start=1):
+        if loads is not None and raw.__class__ is bytes and _LONG_DIGITS.search(raw) is None:
+            # Fast path: what orjson parses, json parses the same way (same objects, and
+            # the text is valid UTF-8); anything else takes the general path below. Not
+            # for integers beyond 64 bits, which orjson turns into floats.
+            try:
+                obj = loads(raw)
+            except ValueError:
+                pass
+            else:
+                yield number, obj, raw.strip().decode()
+                continue
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if not text.strip():
             continue
@@ -637,7 +970,8 @@ def decode_lines(lines: Iterable[str | bytes]) -> Iterator[tuple]:
 def ingest_file(lines: Iterable[str | bytes], *, on_rejected=None) -> Tally:
     """``import_events``: apply a JSON Lines stream; ``on_rejected(outcome)`` sees each rejection."""
     tally = Tally()
-    for outcome in ingest(decode_lines(lines), source=EventSource.FILE):
+    steps = _prefetched(_plan(decode_lines(lines), CHUNK_SIZE))
+    for outcome in _apply_steps(steps, source=EventSource.FILE):
         tally.add(outcome, keep=False)
         if outcome.status == REJECTED and on_rejected is not None:
             on_rejected(outcome)
