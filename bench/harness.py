@@ -257,12 +257,14 @@ def result_rows(result: dict) -> list[tuple[str, str, str, str]]:
             )
         )
     st = result.get("settlement") or {}
+    workers = f", {st['workers']} workers" if st.get("workers", 1) > 1 else ""
     if st.get("note"):
         rows.append(("settle", st["note"], "≤ 3×", "not measured"))
     elif st:
         rows.append(
             (
-                f"settle of {st.get('orders', 0):,} orders ({st.get('postings', 0):,} postings) "
+                f"settle of {st.get('orders', 0):,} orders ({st.get('postings', 0):,} postings"
+                f"{workers}) "
                 f"vs set-based INSERT … SELECT",
                 f"{_fmt(st.get('settle_seconds'), ' s')} vs {_fmt(st.get('baseline_seconds'), ' s')}"
                 f" = {_fmt(st.get('ratio'), '×', 1)}"

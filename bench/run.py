@@ -449,11 +449,15 @@ class Bench:
             conn.commit()
             baseline = time.perf_counter() - started
         log(f"settlement: baseline {baseline:.2f}s; running settle --through {self.through}")
-        m = self.manage("settle", "--through", self.through.isoformat(), name="settle", check=False)
+        # The nightly run's configuration: SETTLEMENT_WORKERS (2) sharing the id ranges.
+        workers = int(os.environ.get("BENCH_SETTLE_WORKERS", "2"))
+        m = self.manage("settle", "--through", self.through.isoformat(), "--workers", str(workers),
+                        name="settle", check=False)  # fmt: skip
         net = m.seconds
         diff, real_n, scratch_n = self.sql(self.main_url, self._LEDGER_DIFF)[0]
         r = harness.ratio(net, baseline)
         self.result["settlement"] = {
+            "workers": workers,
             "orders": orders,
             "postings": int(real_n or 0),
             "scratch_postings": int(scratch_n or 0),

@@ -181,7 +181,9 @@ class Order(models.Model):
     change an order's split.
     """
 
-    order_id = models.CharField(_("订单号"), max_length=64, unique=True)
+    # Unique through Meta.constraints, not unique=True: on Postgres that would add a
+    # second, varchar_pattern_ops index (nothing searches by prefix), written per import.
+    order_id = models.CharField(_("订单号"), max_length=64)
     # FK indexes are left out where a composite index below starts with the column.
     merchant = models.ForeignKey(
         "admission.Merchant",
@@ -238,6 +240,7 @@ class Order(models.Model):
         verbose_name_plural = _("订单")
         ordering = ["-paid_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["order_id"], name="order_id_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
             models.CheckConstraint(
                 condition=Q(refunded__gte=0, refunded__lte=F("amount")),
@@ -285,10 +288,6 @@ class Order(models.Model):
             models.Index(fields=["creator", "-paid_at"], name="order_creator_paid_idx"),
             models.Index(fields=["merchant", "-paid_at"], name="order_merchant_paid_idx"),
             models.Index(fields=["agency", "-paid_at"], name="order_agency_paid_idx"),
-            # Sales of a product (hot products): (merchant, SKU) in a paid_at window.
-            models.Index(
-                fields=["merchant", "product_sku", "paid_at"], name="order_product_paid_idx"
-            ),
             # 热销商品's ranking: every order of the last 7 days, an index-only range scan
             # (key columns rather than INCLUDE, which SQLite does not have).
             models.Index(
@@ -348,7 +347,7 @@ class OrderEvent(models.Model):
     content. Replaying an event finds the key and is a duplicate.
     """
 
-    key = models.CharField(_("幂等键"), max_length=64, unique=True)
+    key = models.CharField(_("幂等键"), max_length=64)  # unique: Meta.constraints
     type = models.CharField(_("类型"), max_length=32, choices=EventType.choices)
     order = models.ForeignKey(
         Order,
@@ -366,6 +365,7 @@ class OrderEvent(models.Model):
         null=True,
         blank=True,
         related_name="events",
+        db_index=False,  # partial index in Meta: most events have no binding
     )
     amount = _money(_("金额"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("发生时间"))
@@ -377,8 +377,12 @@ class OrderEvent(models.Model):
         verbose_name = _("订单事件")
         verbose_name_plural = _("订单事件")
         ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="event_key_unique")]
         indexes = [
             models.Index(fields=["order", "occurred_at"], name="event_order_at_idx"),
+            models.Index(
+                fields=["binding"], condition=Q(binding__isnull=False), name="event_binding_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -463,7 +467,7 @@ class Journal(models.Model):
     ``payout:<account pk>:<YYYY-MM-DD>``, ``escrow:<hold|release|return>:<key>``.
     """
 
-    key = models.CharField(_("幂等键"), max_length=160, unique=True)
+    key = models.CharField(_("幂等键"), max_length=160)  # unique: Meta.constraints
     kind = models.CharField(_("类型"), max_length=16, choices=JournalKind.choices)
     order = models.ForeignKey(
         Order,
@@ -486,6 +490,7 @@ class Journal(models.Model):
         verbose_name_plural = _("凭证")
         ordering = ["-id"]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="journal_key_unique"),
             models.UniqueConstraint(
                 fields=["order", "kind", "sequence"],
                 condition=Q(order__isnull=False),

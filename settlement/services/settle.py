@@ -907,3 +907,56 @@ def work_ranges(
             clawbacks=F("clawbacks") + summary.clawbacks,
         )
     return summary
+
+
+def settle_spread(*, business_date: date, workers: int, chunk_size: int = CHUNK_SIZE) -> RunSummary:
+    """``settle --workers N``: the nightly run's ranges shared by N threads of this process.
+
+    The same plan, claims and final step as the Celery helpers (``settlement.tasks``),
+    with threads instead of worker processes: each thread has its own database
+    connection, and the work is Postgres's (Python waits on it), so two threads use
+    both cores. Returns the day's totals from the run record.
+    """
+    import threading
+
+    from django.db import connections
+
+    if workers <= 1 or connection.vendor != "postgresql":
+        return settle_through(business_date=business_date, chunk_size=chunk_size)
+    now = timezone.now()
+    run, _ = SettlementRun.objects.get_or_create(business_date=business_date)
+    SettlementRun.objects.filter(pk=run.pk).exclude(status=RunStatus.RUNNING).update(
+        status=RunStatus.RUNNING, started_at=now
+    )
+    plan = plan_run(business_date=business_date, chunk_size=chunk_size)
+    errors: list[BaseException] = []
+
+    def helper(start: int) -> None:
+        try:
+            work_ranges(business_date=business_date, plan=plan, start=start, workers=workers,
+                        now=now)  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - re-raised below; the final step redoes it
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=helper, args=(i,)) for i in range(1, workers)]
+    for t in threads:
+        t.start()
+    try:
+        work_ranges(business_date=business_date, plan=plan, start=0, workers=workers, now=now)
+    finally:
+        for t in threads:
+            t.join()
+    # Whatever a failed helper left is settled here; its error is still reported.
+    settle_through(business_date=business_date, chunk_size=chunk_size, now=now)
+    if errors:
+        raise errors[0]
+    run = SettlementRun.objects.get(pk=run.pk)
+    return RunSummary(
+        business_date=business_date,
+        orders_settled=run.orders_settled,
+        clawbacks=run.clawbacks,
+        payouts=run.payouts,
+        payout_total=run.payout_total,
+    )

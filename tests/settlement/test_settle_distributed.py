@@ -238,3 +238,41 @@ def test_beat_firing_twice_at_once_on_two_workers_posts_once(
     assert canonical_ledger() == want
     assert reconcile() == []
     assert SettlementRun.objects.get(business_date=D2).status == RunStatus.DONE
+
+
+def test_settle_command_with_two_threads_writes_the_single_process_ledger(
+    merchant, creator, agency_creator, agency, other_creator
+):
+    """``manage.py settle --workers 2``: the same ranges shared by two threads (each its
+    own connection) — the ledger of a single-process run, and a rerun changes nothing."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _world(merchant, creator, agency_creator, agency, other_creator)
+    with transaction.atomic():  # the single-process run of the same data, then undone
+        settle_through(business_date=D2, chunk_size=100)
+        want = canonical_ledger()
+        transaction.set_rollback(True)
+
+    out = StringIO()
+    call_command("settle", "--through", D2.isoformat(), "--workers", "2", "--chunk-size", "100",
+                 stdout=out)  # fmt: skip
+    assert canonical_ledger() == want
+    assert reconcile() == []
+    run = SettlementRun.objects.get(business_date=D2)
+    assert run.status == RunStatus.DONE
+    assert f"{run.orders_settled} orders settled" in out.getvalue()
+    assert run.orders_settled == Order.objects.filter(settled_on=D2).count() > 600
+
+    call_command("settle", "--through", D2.isoformat(), "--workers", "2", stdout=StringIO())
+    assert canonical_ledger() == want
+
+
+def test_settle_command_refuses_bad_worker_counts():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("settle", "--through", D2.isoformat(), "--workers", "0")
+    with pytest.raises(CommandError, match="SQL kernel"):
+        call_command("settle", "--through", D2.isoformat(), "--workers", "2", "--kernel", "python")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from settlement.services.settle import CHUNK_SIZE, KERNELS, settle_through
+from settlement.services.settle import CHUNK_SIZE, KERNELS, settle_spread, settle_through
 
 
 def _day(text: str) -> date:
@@ -33,9 +33,27 @@ class Command(BaseCommand):
             default="auto",
             help="auto: set-based SQL on PostgreSQL, Python elsewhere; python: the reference",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="PostgreSQL: share the run's id ranges among N threads (as the nightly Celery "
+            "run shares them among workers); 1: one process, one connection",
+        )
 
-    def handle(self, *args, through: date | None, chunk_size: int, kernel: str, **options):
+    def handle(
+        self, *args, through: date | None, chunk_size: int, kernel: str, workers: int, **options
+    ):
         through = through or timezone.localdate() - timedelta(days=1)
+        if workers < 1:
+            raise CommandError(f"--workers must be at least 1, got {workers}")
+        if workers > 1 and kernel == "python":
+            raise CommandError("--workers needs the SQL kernel (PostgreSQL)")
+        if workers > 1:
+            self.stdout.write(
+                str(settle_spread(business_date=through, workers=workers, chunk_size=chunk_size))
+            )
+            return
         try:
             summary = settle_through(business_date=through, chunk_size=chunk_size, kernel=kernel)
         except ValueError as exc:
