@@ -203,6 +203,31 @@ def _window(today: date) -> list[date]:
     return [today - timedelta(days=TREND_DAYS - 1 - i) for i in range(TREND_DAYS)]
 
 
+# The closed days of a trend (before today) change only by refunds of older orders:
+# they are cached this long; today is always read live (a small range scan).
+TREND_TTL = 600
+
+
+def _trend_rows(party: str, user_id: int, days: list[date], **sums) -> list[dict]:
+    """Per-day aggregates of the party's paid orders over ``days`` (``day`` + ``sums``)."""
+    today = days[-1]
+
+    def rows(since: date, until: date | None = None) -> list[dict]:
+        qs = Order.objects.filter(**{f"{party}_id": user_id}, paid_at__gte=_day_start(since))
+        if until is not None:
+            qs = qs.filter(paid_at__lt=_day_start(until))
+        return list(
+            qs.annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
+            .values("day")
+            .annotate(**sums)
+            .order_by("day")
+        )
+
+    key = f"wb:trend:{party}:{user_id}:{today.isoformat()}:{','.join(sorted(sums))}"
+    closed = get_or_compute(key, lambda: rows(days[0], today), TREND_TTL)
+    return [*closed, *rows(today)]
+
+
 def _price():
     return ExpressionWrapper(F("amount") - F("refunded"), output_field=MONEY)
 
@@ -286,12 +311,8 @@ def _merchant_core(user, more) -> CoreData:
     """Merchant: sales brought by creators, fees, orders, active tasks, ROI (3 queries)."""
     today = _today()
     days = _window(today)
-    rows = (
-        Order.objects.filter(merchant_id=user.pk, paid_at__gte=_day_start(days[0]))
-        .annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
-        .values("day")
-        .annotate(sales=Sum(_price()), fees=Sum(_fee()), orders=Count("pk"))
-        .order_by("day")
+    rows = _trend_rows(
+        "merchant", user.pk, days, sales=Sum(_price()), fees=Sum(_fee()), orders=Count("pk")
     )
     series = _daily(rows, ("sales", "fees", "orders"), days)
     sales = [_q(v) for v in series["sales"]]
@@ -332,13 +353,7 @@ def _creator_core(user, more) -> CoreData:
     """Creator: estimated earnings yesterday, settled this month, balance, active tasks."""
     today = _today()
     days = _window(today)
-    rows = (
-        Order.objects.filter(creator_id=user.pk, paid_at__gte=_day_start(days[0]))
-        .annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
-        .values("day")
-        .annotate(earn=Sum(_creator_part()), sales=Sum(_price()))
-        .order_by("day")
-    )
+    rows = _trend_rows("creator", user.pk, days, earn=Sum(_creator_part()), sales=Sum(_price()))
     series = _daily(rows, ("earn", "sales"), days)
     earn = [_q(v) for v in series["earn"]]
     ledger = _ledger_sums(user, AccountKind.CREATOR, today.replace(day=1))
@@ -361,13 +376,7 @@ def _agency_core(user, more) -> CoreData:
     """Agency: its share earned, bound creators, their sales (3 queries)."""
     today = _today()
     days = _window(today)
-    rows = (
-        Order.objects.filter(agency_id=user.pk, paid_at__gte=_day_start(days[0]))
-        .annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
-        .values("day")
-        .annotate(share=Sum(_agency_part()), sales=Sum(_price()))
-        .order_by("day")
-    )
+    rows = _trend_rows("agency", user.pk, days, share=Sum(_agency_part()), sales=Sum(_price()))
     series = _daily(rows, ("share", "sales"), days)
     share = [_q(v) for v in series["share"]]
     sales = [_q(v) for v in series["sales"]]

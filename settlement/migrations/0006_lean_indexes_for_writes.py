@@ -3,6 +3,27 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+# SQLite rebuilds settlement_journal to drop its column-level UNIQUE; the posting
+# DELETE trigger of 0002 names that table and breaks across the rebuild. Drop it
+# first and put it back (the same SQL as 0002) at the end. Postgres: nothing to do.
+_NO_DELETE = """
+    CREATE TRIGGER settlement_posting_no_delete BEFORE DELETE ON settlement_posting
+    WHEN EXISTS (SELECT 1 FROM settlement_journal j WHERE j.id = OLD.journal_id)
+    BEGIN SELECT RAISE(ABORT, 'settlement_posting is append-only (DELETE refused)'); END
+"""
+
+
+def _sqlite(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(sql)
+
+    return run
+
+
+DROP_TRIGGER = _sqlite("DROP TRIGGER IF EXISTS settlement_posting_no_delete")
+CREATE_TRIGGER = _sqlite(_NO_DELETE)
+
 
 class Migration(migrations.Migration):
 
@@ -12,6 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(DROP_TRIGGER, CREATE_TRIGGER),
         migrations.RemoveIndex(
             model_name='order',
             name='order_product_paid_idx',
@@ -52,4 +74,5 @@ class Migration(migrations.Migration):
             model_name='orderevent',
             constraint=models.UniqueConstraint(fields=('key',), name='event_key_unique'),
         ),
+        migrations.RunPython(CREATE_TRIGGER, DROP_TRIGGER),
     ]

@@ -143,14 +143,16 @@ def test_query_count_does_not_grow_with_ten_times_the_data(
 # expired (the hot-products ranking, the candidate pool of a category set) or after the
 # party's account got new postings (its ledger sums); every later request reuses them.
 SECTION_QUERIES = {
-    # daily orders, slot fees, open tasks | cats, fees, [candidate pool], creators, cats
-    "merchant": ((3, 3), (5, 4), 2),
-    # daily orders, ledger signature (no postings in this world: no sums), open tasks
-    # | [hot ranking], hot products, binding
-    "creator": ((3, 3), (3, 2), 2),
-    # daily orders, ledger signature, bindings | [its categories, candidate pool],
-    # creators, cats (ledger sums with postings: tests/workbench/test_pages_core_ledger.py)
-    "agency": ((3, 3), (4, 2), 2),
+    # [closed days of the trend], today's orders, slot fees, open tasks
+    # | cats, fees, [candidate pool], creators, cats
+    "merchant": ((4, 3), (5, 4), 2),
+    # [closed days], today's orders, ledger signature (no postings in this world: no
+    # sums), open tasks | [hot ranking], hot products, binding
+    "creator": ((4, 3), (3, 2), 2),
+    # [closed days], today's orders, ledger signature, bindings | [its categories,
+    # candidate pool], creators, cats (ledger sums with postings:
+    # tests/workbench/test_pages_core_ledger.py)
+    "agency": ((4, 3), (4, 2), 2),
 }
 
 
