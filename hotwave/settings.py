@@ -178,10 +178,16 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 60 * 60,
+    "visibility_timeout": 60 * 60,  # the limits above are checked against it
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT <= CELERY_TASK_TIME_LIMIT < 60 * 60:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT <= CELERY_TASK_TIME_LIMIT must stay below the broker's "
+        f"visibility timeout (3600 s); got {CELERY_TASK_SOFT_TIME_LIMIT} and "
+        f"{CELERY_TASK_TIME_LIMIT}: a task still running would be handed to a second worker"
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = False  # opted in per task, only where the work is idempotent

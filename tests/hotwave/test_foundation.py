@@ -166,3 +166,15 @@ def test_unreachable_database_fails_with_one_line(command):
 def test_chinese_is_the_default_even_for_an_english_browser(client_for, creator):
     response = client_for(creator).get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "zh-hans"
+
+
+def test_celery_time_limits_must_stay_below_the_visibility_timeout():
+    ok = _run_settings({"DEBUG": "1", "CELERY_TASK_TIME_LIMIT": "3000"})
+    assert ok.returncode == 0, ok.stderr
+    too_long = _run_settings({"DEBUG": "1", "CELERY_TASK_TIME_LIMIT": "7200"})
+    assert too_long.returncode != 0
+    assert "visibility timeout" in too_long.stderr
+    inverted = _run_settings(
+        {"DEBUG": "1", "CELERY_TASK_SOFT_TIME_LIMIT": "1900", "CELERY_TASK_TIME_LIMIT": "1800"}
+    )
+    assert inverted.returncode != 0

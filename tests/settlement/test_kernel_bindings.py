@@ -178,3 +178,35 @@ def test_other_creators_do_not_conflict(agency, agency_creator, creator):
     BindingFactory(creator=agency_creator.creator, agency=agency.agency)
     BindingFactory(creator=creator.creator, agency=agency.agency)
     assert Binding.objects.count() == 2
+
+
+def test_the_rows_are_the_audit_trail(agency, other_agency, agency_creator):
+    """Issue #8 item 13: bindings keep their whole history as rows — who proposed which
+    share when, who consented when, when each agreement was in force and who ended it.
+    Nothing is deleted or re-pointed; a share change is a new row."""
+    first = invite(agency, agency_creator, "0.30", at=at("2026-09-01 09:00"))
+    binding_accept(binding=first, actor=agency_creator, at=at("2026-09-02 10:00"))
+    second = invite(agency, agency_creator, "0.40", at=at("2026-10-01 09:00"))
+    binding_accept(binding=second, actor=agency_creator, at=at("2026-10-03 10:00"))
+    declined = invite(other_agency, agency_creator, "0.10", at=at("2026-10-05 09:00"))
+    binding_decline(binding=declined, actor=agency_creator, at=at("2026-10-05 12:00"))
+    binding_end(binding=second, actor=agency_creator, at=at("2026-11-01 00:00"))
+
+    trail = list(
+        Binding.objects.filter(creator=agency_creator.creator)
+        .order_by("invited_at")
+        .values_list(
+            "agency_id", "agency_share", "status", "invited_by_id", "invited_at",
+            "responded_at", "consented_at", "valid_from", "valid_to", "ended_by_id",
+        )
+    )  # fmt: skip
+    assert trail == [
+        (agency.pk, D("0.3000"), BindingStatus.ENDED, agency.pk, at("2026-09-01 09:00"),
+         at("2026-09-02 10:00"), at("2026-09-02 10:00"), at("2026-09-02 10:00"),
+         at("2026-10-03 10:00"), agency_creator.pk),
+        (agency.pk, D("0.4000"), BindingStatus.ENDED, agency.pk, at("2026-10-01 09:00"),
+         at("2026-10-03 10:00"), at("2026-10-03 10:00"), at("2026-10-03 10:00"),
+         at("2026-11-01 00:00"), agency_creator.pk),
+        (other_agency.pk, D("0.1000"), BindingStatus.DECLINED, other_agency.pk,
+         at("2026-10-05 09:00"), at("2026-10-05 12:00"), None, None, None, None),
+    ]  # fmt: skip
