@@ -560,42 +560,26 @@ class _Chunk:
             if creator_id is None:
                 raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
             binding = self._binding_at(creator_id, p.at) if creator_id in self.bindings else None
-            if binding is None:
-                order = _O(
-                    None,
-                    p.order_id,
-                    merchant_id,
-                    creator_id,
-                    p.product,
-                    p.amount,
-                    ZERO,
-                    p.rate,
-                    p.at,
-                    None,
-                    _STATUS_PAID,
-                    _RULE_INDIVIDUAL,
-                    None,
-                    None,
-                    None,
-                )
-            else:
-                order = _O(
-                    None,
-                    p.order_id,
-                    merchant_id,
-                    creator_id,
-                    p.product,
-                    p.amount,
-                    ZERO,
-                    p.rate,
-                    p.at,
-                    None,
-                    _STATUS_PAID,
-                    _RULE_AGENCY,
-                    binding[2],
-                    binding[3],
-                    binding[4],
-                )
+            # The rule in force at payment, frozen onto the order: rule, binding, agency, share.
+            frozen = (
+                (_RULE_INDIVIDUAL, None, None, None)
+                if binding is None
+                else (_RULE_AGENCY, binding[2], binding[3], binding[4])
+            )
+            order = _O(
+                None,
+                p.order_id,
+                merchant_id,
+                creator_id,
+                p.product,
+                p.amount,
+                ZERO,
+                p.rate,
+                p.at,
+                None,
+                _STATUS_PAID,
+                *frozen,
+            )
             self.orders[p.order_id] = order
             self.new_orders.append(order)
             return order

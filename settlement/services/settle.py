@@ -560,45 +560,30 @@ def _run_chunk_sql(phase: str, sql: str, params: dict, *, cutoff) -> tuple[int, 
     return n, ids[-1]
 
 
-def _settle_chunk_sql(
-    *, cutoff, business_date, after_id, chunk_size, now, upto=_NO_UPPER, platform_id
+def _phase_chunk_sql(
+    phase, sql, *, cutoff, business_date, after_id, chunk_size, now, upto, platform_id
 ) -> tuple[int, int]:
+    """One chunk of the settle or clawback phase as one statement; (count, last id)."""
+    params = {
+        "cutoff": cutoff,  # the settle phase's; the clawback statement ignores it
+        "after": after_id,
+        "upto": upto,
+        "limit": chunk_size,
+        "day": business_date,
+        "now": now,
+        "platform": platform_id,
+    }
     with transaction.atomic():
-        n, last = _run_chunk_sql(
-            "settle",
-            _SETTLE_SQL,
-            {
-                "cutoff": cutoff,
-                "after": after_id,
-                "upto": upto,
-                "limit": chunk_size,
-                "day": business_date,
-                "now": now,
-                "platform": platform_id,
-            },
-            cutoff=cutoff,
-        )
+        n, last = _run_chunk_sql(phase, sql, params, cutoff=cutoff)
     return n, (last if last is not None else after_id)
 
 
-def _clawback_chunk_sql(
-    *, cutoff, business_date, after_id, chunk_size, now, upto=_NO_UPPER, platform_id
-) -> tuple[int, int]:
-    with transaction.atomic():
-        n, last = _run_chunk_sql(
-            "clawback",
-            _CLAWBACK_SQL,
-            {
-                "after": after_id,
-                "upto": upto,
-                "limit": chunk_size,
-                "day": business_date,
-                "now": now,
-                "platform": platform_id,
-            },
-            cutoff=cutoff,
-        )
-    return n, (last if last is not None else after_id)
+def _settle_chunk_sql(*, upto=_NO_UPPER, **kw) -> tuple[int, int]:
+    return _phase_chunk_sql("settle", _SETTLE_SQL, upto=upto, **kw)
+
+
+def _clawback_chunk_sql(*, upto=_NO_UPPER, **kw) -> tuple[int, int]:
+    return _phase_chunk_sql("clawback", _CLAWBACK_SQL, upto=upto, **kw)
 
 
 def _payout_chunk_sql(
