@@ -44,7 +44,13 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from hotwave.money import FEN, ZERO, fen
-from settlement.commission import AGENCY, Split, split
+from settlement.commission import (
+    AGENCY,
+    BOUND_PLATFORM_RATE,
+    INDIVIDUAL_PLATFORM_RATE,
+    Split,
+    split,
+)
 from settlement.models import (
     Account,
     AccountKind,
@@ -364,7 +370,8 @@ def _split_sql(price: str, prefix: str) -> str:
     CROSS JOIN LATERAL (SELECT round(({price}) * src.rate, 2) AS {prefix}fee) {prefix}f
     CROSS JOIN LATERAL (
         SELECT round({prefix}f.{prefix}fee
-                     * CASE WHEN src.rule = 'agency' THEN 0.30 ELSE 0.40 END, 2) AS {prefix}platform
+                     * CASE WHEN src.rule = 'agency' THEN {BOUND_PLATFORM_RATE}
+                            ELSE {INDIVIDUAL_PLATFORM_RATE} END, 2) AS {prefix}platform
     ) {prefix}p
     CROSS JOIN LATERAL (
         SELECT CASE WHEN src.rule = 'agency'
