@@ -411,6 +411,17 @@ def profile_rows(result: dict) -> list[str]:
     return out
 
 
+def _world(gen: dict) -> str:
+    """How the run got its world: generated (seconds), or cloned from the day's template."""
+    generated = f"generated in {_fmt(gen.get('seconds'), ' s', 1)}"
+    if gen.get("cloned_from"):
+        when = f" ({generated} earlier)" if gen.get("seconds") else ""
+        return (
+            f"cloned in {_fmt(gen.get('clone_seconds'), ' s', 1)} from `{gen['cloned_from']}`{when}"
+        )
+    return generated
+
+
 def render_table(results: dict) -> str:
     """The Markdown block that goes between the markers in docs/PERFORMANCE.md."""
     out = [TABLE_START, ""]
@@ -428,8 +439,7 @@ def render_table(results: dict) -> str:
             f"{m.get('postgres', 'PostgreSQL ?')}; load average at start {m.get('load_at_start')}. "
             f"World: {sizes.get('creators', 0):,} creators, {sizes.get('merchants', 0):,} merchants, "
             f"{sizes.get('products', 0):,} products, {sizes.get('orders', 0):,} generated orders "
-            f"+ {sizes.get('import_orders', 0):,} imported; generated in "
-            f"{_fmt((result.get('generate') or {}).get('seconds'), ' s', 1)}. "
+            f"+ {sizes.get('import_orders', 0):,} imported; {_world(result.get('generate') or {})}. "
             f"Command timings are wall times including Django start-up "
             f"({_fmt(result.get('startup_seconds'), ' s', 1)} for `manage.py check`). "
             f"Total run {_fmt(result.get('seconds'), ' s', 0)}.",

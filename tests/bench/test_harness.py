@@ -196,3 +196,12 @@ def test_profile_rows_render_one_line_per_page():
     rows = harness.profile_rows(result)
     assert rows[-1] == "| p1 | 12 ms | 5 ms (3) | 4 ms: `SELECT 1…` | 4 ms |"
     assert harness.profile_rows({}) == []
+
+
+def test_the_table_says_how_the_world_was_made():
+    from bench.harness import _world
+
+    assert _world({"seconds": 12.34}) == "generated in 12.3 s"
+    cloned = {"cloned_from": "hotwave_bench_world_full_20261127", "clone_seconds": 14.0}
+    assert _world(cloned) == "cloned in 14.0 s from `hotwave_bench_world_full_20261127`"
+    assert _world({**cloned, "seconds": 284.1}).endswith("(generated in 284.1 s earlier)")
