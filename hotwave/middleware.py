@@ -81,3 +81,24 @@ class HtmxLoginRedirectMiddleware:
             redirect["HX-Redirect"] = response["Location"]
             return redirect
         return response
+
+
+class RejectNulQueryMiddleware:
+    """A NUL character in the query string is a 400, before any view sees it.
+
+    No page has a use for it, and PostgreSQL refuses NUL in text parameters (a
+    search for ``?q=%00`` would otherwise end in a database error). Forms already
+    refuse NUL in their fields; this covers the parameters views read directly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in value for _, values in request.GET.lists() for value in values
+        ):
+            from hotwave.views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

@@ -74,3 +74,27 @@ def test_expired_session_htmx_request_redirects_the_whole_page(anonymous):
     response = anonymous.get("/", HTTP_HX_REQUEST="true")
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/help/?q=%00",
+        "/help/?q=&q=%00",
+        "/help/?category=a%00b",
+        "/?x=%00",
+        "/accounts/login/?next=%00",
+    ],
+)
+def test_a_nul_in_the_query_string_is_a_400_not_a_database_error(client_for, merchant, path):
+    # Found by the fuzzing on PostgreSQL: /help/?q=%00 reached the search and the
+    # database refused the NUL (500). Now no view sees it.
+    response = client_for(merchant).get(path)
+    assert response.status_code == 400
+    assert b"error-page__code" in response.content
+
+
+@pytest.mark.django_db
+def test_a_plain_search_still_works(client_for, merchant):
+    assert client_for(merchant).get("/help/?q=%E7%BB%93%E7%AE%97").status_code == 200
