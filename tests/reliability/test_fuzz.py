@@ -16,6 +16,7 @@ so examples don't see each other's writes.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 
 import pytest
@@ -29,7 +30,7 @@ from hypothesis import strategies as st
 from settlement.api import SIGNATURE_HEADER, sign
 from tests.access.world import build_world
 
-EXAMPLES = 30
+EXAMPLES = int(os.environ.get("HOTWAVE_FUZZ_EXAMPLES", "30"))
 APPS = ("admission", "settlement", "cooperation", "workbench")
 TRIED: dict[str, int] = defaultdict(int)
 
