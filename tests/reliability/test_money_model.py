@@ -25,6 +25,7 @@ docs/RELIABILITY.md for the figures of the last run).
 from __future__ import annotations
 
 import itertools
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -56,7 +57,7 @@ from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import AgencyFactory, CreatorFactory, MerchantFactory
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = int(os.environ.get("HOTWAVE_MODEL_EXAMPLES", "30"))
 STEPS = 35
 SH = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
