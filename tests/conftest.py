@@ -127,58 +127,19 @@ def celery_worker_process(transactional_db):
     see (committed) test data. Eager mode is switched off for the test.
     """
     import subprocess
-    import sys
     import time
     import uuid
     from pathlib import Path
 
-    from django.db import connection
-
     from hotwave.celery import app
+    from tests.workers import worker_command, worker_env
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    if settings.IS_POSTGRES:
-        database_url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    else:  # pragma: no cover - worker tests are marked celery_worker (Redis) and run on Postgres in CI
-        database_url = f"sqlite:///{db['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hotwave.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.REDIS_URL,
-        # The same cache database as this (xdist) test process.
-        "REDIS_CACHE_URL": settings.CACHES["default"]["LOCATION"],
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "SECRET_KEY": "worker-test",
-        "HOTWAVE_EVENTS_SECRET": settings.HOTWAVE_EVENTS_SECRET,
-        "DEBUG": "0",
-        "HTTPS": "0",
-    }
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hotwave",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
+        worker_command(queue, queue),
         cwd=root,
-        env=env,
+        env=worker_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

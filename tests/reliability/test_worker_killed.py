@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import date
@@ -28,8 +27,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from hotwave.celery import app
 from settlement.models import Order, OrderStatus, Payout
@@ -38,6 +35,7 @@ from settlement.services.reconcile import reconcile
 from settlement.tasks import settle_yesterday
 from tests.reliability.test_money_model import split
 from tests.settlement.factories import confirmed, paid
+from tests.workers import worker_command, worker_env
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -51,25 +49,14 @@ D = date(2026, 10, 31)
 
 
 def _start_worker(queue: str, pool: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hotwave.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "SECRET_KEY": "worker-test",
-        "HOTWAVE_EVENTS_SECRET": settings.HOTWAVE_EVENTS_SECRET,
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    args = [sys.executable, "-m", "celery", "-A", "tests.reliability.celery_app", "worker"]
-    args += ["--pool=solo"] if pool == "solo" else ["--pool=prefork", "-c", "1"]
-    args += ["-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h"]
-    args += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]
     return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        worker_command(
+            queue, f"{queue}-{uuid.uuid4().hex[:4]}", app="tests.reliability.celery_app", pool=pool
+        ),
+        cwd=ROOT,
+        env=worker_env(LOG_LEVEL="WARNING"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -21,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from hotwave.celery import app
@@ -32,6 +30,7 @@ from settlement.services.settle import plan_run, settle_through, work_ranges
 from settlement.tasks import settle_yesterday
 from tests.settlement.factories import confirmed, paid, refunded, started
 from tests.settlement.test_settle_sql import canonical_ledger
+from tests.workers import worker_command, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,25 +40,15 @@ RECEIVED = re.compile(r"Task settlement\.tasks\.(\w+)\[[^\]]+\] received")
 
 
 def _start_worker(queue: str, name: str, log: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hotwave.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_CACHE_URL": settings.CACHES["default"]["LOCATION"],
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "SECRET_KEY": "worker-test",
-        "HOTWAVE_EVENTS_SECRET": settings.HOTWAVE_EVENTS_SECRET,
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "PYTHONUNBUFFERED": "1",  # the log is read by the test
-    }
-    args = [sys.executable, "-m", "celery", "-A", "hotwave", "worker", "--pool=solo"]
-    args += ["-Q", queue, "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip"]
-    args += ["--without-mingle", "-l", "info"]
+    env = worker_env(PYTHONUNBUFFERED="1")  # the log is read by the test
     with log.open("wb") as out:
-        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            worker_command(queue, name, loglevel="info"),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @pytest.fixture
