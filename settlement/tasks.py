@@ -21,11 +21,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from settlement.models import RunStatus, SettlementRun
 from settlement.services.settle import (
     CHUNK_SIZE,
-    RunSummary,
-    plan_run,
+    begin_spread_run,
+    run_totals,
     settle_through,
     work_ranges,
 )
@@ -56,12 +55,7 @@ def settle_yesterday(
     workers = _workers(workers)
     if workers == 1 or connection.vendor != "postgresql":
         return str(settle_through(business_date=day, chunk_size=chunk_size))
-    now = timezone.now()
-    run, _ = SettlementRun.objects.get_or_create(business_date=day)
-    SettlementRun.objects.filter(pk=run.pk).exclude(status=RunStatus.RUNNING).update(
-        status=RunStatus.RUNNING, started_at=now
-    )
-    plan = plan_run(business_date=day, chunk_size=chunk_size)
+    now, plan = begin_spread_run(business_date=day, chunk_size=chunk_size)
     # The helpers go to the queue this task came from (the settlement workers). In
     # eager mode (tests, no broker) they would only run inline, one after the other:
     # this task does their share itself.
@@ -82,15 +76,7 @@ def settle_yesterday(
     work_ranges(business_date=day, plan=plan, start=0, workers=workers, now=now)
     settle_through(business_date=day, chunk_size=chunk_size, now=now)
     # The helpers' chunks are counted on the run record, not in the final step's summary.
-    run = SettlementRun.objects.get(pk=run.pk)
-    total = RunSummary(
-        business_date=day,
-        orders_settled=run.orders_settled,
-        clawbacks=run.clawbacks,
-        payouts=run.payouts,
-        payout_total=run.payout_total,
-    )
-    return f"{total} ({workers} tasks; totals of the day's run record)"
+    return f"{run_totals(day)} ({workers} tasks; totals of the day's run record)"
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

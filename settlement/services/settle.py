@@ -901,6 +901,33 @@ def work_ranges(
     return summary
 
 
+def begin_spread_run(
+    *, business_date: date, chunk_size: int = CHUNK_SIZE
+) -> tuple[datetime, dict[str, list[list[int]]]]:
+    """Start a run shared by several workers: mark the day's run running, plan its ranges.
+
+    Returns the run's ``now`` (every worker posts with it) and the plan.
+    """
+    now = timezone.now()
+    run, _ = SettlementRun.objects.get_or_create(business_date=business_date)
+    SettlementRun.objects.filter(pk=run.pk).exclude(status=RunStatus.RUNNING).update(
+        status=RunStatus.RUNNING, started_at=now
+    )
+    return now, plan_run(business_date=business_date, chunk_size=chunk_size)
+
+
+def run_totals(business_date: date) -> RunSummary:
+    """The day's totals from its run record (every worker's chunks and the final step)."""
+    run = SettlementRun.objects.get(business_date=business_date)
+    return RunSummary(
+        business_date=business_date,
+        orders_settled=run.orders_settled,
+        clawbacks=run.clawbacks,
+        payouts=run.payouts,
+        payout_total=run.payout_total,
+    )
+
+
 def settle_spread(*, business_date: date, workers: int, chunk_size: int = CHUNK_SIZE) -> RunSummary:
     """``settle --workers N``: the nightly run's ranges shared by N threads of this process.
 
@@ -915,12 +942,7 @@ def settle_spread(*, business_date: date, workers: int, chunk_size: int = CHUNK_
 
     if workers <= 1 or connection.vendor != "postgresql":
         return settle_through(business_date=business_date, chunk_size=chunk_size)
-    now = timezone.now()
-    run, _ = SettlementRun.objects.get_or_create(business_date=business_date)
-    SettlementRun.objects.filter(pk=run.pk).exclude(status=RunStatus.RUNNING).update(
-        status=RunStatus.RUNNING, started_at=now
-    )
-    plan = plan_run(business_date=business_date, chunk_size=chunk_size)
+    now, plan = begin_spread_run(business_date=business_date, chunk_size=chunk_size)
     errors: list[BaseException] = []
 
     def helper(start: int) -> None:
@@ -944,11 +966,4 @@ def settle_spread(*, business_date: date, workers: int, chunk_size: int = CHUNK_
     settle_through(business_date=business_date, chunk_size=chunk_size, now=now)
     if errors:
         raise errors[0]
-    run = SettlementRun.objects.get(pk=run.pk)
-    return RunSummary(
-        business_date=business_date,
-        orders_settled=run.orders_settled,
-        clawbacks=run.clawbacks,
-        payouts=run.payouts,
-        payout_total=run.payout_total,
-    )
+    return run_totals(business_date)
