@@ -48,7 +48,11 @@ def shot():
 
     def take(page, name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # From the top and with transitions finished: a page just resized from desktop
+        # to phone width would show its sidebar sliding away, and a scrolled one its
+        # sticky header halfway down the full-page shot.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
     return take
