@@ -197,6 +197,8 @@ CELERY_TASK_ACKS_LATE = False  # opted in per task, only where the work is idemp
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks the nightly settlement is spread over (settlement.tasks; 1 = a single-process run).
 SETTLEMENT_WORKERS = env.int("SETTLEMENT_WORKERS", default=2)
+# Threads (each with its own connection) that apply imported order events on PostgreSQL.
+IMPORT_WRITERS = env.int("IMPORT_WRITERS", default=2)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each app's periodic work is listed here, one place to read the clock.

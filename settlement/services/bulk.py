@@ -16,17 +16,25 @@ from django.db import connection, models
 JSON_COLUMNS = frozenset({"payload"})  # JSONField columns we insert: dumped to text for COPY
 
 
-def reserve_ids(model: type[models.Model], n: int) -> list[int]:
-    """``n`` fresh primary keys from the model's id sequence (Postgres only)."""
+def reserve_ids(model: type[models.Model], n: int, *, using=None) -> list[int]:
+    """``n`` fresh primary keys from the model's id sequence (Postgres only).
+
+    ``using``: the connection (default: the default connection).
+    """
     if n == 0:
         return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
+    conn = connection if using is None else using
+    with conn.cursor() as cursor:
+        # The sequence is looked up once (a MATERIALIZED CTE: inlined, the lookup would
+        # run for every id, 5 µs each), and the ids come back as one text value
+        # rather than n rows.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, n],
+            "WITH s AS MATERIALIZED "
+            "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+            "SELECT string_agg(nextval(s.seq)::text, ',') FROM s CROSS JOIN generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, n],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [int(v) for v in cursor.fetchone()[0].split(",")]
 
 
 def insert_rows(

@@ -26,6 +26,24 @@ def esc(value: str) -> str:
     return value
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A ``text[]`` literal of ``values``, for one ``= ANY(%s::text[])`` parameter.
+
+    psycopg adapts a Python list element by element (24 ms for a chunk's 20 000
+    order ids); the literal is one string it sends as is (8 ms, built and sent).
+    """
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
+    )
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A ``bigint[]`` literal of ``values`` (see ``text_array``)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
 def copy_text(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
     """``COPY table (columns) FROM STDIN`` with ``lines`` (each a full row ending in newline)."""
     quote = connection.ops.quote_name

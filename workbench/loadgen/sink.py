@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from django.db import connection, models
 from django.utils import timezone
 
+from settlement.services.bulk import reserve_ids
+
 
 class Sink:
     """Writes batches of rows of Django models; one instance per command run."""
@@ -41,15 +43,10 @@ class Sink:
         """``n`` fresh primary keys for ``model`` (an auto-increment pk)."""
         if n <= 0:
             return []
+        if self.is_postgres:
+            return reserve_ids(model, n, using=self.connection)
         table = model._meta.db_table
         pk_col = model._meta.pk.column
-        if self.is_postgres:
-            with self.connection.cursor() as cur:
-                cur.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [table, pk_col, n],
-                )
-                return [r[0] for r in cur.fetchall()]
         start = self._next_id.get(model)
         if start is None:
             qn = self.connection.ops.quote_name

@@ -1,0 +1,201 @@
+"""The import's parallel path on Postgres decides exactly as the plain loop (issue 4, import speed).
+
+``ingest_file`` outside a transaction on Postgres parses in a forked process and
+applies each chunk's order events on ``IMPORT_WRITERS`` threads, split by order.
+Here the same mixed stream (bad lines, duplicates, contradictions, refunds,
+binding events between chunks) goes through the plain loop (rolled back) and
+through the parallel path (committed: the writers have their own connections):
+same rejections in the same order, same counts, same orders, events and
+bindings stored. Plus the pieces: the pickled form of parsed events, the array
+literals, id reservation, and a parsing error raised after the steps before it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from settlement.models import Order
+from settlement.services import bulk
+from settlement.services import events as ev
+from settlement.services.events_copy import int_array, text_array
+from tests.settlement.factories import paid
+from tests.settlement.test_import_fast import _run_and_undo, _state, _stream
+
+pytestmark = [
+    pytest.mark.postgres,
+    # Under pytest-xdist the worker has threads of its own (execnet), so the import
+    # would not fork by itself (``_forking_is_safe``); these tests let it, and the
+    # child only parses.
+    pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fork_allowed(monkeypatch):
+    monkeypatch.setattr(ev, "_forking_is_safe", lambda: True)
+
+
+T = "2026-10-05T20:15:00+08:00"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("chunk_size", "writers"), [(7, 2), (40, 3), (5000, 2)])
+def test_parallel_path_equals_the_plain_loop(
+    monkeypatch, merchant, creator, other_creator, agency_creator, agency, chunk_size, writers
+):
+    lines = _stream(merchant, creator, other_creator, agency_creator, agency)
+    data = [(line + "\n").encode() for line in lines]
+    monkeypatch.setattr(ev, "CHUNK_SIZE", chunk_size)
+    forked = []
+    parsed_by_process = ev._parsed_by_process
+
+    def spy(lines, size):
+        forked.append(size)
+        return parsed_by_process(lines, size)
+
+    monkeypatch.setattr(ev, "_parsed_by_process", spy)
+
+    def plain():
+        seen = []
+        plain.tally = ev.ingest_file(list(data), on_rejected=seen.append, writers=1)
+        return seen
+
+    plain_rejections, plain_state = _run_and_undo(plain)  # in a transaction: the plain loop
+    assert not forked and not Order.objects.exists()
+
+    parallel_rejections = []
+    tally = ev.ingest_file(list(data), on_rejected=parallel_rejections.append, writers=writers)
+    assert forked == [chunk_size], "parsed in a child process"
+    assert not multiprocessing.active_children(), "the child is gone"
+    assert _other_sessions() == 0, "the writers closed their connections"
+    assert _state() == plain_state
+    assert [(o.line, o.status, o.type, o.reason, o.code) for o in parallel_rejections] == [
+        tuple(o) for o in plain_rejections
+    ]
+    assert (tally.accepted, tally.duplicates, tally.rejected) == (
+        plain.tally.accepted,
+        plain.tally.duplicates,
+        plain.tally.rejected,
+    )
+    assert tally.accepted > 100 and tally.duplicates >= 9 and tally.rejected > 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_path_reports_a_parse_error_after_the_steps_before_it(merchant, creator):
+    lines = [
+        json.dumps(paid(f"E{i}", merchant, creator, "10.00", "0.20", T)).encode() for i in range(5)
+    ]
+    lines.append(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(RecursionError):
+        ev.ingest_file(lines, writers=2)
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_uses_the_parallel_path_and_prints_rejections_in_order(
+    monkeypatch, tmp_path, capsys, merchant, creator
+):
+    from django.core.management import call_command
+
+    monkeypatch.setattr(ev, "CHUNK_SIZE", 4)
+    lines = []
+    for i in range(30):
+        lines.append(json.dumps(paid(f"M{i}", merchant, creator, "10.00", "0.20", T)))
+        if i % 5 == 0:
+            lines.append(json.dumps({"type": "order.confirmed", "order_id": f"NONE{i}", "at": T}))
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        call_command("import_events", str(path))
+    out = capsys.readouterr().out.strip().splitlines()
+    numbers = [int(x.split(":")[0].removeprefix("line ")) for x in out[:-1]]
+    assert numbers == [n for n, line in enumerate(lines, 1) if "NONE" in line]
+    assert out[-1] == "accepted 30, duplicates 0, rejected 6"
+    assert Order.objects.count() == 30
+
+
+def test_forking_is_refused_while_another_thread_runs(monkeypatch):
+    monkeypatch.undo()  # the real check
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert ev._forking_is_safe() is False
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _other_sessions() -> int:
+    """Other sessions on the test database (a closed one can linger a moment)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            n = cursor.fetchone()[0]
+        if n == 0 or time.monotonic() > deadline:
+            return n
+        time.sleep(0.05)
+
+
+def test_parsed_events_survive_the_trip_from_the_child():
+    at = datetime(2026, 10, 5, 12, 15, 7, 250, tzinfo=UTC)
+    items = [
+        ev.Parsed(1, "order.paid", "k1", at, None, '{"x": 1}', "O1", "m", "c", "", "p",
+                  Decimal("10.50"), Decimal("0.2000"), None, at.isoformat()),
+        ev.Parsed(2, "order.refunded", "k2", at, {"a": "b"}, None, "O1",
+                  amount=Decimal("1.00"), iso=at.isoformat()),
+        ev.Parsed(3, "order.confirmed", "k3", at, None, "{}", "O\\1\t\"x\"", iso=at.isoformat()),
+    ]  # fmt: skip
+    kind, data = ev._unpacked(*ev._packed(ev._CHUNK, items))
+    assert kind == ev._CHUNK
+    for before, after in zip(items, data, strict=True):
+        for name in ev._PARSED_FIELDS:
+            if name == "payload" and before.raw is not None:
+                assert after.payload is None  # the text travels, not the object
+            else:
+                assert getattr(after, name) == getattr(before, name), name
+        assert after.at.utcoffset() == before.at.utcoffset()
+    binding = ev.Parsed(4, "binding.started", "k4", at, {"creator": "c"}, None, creator="c",
+                        agency="a", share=Decimal("0.3000"), iso=at.isoformat())  # fmt: skip
+    assert ev._unpacked(*ev._packed(ev._BINDING, binding)) == (ev._BINDING, binding)
+    outcome = ev.Outcome(5, ev.REJECTED, "x", "reason", "code")
+    assert ev._unpacked(*ev._packed(ev._OUT, outcome)) == (ev._OUT, outcome)
+
+
+@pytest.mark.django_db
+def test_array_literals_round_trip_through_postgres():
+    texts = [
+        "plain",
+        'with "quotes"',
+        "back\\slash",
+        "comma,brace{}",
+        " space ",
+        "",
+        "漢字",
+        "NULL",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_agg(v) FROM unnest(%s::text[]) v", [text_array(texts)])
+        assert cursor.fetchone()[0] == texts
+        cursor.execute("SELECT array_agg(v) FROM unnest(%s::bigint[]) v", [int_array([3, 1, 2])])
+        assert cursor.fetchone()[0] == [3, 1, 2]
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_fresh_and_distinct():
+    ids = bulk.reserve_ids(Order, 2500)
+    assert len(set(ids)) == 2500 and all(isinstance(i, int) for i in ids)
+    again = bulk.reserve_ids(Order, 10, using=connection)
+    assert not set(again) & set(ids) and min(again) > max(ids)
