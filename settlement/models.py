@@ -287,7 +287,13 @@ class Order(models.Model):
             ),
             models.Index(fields=["creator", "-paid_at"], name="order_creator_paid_idx"),
             models.Index(fields=["merchant", "-paid_at"], name="order_merchant_paid_idx"),
-            models.Index(fields=["agency", "-paid_at"], name="order_agency_paid_idx"),
+            # Partial: most orders have no agency, and an agency's queries (agency = X)
+            # imply the condition.
+            models.Index(
+                fields=["agency", "-paid_at"],
+                condition=Q(agency__isnull=False),
+                name="order_agency_paid_idx",
+            ),
             # 热销商品's ranking: every order of the last 7 days, an index-only range scan
             # (key columns rather than INCLUDE, which SQLite does not have).
             models.Index(
@@ -349,6 +355,8 @@ class OrderEvent(models.Model):
 
     key = models.CharField(_("幂等键"), max_length=64)  # unique: Meta.constraints
     type = models.CharField(_("类型"), max_length=32, choices=EventType.choices)
+    # On Postgres the database keeps this reference with a per-statement check and
+    # orders that can never be deleted, not a per-row foreign key (migration 0007).
     order = models.ForeignKey(
         Order,
         verbose_name=_("订单"),

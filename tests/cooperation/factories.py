@@ -61,9 +61,23 @@ class CartItemFactory(factory.django.DjangoModelFactory):
 _order_ids = itertools.count(1)
 
 
-def paid_order(product: Product, *, creator, at=None, amount=None, refunded="0.00") -> Order:
-    """A paid order for ``product`` brought by ``creator`` (a Creator profile)."""
+def paid_order(
+    product: Product, *, creator, at=None, amount=None, refunded="0.00", binding=None
+) -> Order:
+    """A paid order for ``product`` brought by ``creator`` (a Creator profile).
+
+    With ``binding``, the agency rule of that binding is frozen onto it (as at
+    payment: an order's rule and parties never change afterwards).
+    """
     amount = Decimal(amount) if amount is not None else product.price
+    frozen = {"rule": Rule.INDIVIDUAL}
+    if binding is not None:
+        frozen = {
+            "rule": Rule.AGENCY,
+            "binding": binding,
+            "agency": binding.agency,
+            "agency_share": binding.agency_share,
+        }
     return Order.objects.create(
         order_id=f"T-{next(_order_ids):07d}",
         merchant=product.merchant,
@@ -73,7 +87,7 @@ def paid_order(product: Product, *, creator, at=None, amount=None, refunded="0.0
         refunded=Decimal(refunded),
         service_fee_rate=product.service_fee_rate,
         paid_at=at or timezone.now() - timedelta(hours=1),
-        rule=Rule.INDIVIDUAL,
+        **frozen,
     )
 
 

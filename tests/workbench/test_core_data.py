@@ -96,14 +96,7 @@ def test_agency_figures(merchant, agency, agency_creator):
     admit(merchant, agency, agency_creator)
     binding = bind(agency_creator.creator, agency.agency, share="0.50")
     product = ProductFactory(merchant=merchant.merchant, price=Decimal("100.00"))
-    order = paid_order(product, creator=agency_creator.creator, at=days_ago(1))
-    order.rule, order.agency, order.agency_share, order.binding = (
-        "agency",
-        agency.agency,
-        Decimal("0.5"),
-        binding,
-    )
-    order.save()
+    paid_order(product, creator=agency_creator.creator, at=days_ago(1), binding=binding)
     f = figures(agency)
     assert f["绑定达人"] == 1
     assert f["旗下达人近30天销售额"] == Decimal("100.00")
