@@ -851,43 +851,70 @@ def _apply_binding_event(p: Parsed, *, source: str) -> Outcome:
 _OUT, _CHUNK, _BINDING, _END, _ERROR = range(5)
 
 
-def _plan(items: Iterable[tuple], chunk_size: int) -> Iterator[tuple[int, object]]:
-    """Parse numbered events into steps, in the order their outcomes are reported.
+def _plan(
+    items: Iterable[tuple], chunk_size: int, *, first_size: int | None = None
+) -> Iterator[tuple[int, object]]:
+    """Parse numbered events into steps whose outcomes, in step order, are in line order.
 
-    A step is (_OUT, Outcome) for a line rejected while parsing, (_CHUNK, list of
-    parsed order events) or (_BINDING, a parsed binding event). Parsing needs no
-    database, so for files it runs ahead in a thread (``_prefetched``).
+    A step is (_OUT, Outcome) for a line rejected while parsing, (_CHUNK, (list of
+    parsed order events, the lines among them rejected while parsing)) or
+    (_BINDING, a parsed binding event); a chunk's outcomes are merged with its
+    rejected lines by line (``_chunk_outcomes``). Parsing needs no database, so
+    for files it runs ahead in a thread (``_prefetched``) or a process
+    (``_parsed_by_process``). With ``first_size``, chunks start at that size and
+    double up to ``chunk_size``, so the database has work sooner. Memory stays
+    bounded: a chunk is also closed when its rejected lines reach ``chunk_size``.
     """
+    size = chunk_size if first_size is None else min(first_size, chunk_size)
     chunk: list[Parsed] = []
+    rejected: list[Outcome] = []  # lines rejected while ``chunk`` is open
     for line, obj, *raw in items:
         if obj.__class__ is Reject:
-            yield _OUT, Outcome(line, REJECTED, "", obj.reason, obj.code)
-            continue
-        try:
-            p = parse_event(line, obj, raw[0] if raw else None)
-        except Reject as r:
-            t = obj.get("type", "") if isinstance(obj, dict) else ""
-            yield _OUT, Outcome(line, REJECTED, str(t)[:32], r.reason, r.code)
-            continue
-        if p.type in _BINDING_TYPES:
+            outcome = Outcome(line, REJECTED, "", obj.reason, obj.code)
+        else:
+            try:
+                p = parse_event(line, obj, raw[0] if raw else None)
+            except Reject as r:
+                t = obj.get("type", "") if isinstance(obj, dict) else ""
+                outcome = Outcome(line, REJECTED, str(t)[:32], r.reason, r.code)
+            else:
+                outcome = None
+        if outcome is not None:
+            if not chunk:
+                yield _OUT, outcome
+                continue
+            rejected.append(outcome)
+            if len(rejected) < chunk_size:
+                continue
+        elif p.type in _BINDING_TYPES:
             if chunk:
-                yield _CHUNK, chunk
-                chunk = []
+                yield _CHUNK, (chunk, rejected)
+                chunk, rejected = [], []
             yield _BINDING, p
             continue
-        chunk.append(p)
-        if len(chunk) >= chunk_size:
-            yield _CHUNK, chunk
-            chunk = []
+        else:
+            chunk.append(p)
+            if len(chunk) < size:
+                continue
+            size = min(size * 2, chunk_size)
+        yield _CHUNK, (chunk, rejected)
+        chunk, rejected = [], []
     if chunk:
-        yield _CHUNK, chunk
+        yield _CHUNK, (chunk, rejected)
+
+
+def _chunk_outcomes(outcomes: Iterable[Iterable[Outcome]], rejected: list[Outcome]):
+    """The outcomes of a chunk's parts and its lines rejected while parsing, by line."""
+    return heapq.merge(*outcomes, rejected, key=_line_of)
 
 
 def _apply_steps(steps: Iterable[tuple[int, object]], *, source: str) -> Iterator[Outcome]:
     parties = _Parties()
     for kind, step in steps:
         if kind == _CHUNK:
-            yield from _apply_order_events(step, source=source, parties=parties)
+            events, rejected = step
+            outcomes = _apply_order_events(events, source=source, parties=parties)
+            yield from _chunk_outcomes([outcomes], rejected) if rejected else outcomes
         elif kind == _OUT:
             yield step
         else:
@@ -904,7 +931,7 @@ def _apply_steps_parallel(
     in order, in its own transactions on its own connection. An event's decision
     depends only on its order's stored state and events, the parties and the
     bindings, so every decision is the plain loop's. Outcomes are yielded in
-    the plain loop's order (each chunk's merged back by line). Binding events
+    the plain loop's order: line order (each chunk's merged back by line). Binding events
     wait until every order event before them is committed and run here, as in
     the plain loop, so the order events after them see them.
 
@@ -931,21 +958,22 @@ def _apply_steps_parallel(
             if head.__class__ is Outcome:
                 yield head
             else:
-                yield from heapq.merge(*(f.result() for f in head), key=_line_of)
+                futures, rejected = head
+                yield from _chunk_outcomes([f.result() for f in futures], rejected)
 
     try:
         for kind, step in steps:
             if kind == _CHUNK:
+                events, rejected = step
                 parts: list[list[Parsed]] = [[] for _ in range(writers)]
-                for p in step:
+                for p in events:
                     parts[hash(p.order_id) % writers].append(p)
-                pending.append(
-                    [
-                        pool.submit(apply, part)
-                        for pool, part in zip(pools, parts, strict=True)
-                        if part
-                    ]
-                )
+                futures = [
+                    pool.submit(apply, part)
+                    for pool, part in zip(pools, parts, strict=True)
+                    if part
+                ]
+                pending.append((futures, rejected))
                 yield from drain(keep=1)
             elif kind == _OUT:
                 pending.append(step)
@@ -957,7 +985,7 @@ def _apply_steps_parallel(
     finally:
         for item in pending:  # after an error: the work not started is dropped
             if item.__class__ is not Outcome:
-                for future in item:
+                for future in item[0]:
                     future.cancel()
         for pool in pools:
             # Each writer closes its own connection, in its own thread, after its work.
@@ -1040,7 +1068,9 @@ def _parsed_by_process(lines: Iterable[str | bytes], chunk_size: int) -> Iterato
     def produce() -> None:
         receiver.close()
         try:
-            for kind, step in _plan(decode_lines(lines), chunk_size):
+            # The writers wait for the first chunk: it is small (then chunks double).
+            first = max(1, chunk_size // 16)
+            for kind, step in _plan(decode_lines(lines), chunk_size, first_size=first):
                 sender.send(_packed(kind, step))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
             try:
@@ -1083,19 +1113,31 @@ assert _PARSED_FIELDS[3:5] == ("at", "payload") and _SENT[-1] == "iso"  # noqa: 
 
 def _packed(kind: int, step):
     if kind == _CHUNK:
-        return kind, [(*_sent_values(p), None if p.raw is not None else p.payload) for p in step]
+        events, rejected = step
+        return kind, (
+            [(*_sent_values(p), None if p.raw is not None else p.payload) for p in events],
+            [_outcome_values(o) for o in rejected],
+        )
     if kind == _BINDING:
         return kind, _parsed_values(step)
-    return kind, (step.line, step.status, step.type, step.reason, step.code)  # _OUT
+    return kind, _outcome_values(step)  # _OUT
 
 
 def _unpacked(kind: int, data):
     if kind == _CHUNK:
         at = datetime.fromisoformat
-        return kind, [Parsed(v[0], v[1], v[2], at(v[12]), v[13], *v[3:13]) for v in data]
+        events, rejected = data
+        return kind, (
+            [Parsed(v[0], v[1], v[2], at(v[12]), v[13], *v[3:13]) for v in events],
+            [Outcome(*v) for v in rejected],
+        )
     if kind == _BINDING:
         return kind, Parsed(*data)
     return kind, Outcome(*data)
+
+
+def _outcome_values(o: Outcome) -> tuple:
+    return (o.line, o.status, o.type, o.reason, o.code)
 
 
 def _forking_is_safe() -> bool:

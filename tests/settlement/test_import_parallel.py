@@ -158,8 +158,9 @@ def test_parsed_events_survive_the_trip_from_the_child():
                   amount=Decimal("1.00"), iso=at.isoformat()),
         ev.Parsed(3, "order.confirmed", "k3", at, None, "{}", "O\\1\t\"x\"", iso=at.isoformat()),
     ]  # fmt: skip
-    kind, data = ev._unpacked(*ev._packed(ev._CHUNK, items))
-    assert kind == ev._CHUNK
+    rejected = [ev.Outcome(4, ev.REJECTED, "", "不是合法的 JSON", "bad_json")]
+    kind, (data, rejected_after) = ev._unpacked(*ev._packed(ev._CHUNK, (items, rejected)))
+    assert kind == ev._CHUNK and rejected_after == rejected
     for before, after in zip(items, data, strict=True):
         for name in ev._PARSED_FIELDS:
             if name == "payload" and before.raw is not None:
@@ -199,3 +200,31 @@ def test_reserved_ids_are_fresh_and_distinct():
     assert len(set(ids)) == 2500 and all(isinstance(i, int) for i in ids)
     again = bulk.reserve_ids(Order, 10, using=connection)
     assert not set(again) & set(ids) and min(again) > max(ids)
+
+
+def test_chunks_start_small_and_double_up_to_the_chunk_size():
+    items = [(n, paid(f"P{n}", "m", "c", "1.00", "0.20", T)) for n in range(1, 101)]
+    sizes = [len(step[0]) for kind, step in ev._plan(items, 30, first_size=4) if kind == ev._CHUNK]
+    assert sizes == [4, 8, 16, 30, 30, 12]
+    assert [len(step[0]) for _, step in ev._plan(items, 30)] == [30, 30, 30, 10]
+
+
+def test_steps_report_every_line_in_line_order():
+    """A line rejected while parsing comes between the chunk's events around it."""
+    bad = ev.Reject("不是合法的 JSON", "bad_json")
+    items = []
+    for n in range(1, 41):
+        items.append((n, bad if n % 3 == 0 else paid(f"P{n}", "m", "c", "1.00", "0.20", T)))
+    lines = []
+    for kind, step in ev._plan(items, 8, first_size=2):
+        if kind == ev._CHUNK:
+            events, rejected = step
+            accepted = [ev.Outcome(p.line, ev.ACCEPTED, p.type) for p in events]
+            lines += [o.line for o in ev._chunk_outcomes([accepted], rejected)]
+        else:
+            lines.append(step.line)
+    assert lines == list(range(1, 41))
+    # A run of bad lines longer than a chunk closes the chunk: memory stays bounded.
+    items = [(1, paid("P1", "m", "c", "1.00", "0.20", T))] + [(n, bad) for n in range(2, 30)]
+    steps = list(ev._plan(items, 5))
+    assert steps[0][0] == ev._CHUNK and len(steps[0][1][1]) == 5
