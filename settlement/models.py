@@ -356,7 +356,8 @@ class OrderEvent(models.Model):
     key = models.CharField(_("幂等键"), max_length=64)  # unique: Meta.constraints
     type = models.CharField(_("类型"), max_length=32, choices=EventType.choices)
     # On Postgres the database keeps this reference with a per-statement check and
-    # orders that can never be deleted, not a per-row foreign key (migration 0007).
+    # orders that can never be deleted, not a per-row foreign key; so are the order's
+    # parties and binding (migration 0007_references_per_statement).
     order = models.ForeignKey(
         Order,
         verbose_name=_("订单"),

@@ -1,8 +1,9 @@
 """Orders' and events' references, kept by the database per statement on Postgres.
 
-Migrations 0007 and 0008 replace the per-row foreign keys of ``settlement_order``
-(merchant, creator, agency, binding) and ``settlement_orderevent.order`` with
-statement-level checks, frozen references and delete guards. Each test here is
+Migration 0007_references_per_statement replaces the per-row foreign keys of
+``settlement_order`` (merchant, creator, agency, binding) and
+``settlement_orderevent.order`` with statement-level checks, frozen references
+and delete guards. Each test here is
 something the foreign keys refused, refused still — by raw SQL as well as the
 ORM, and through COPY, the import's path — plus the race a foreign key's row
 lock closed: a party deleted while an order naming it is being written.

@@ -359,27 +359,39 @@ def test_file_path_equals_the_plain_loop(
     assert {o[10] for o in plain_state[0]} == {"agency", "individual"}
 
 
-def test_command_prints_rejections_in_line_order_across_chunks(
-    monkeypatch, tmp_path, capsys, merchant, creator
-):
-    monkeypatch.setattr(ev, "CHUNK_SIZE", 3)
+def mixed_lines(merchant, creator, n: int) -> tuple[list[str], list[int]]:
+    """``n`` payments with bad JSON and confirmations of unknown orders between them,
+    and the numbers of the lines to be rejected."""
     lines = []
-    for i in range(20):
+    for i in range(n):
         lines.append(json.dumps(paid(f"C{i}", merchant, creator, "10.00", "0.20", T)))
         if i % 3 == 0:
             lines.append("{bad")
         if i % 4 == 0:
             lines.append(json.dumps(confirmed(f"X{i}", T)))
+    expected = [n for n, line in enumerate(lines, 1) if line == "{bad" or '"X' in line]
+    return lines, expected
+
+
+def run_import_command(tmp_path, capsys, lines) -> tuple[list[int], str]:
+    """``import_events`` of ``lines`` (some rejected: exit 1): printed line numbers, summary."""
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_:
         call_command("import_events", str(path))
     assert exit_.value.code == 1
     out = capsys.readouterr().out.strip().splitlines()
-    numbers = [int(x.split(":")[0].removeprefix("line ")) for x in out[:-1]]
-    expected = [n for n, line in enumerate(lines, 1) if line == "{bad" or '"X' in line]
+    return [int(x.split(":")[0].removeprefix("line ")) for x in out[:-1]], out[-1]
+
+
+def test_command_prints_rejections_in_line_order_across_chunks(
+    monkeypatch, tmp_path, capsys, merchant, creator
+):
+    monkeypatch.setattr(ev, "CHUNK_SIZE", 3)
+    lines, expected = mixed_lines(merchant, creator, 20)
+    numbers, summary = run_import_command(tmp_path, capsys, lines)
     assert numbers == expected
-    assert out[-1] == f"accepted 20, duplicates 0, rejected {len(expected)}"
+    assert summary == f"accepted 20, duplicates 0, rejected {len(expected)}"
 
 
 def test_a_parse_error_is_raised_after_the_steps_before_it(merchant, creator):

@@ -27,7 +27,13 @@ from settlement.services import bulk
 from settlement.services import events as ev
 from settlement.services.events_copy import int_array, text_array
 from tests.settlement.factories import paid
-from tests.settlement.test_import_fast import _run_and_undo, _state, _stream
+from tests.settlement.test_import_fast import (
+    _run_and_undo,
+    _state,
+    _stream,
+    mixed_lines,
+    run_import_command,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -100,25 +106,14 @@ def test_parallel_path_reports_a_parse_error_after_the_steps_before_it(merchant,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_uses_the_parallel_path_and_prints_rejections_in_order(
+def test_the_command_uses_the_parallel_path_and_prints_rejections_in_line_order(
     monkeypatch, tmp_path, capsys, merchant, creator
 ):
-    from django.core.management import call_command
-
     monkeypatch.setattr(ev, "CHUNK_SIZE", 4)
-    lines = []
-    for i in range(30):
-        lines.append(json.dumps(paid(f"M{i}", merchant, creator, "10.00", "0.20", T)))
-        if i % 5 == 0:
-            lines.append(json.dumps({"type": "order.confirmed", "order_id": f"NONE{i}", "at": T}))
-    path = tmp_path / "events.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(SystemExit):
-        call_command("import_events", str(path))
-    out = capsys.readouterr().out.strip().splitlines()
-    numbers = [int(x.split(":")[0].removeprefix("line ")) for x in out[:-1]]
-    assert numbers == [n for n, line in enumerate(lines, 1) if "NONE" in line]
-    assert out[-1] == "accepted 30, duplicates 0, rejected 6"
+    lines, expected = mixed_lines(merchant, creator, 30)
+    numbers, summary = run_import_command(tmp_path, capsys, lines)
+    assert numbers == expected  # bad JSON inside chunks included
+    assert summary == f"accepted 30, duplicates 0, rejected {len(expected)}"
     assert Order.objects.count() == 30
 
 
