@@ -23,8 +23,8 @@ def worker_env(**extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "hotwave.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
-        # The same cache database as this (xdist) test process.
-        "REDIS_CACHE_URL": settings.CACHES["default"]["LOCATION"],
+        # The same cache database as this (xdist) test process (none: local memory).
+        "REDIS_CACHE_URL": settings.CACHES["default"].get("LOCATION", ""),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SECRET_KEY": "worker-test",
         "HOTWAVE_EVENTS_SECRET": settings.HOTWAVE_EVENTS_SECRET,

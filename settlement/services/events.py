@@ -1064,13 +1064,14 @@ def _parsed_by_process(lines: Iterable[str | bytes], chunk_size: int) -> Iterato
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
+    source = _child_readable(lines)
 
     def produce() -> None:
         receiver.close()
         try:
             # The writers wait for the first chunk: it is small (then chunks double).
             first = max(1, chunk_size // 16)
-            for kind, step in _plan(decode_lines(lines), chunk_size, first_size=first):
+            for kind, step in _plan(decode_lines(source), chunk_size, first_size=first):
                 sender.send(_packed(kind, step))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
             try:
@@ -1083,6 +1084,8 @@ def _parsed_by_process(lines: Iterable[str | bytes], chunk_size: int) -> Iterato
     child = context.Process(target=produce, name="import-events-parse", daemon=True)
     child.start()
     sender.close()  # only the child writes
+    if source is not lines:
+        source.close()  # the child's copy of standard input: only the child reads it
     try:
         while True:
             try:
@@ -1099,6 +1102,17 @@ def _parsed_by_process(lines: Iterable[str | bytes], chunk_size: int) -> Iterato
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def _child_readable(lines: Iterable[str | bytes]) -> Iterable[str | bytes]:
+    """``lines`` as the forked child can read them.
+
+    multiprocessing closes ``sys.stdin`` in the child; standard input is handed
+    over as a new descriptor of it (read as bytes, nothing read from it yet).
+    """
+    if lines is sys.stdin or lines is getattr(sys.stdin, "buffer", None):
+        return os.fdopen(os.dup(lines.fileno()), "rb")
+    return lines
 
 
 _PARSED_FIELDS = tuple(f.name for f in fields(Parsed))

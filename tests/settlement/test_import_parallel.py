@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from settlement.models import Order
@@ -34,6 +37,7 @@ from tests.settlement.test_import_fast import (
     mixed_lines,
     run_import_command,
 )
+from tests.workers import worker_env
 
 pytestmark = [
     pytest.mark.postgres,
@@ -223,3 +227,26 @@ def test_steps_report_every_line_in_line_order():
     items = [(1, paid("P1", "m", "c", "1.00", "0.20", T))] + [(n, bad) for n in range(2, 30)]
     steps = list(ev._plan(items, 5))
     assert steps[0][0] == ev._CHUNK and len(steps[0][1][1]) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_reads_standard_input_through_the_parsing_process(merchant, creator):
+    """``import_events -``: the forked parser reads standard input (multiprocessing closes
+    ``sys.stdin`` in a child; it gets a descriptor of its own). A real process, so the
+    command starts with one thread and forks by itself."""
+    lines, expected = mixed_lines(merchant, creator, 12)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_events", "-"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=worker_env(IMPORT_WRITERS="2"),
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    out = done.stdout.strip().splitlines()
+    assert [int(x.split(":")[0].removeprefix("line ")) for x in out[:-1]] == expected
+    assert out[-1] == f"accepted 12, duplicates 0, rejected {len(expected)}"
+    assert Order.objects.count() == 12
