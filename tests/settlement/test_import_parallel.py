@@ -7,7 +7,9 @@ binding events between chunks) goes through the plain loop (rolled back) and
 through the parallel path (committed: the writers have their own connections):
 same rejections in the same order, same counts, same orders, events and
 bindings stored. Plus the pieces: the pickled form of parsed events, the array
-literals, id reservation, and a parsing error raised after the steps before it.
+literals, id reservation, chunk sizes and line order, a parsing error raised
+after the steps before it, and the command reading standard input in a real
+process.
 """
 
 from __future__ import annotations
