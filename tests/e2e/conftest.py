@@ -64,7 +64,11 @@ def login():
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("#login-form [type=submit]")
+        # Wait for the navigation the submit starts: the login page is already
+        # "loaded", so waiting for the load state could return before the POST
+        # finished, and the test's next goto would cancel it (seen once on SQLite).
+        with page.expect_navigation():
+            page.click("#login-form [type=submit]")
         page.wait_for_load_state("load")
         return page
 
