@@ -394,14 +394,19 @@ def _pending_estimate(actor, unsettled: QuerySet[Order]) -> tuple[int, Decimal]:
     return count, total
 
 
+def _earning_postings(account: Account, period: Period) -> QuerySet[Posting]:
+    """The account's settlement and clawback postings of the period's business days."""
+    return Posting.objects.filter(
+        account=account,
+        journal__kind__in=EARNING_KINDS,
+        journal__business_date__gte=period.start,
+        journal__business_date__lte=period.end,
+    )
+
+
 def _earnings_by_day(account: Account, period: Period) -> dict[date, Decimal]:
     rows = (
-        Posting.objects.filter(
-            account=account,
-            journal__kind__in=EARNING_KINDS,
-            journal__business_date__gte=period.start,
-            journal__business_date__lte=period.end,
-        )
+        _earning_postings(account, period)
         .values("journal__business_date")
         .annotate(s=Sum("amount"))
         .values_list("journal__business_date", "s")
@@ -505,12 +510,7 @@ def sales_by_creator(*, actor, account: Account | None, period: Period) -> list[
     fees: dict[int, Decimal] = {}
     if account is not None:
         fees = dict(
-            Posting.objects.filter(
-                account=account,
-                journal__kind__in=EARNING_KINDS,
-                journal__business_date__gte=period.start,
-                journal__business_date__lte=period.end,
-            )
+            _earning_postings(account, period)
             .values("journal__order__creator_id")
             .annotate(s=Sum("amount"))
             .values_list("journal__order__creator_id", "s")

@@ -38,23 +38,14 @@ from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import CreatorFactory, OperatorFactory
 from tests.settlement.factories import confirmed, paid
+from tests.settlement.test_kernel_admin import MODELS as MONEY_MODELS
 
 pytestmark = pytest.mark.django_db
 
 _migration = importlib.import_module("workbench.migrations.0003_operator_group")
 OPERATORS = _migration.OPERATORS
 GRANTED = _migration.OPERATOR_PERMISSIONS
-MONEY = [
-    "order",
-    "orderevent",
-    "binding",
-    "account",
-    "journal",
-    "posting",
-    "payout",
-    "escrowhold",
-    "settlementrun",
-]
+MONEY = MONEY_MODELS  # settlement's money models, as the kernel's admin test lists them
 
 
 def make_group_operator(username: str = "olivia_ops") -> User:

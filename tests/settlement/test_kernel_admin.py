@@ -12,6 +12,7 @@ from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.settlement.factories import confirmed, paid
 
+# Settlement's money models: read-only in the admin for every operator.
 MODELS = [
     "order",
     "orderevent",

@@ -81,6 +81,15 @@ def two_workers():
                 proc.kill()
 
 
+def _single_process_ledger():
+    """The ledger a single-process run writes for the second night, then undone."""
+    with transaction.atomic():
+        settle_through(business_date=D2, chunk_size=100)
+        want = canonical_ledger()
+        transaction.set_rollback(True)
+    return want
+
+
 def _world(merchant, creator, agency_creator, agency, other_creator):
     """1,200 orders over two nights; refunds between them (clawbacks on the second)."""
     events = [started(agency_creator, agency, "0.33", "2026-09-01T00:00:00+08:00")]
@@ -113,10 +122,7 @@ def test_two_workers_write_the_ledger_of_a_single_process_run(
     queue, logs = two_workers
     _world(merchant, creator, agency_creator, agency, other_creator)
     assert Order.objects.filter(status=OrderStatus.CONFIRMED).count() > 600
-    with transaction.atomic():  # the single-process run of the same data, then undone
-        settle_through(business_date=D2, chunk_size=100)
-        want = canonical_ledger()
-        transaction.set_rollback(True)
+    want = _single_process_ledger()
     assert not Payout.objects.filter(business_date=D2).exists()
 
     result = settle_yesterday.apply_async(
@@ -155,10 +161,7 @@ def test_ranges_cover_every_order_and_workers_share_them(
 ):
     """Without Celery: two claimers over the same plan, then the final step."""
     _world(merchant, creator, agency_creator, agency, other_creator)
-    with transaction.atomic():
-        settle_through(business_date=D2, chunk_size=100)
-        want = canonical_ledger()
-        transaction.set_rollback(True)
+    want = _single_process_ledger()
     plan = plan_run(business_date=D2, chunk_size=100)
     assert len(plan["settle"]) >= 6 and plan["settle"][0][0] == 0
     assert all(a[1] == b[0] for a, b in zip(plan["settle"], plan["settle"][1:], strict=False))
@@ -212,10 +215,7 @@ def test_beat_firing_twice_at_once_on_two_workers_posts_once(
 ):
     queue, _ = two_workers
     _world(merchant, creator, agency_creator, agency, other_creator)
-    with transaction.atomic():
-        settle_through(business_date=D2, chunk_size=100)
-        want = canonical_ledger()
-        transaction.set_rollback(True)
+    want = _single_process_ledger()
     results = [
         settle_yesterday.apply_async(
             args=[D2.isoformat()], kwargs={"workers": 2, "chunk_size": 100}, queue=queue
@@ -239,10 +239,7 @@ def test_settle_command_with_two_threads_writes_the_single_process_ledger(
     from django.core.management import call_command
 
     _world(merchant, creator, agency_creator, agency, other_creator)
-    with transaction.atomic():  # the single-process run of the same data, then undone
-        settle_through(business_date=D2, chunk_size=100)
-        want = canonical_ledger()
-        transaction.set_rollback(True)
+    want = _single_process_ledger()
 
     out = StringIO()
     call_command("settle", "--through", D2.isoformat(), "--workers", "2", "--chunk-size", "100",
