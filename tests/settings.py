@@ -30,7 +30,10 @@ if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
     from urllib.parse import urlsplit, urlunsplit
 
     _parts = urlsplit(REDIS_URL)  # noqa: F405
-    _db = 1 + int(_worker[2:]) % 15
+    # The cache databases follow the broker's: REDIS_URL=redis://…/3 puts the
+    # workers' caches in 4, 5, … so that two checkouts can run side by side.
+    _base = int(_parts.path.strip("/") or 0)
+    _db = (_base + 1 + int(_worker[2:])) % 16
     CACHES = {  # noqa: F405
         "default": {**CACHES["default"], "LOCATION": urlunsplit(_parts._replace(path=f"/{_db}"))}  # noqa: F405
     }
