@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
@@ -18,6 +21,24 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
     template_name = "registration/login.html"
+
+    def get_redirect_url(self) -> str:
+        """The safe ``next``, unless it is a URL that only makes sense as a POST (the language switch)."""
+        url = super().get_redirect_url()
+        return "" if url and not is_page(url) else url
+
+
+# URLs that answer a POST and are never a page to land on after login.
+NOT_PAGES = {"set_language", "logout"}
+
+
+def is_page(url: str) -> bool:
+    """Whether ``url`` (a local path) is a page a user can be sent to, not a POST-only endpoint."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return True  # a 404 after login explains itself
+    return match.view_name not in NOT_PAGES
 
 
 @login_not_required
