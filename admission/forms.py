@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotwave.forms import Form
 
-class AgreementSignForm(forms.Form):
+
+class AgreementSignForm(Form):
     version = forms.CharField(widget=forms.HiddenInput, max_length=32)
     agree = forms.BooleanField(
         label=_("我已阅读并同意《Hotwave 热浪平台合作授权协议》"),
@@ -14,7 +16,7 @@ class AgreementSignForm(forms.Form):
     )
 
 
-class OperatingAccountForm(forms.Form):
+class OperatingAccountForm(Form):
     username = forms.CharField(
         label=_("运营账户用户名"),
         max_length=150,
@@ -26,7 +28,7 @@ class OperatingAccountForm(forms.Form):
         return self.cleaned_data["username"].strip()
 
 
-class AssessmentRequestForm(forms.Form):
+class AssessmentRequestForm(Form):
     note = forms.CharField(
         label=_("申请说明"),
         max_length=1000,
@@ -40,7 +42,7 @@ class AssessmentRequestForm(forms.Form):
     )
 
 
-class PermissionRequestForm(forms.Form):
+class PermissionRequestForm(Form):
     note = forms.CharField(
         label=_("申请理由"),
         max_length=500,

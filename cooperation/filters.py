@@ -13,8 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Creator
 from cooperation.models import Product, ProductStatus
+from hotwave.fields import MoneyFilter
+from hotwave.forms import Form
 
 LEVEL_CHOICES = [(i, f"V{i}") for i in range(7)]
+
+
+class CountFilter(django_filters.NumberFilter):
+    """A bound on a count (粉丝数, 场均观看): whole numbers only."""
+
+    field_class = forms.IntegerField
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -35,6 +43,7 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         model = Product
         fields: list[str] = []
+        form = Form
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -43,7 +52,7 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(sku__icontains=value))
 
 
-class PlazaFilterForm(forms.Form):
+class PlazaFilterForm(Form):
     """Range pairs are checked together: a minimum above its maximum is an error at the field."""
 
     RANGES = (
@@ -82,24 +91,16 @@ class PlazaFilter(django_filters.FilterSet):
         empty_label=_("全部类目"),
         method="filter_category",
     )
-    fans_min = django_filters.NumberFilter(
-        label=_("粉丝数 ≥"), field_name="fans", lookup_expr="gte", min_value=0
-    )
-    fans_max = django_filters.NumberFilter(
-        label=_("粉丝数 ≤"), field_name="fans", lookup_expr="lte", min_value=0
-    )
-    viewers_min = django_filters.NumberFilter(
+    fans_min = CountFilter(label=_("粉丝数 ≥"), field_name="fans", lookup_expr="gte", min_value=0)
+    fans_max = CountFilter(label=_("粉丝数 ≤"), field_name="fans", lookup_expr="lte", min_value=0)
+    viewers_min = CountFilter(
         label=_("场均观看 ≥"), field_name="avg_viewers", lookup_expr="gte", min_value=0
     )
-    viewers_max = django_filters.NumberFilter(
+    viewers_max = CountFilter(
         label=_("场均观看 ≤"), field_name="avg_viewers", lookup_expr="lte", min_value=0
     )
-    quote_min = django_filters.NumberFilter(
-        label=_("报价 ≥"), field_name="quote", lookup_expr="gte", min_value=0
-    )
-    quote_max = django_filters.NumberFilter(
-        label=_("报价 ≤"), field_name="quote", lookup_expr="lte", min_value=0
-    )
+    quote_min = MoneyFilter(label=_("报价 ≥"), field_name="quote", lookup_expr="gte", min_value=0)
+    quote_max = MoneyFilter(label=_("报价 ≤"), field_name="quote", lookup_expr="lte", min_value=0)
     level = django_filters.ChoiceFilter(
         label=_("主播等级"), choices=LEVEL_CHOICES, empty_label=_("全部等级")
     )

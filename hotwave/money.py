@@ -24,17 +24,23 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def parse_decimal(text: object, *, places: int | None = 2, field: str = "amount") -> Decimal:
+def parse_decimal(
+    text: object, *, places: int | None = 2, field: str = "amount", signed: bool = True
+) -> Decimal:
     """Parse a decimal *string* strictly (ASCII digits, optional sign and point).
 
-    Refuses floats, NaN/Infinity, exponents, full-width digits and more than
-    ``places`` decimal places. Raises MoneyError with a readable message.
+    Refuses floats, NaN/Infinity, exponents, spaces or separators inside,
+    full-width digits, more than ``places`` decimal places and, when not
+    ``signed``, any sign. Raises MoneyError with a readable message. The
+    events import and every money field of every form (hotwave.fields) use it.
     """
     if not isinstance(text, str):
         raise MoneyError(f"{field} must be a decimal string, got {type(text).__name__}")
     s = text.strip()
     if not s or len(s) > 32 or not s.isascii():
         raise MoneyError(f"{field} is not a decimal number: {text[:40]!r}")
+    if s[0] in "+-" and not signed:
+        raise MoneyError(f"{field} must not carry a sign: {s}")
     body = s[1:] if s[0] in "+-" else s
     int_part, _, frac_part = body.partition(".")
     if not (int_part.isdigit() or (int_part == "" and frac_part.isdigit())) or (

@@ -13,10 +13,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotwave.fields import DecimalTextField
+from hotwave.forms import Form
+
 PERCENT = Decimal(100)
 
 
-class SharePercentField(forms.DecimalField):
+class SharePercentField(DecimalTextField):
     """0–100 with at most two decimals, cleaned to a fraction (30 → Decimal('0.3000'))."""
 
     def __init__(self, **kwargs):
@@ -36,6 +39,7 @@ class SharePercentField(forms.DecimalField):
                 "max_decimal_places": _("分成比例最多保留两位小数。"),
                 "max_digits": _("分成比例不能超过 100%%。"),
                 "max_whole_digits": _("分成比例不能超过 100%%。"),
+                "negative": _("分成比例不能小于 0%%。"),
             },
         )
         super().__init__(**kwargs)
@@ -47,7 +51,7 @@ class SharePercentField(forms.DecimalField):
         return (percent / PERCENT).quantize(Decimal("0.0001"))
 
 
-class BindingInviteForm(forms.Form):
+class BindingInviteForm(Form):
     """An agency proposes a binding (or a new share) to a creator."""
 
     creator = forms.CharField(
@@ -85,17 +89,17 @@ class BindingInviteForm(forms.Form):
             raise forms.ValidationError(exc.message) from exc
 
 
-class ShareChangeForm(forms.Form):
+class ShareChangeForm(Form):
     """An agency proposes a new share for an active binding (a new agreement)."""
 
     agency_share = SharePercentField(help_text=_("新的分成比例需要达人重新确认后才生效。"))
 
 
-class CreatorSearchForm(forms.Form):
+class CreatorSearchForm(Form):
     q = forms.CharField(label=_("搜索达人"), max_length=64, required=False)
 
 
-class BindingFilterForm(forms.Form):
+class BindingFilterForm(Form):
     status = forms.ChoiceField(
         required=False,
         choices=[
@@ -107,7 +111,7 @@ class BindingFilterForm(forms.Form):
     )
 
 
-class FundFilterForm(forms.Form):
+class FundFilterForm(Form):
     """资金账户 filters: a date range (Asia/Shanghai days) and the section shown."""
 
     date_from = forms.DateField(

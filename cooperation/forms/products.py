@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Merchant
 from cooperation.models import Product
+from hotwave.fields import DecimalTextField, MoneyField
+from hotwave.forms import Form
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
@@ -18,7 +20,7 @@ IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
 
 
-class ProductForm(forms.Form):
+class ProductForm(Form):
     sku = forms.CharField(
         label=_("商品编码"),
         max_length=64,
@@ -28,14 +30,12 @@ class ProductForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("类目"), queryset=Category.objects.all(), empty_label=_("请选择类目")
     )
-    price = forms.DecimalField(
+    price = MoneyField(
         label=_("价格（元）"),
-        max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        error_messages={"min_value": _("价格至少 0.01 元。")},
     )
-    service_fee_percent = forms.DecimalField(
+    service_fee_percent = DecimalTextField(
         label=_("服务费率（%）"),
         max_digits=5,
         decimal_places=2,
@@ -46,9 +46,11 @@ class ProductForm(forms.Form):
             "min_value": _("服务费率不能低于 1%%。"),
             "max_value": _("服务费率不能高于 80%%（平台上限）。"),
             "max_decimal_places": _("服务费率最多两位小数。"),
+            "max_digits": _("服务费率不能高于 80%%（平台上限）。"),
+            "max_whole_digits": _("服务费率不能高于 80%%（平台上限）。"),
             "invalid": _("请输入数字，例如 15 或 12.5。"),
+            "negative": _("服务费率不能低于 1%%。"),
         },
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     image = forms.FileField(
         label=_("商品图片"),

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import Activity, Creator, Merchant
 from cooperation.models import Product, ProductStatus
+from hotwave.fields import MoneyField
+from hotwave.forms import Form
 from hotwave.money import format_cny
 
 
@@ -32,7 +34,7 @@ class ProductChoices(forms.ModelMultipleChoiceField):
         return f"{obj.title} · {format_cny(obj.price)} · {_('服务费率')} {pct}"
 
 
-class TaskCreateForm(forms.Form):
+class TaskCreateForm(Form):
     """我要合作: pick the merchant's active products, slot fee, planned live date, note."""
 
     products = ProductChoices(
@@ -46,16 +48,15 @@ class TaskCreateForm(forms.Form):
         },
         help_text=_("可多选；服务费率按发起时的设置写入任务。"),
     )
-    slot_fee = forms.DecimalField(
+    slot_fee = MoneyField(
         label=_("坑位费（元）"),
-        max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0"),
         help_text=_("默认为达人报价；达人接受后由平台托管，完成后结算给达人。"),
         error_messages={
             "required": _("请填写坑位费。"),
             "invalid": _("请输入金额，例如 3000 或 2999.50。"),
             "min_value": _("坑位费不能为负数。"),
+            "negative": _("坑位费不能为负数。"),
             "max_decimal_places": _("坑位费最多两位小数。"),
             "max_digits": _("坑位费金额过大。"),
             "max_whole_digits": _("坑位费金额过大。"),
@@ -64,7 +65,7 @@ class TaskCreateForm(forms.Form):
     planned_live_date = forms.DateField(
         label=_("计划直播日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("请选择计划直播日期。"), "invalid": _("请输入有效日期。")},
+        error_messages={"required": _("请选择计划直播日期。")},
     )
     activity = forms.ModelChoiceField(
         label=_("官方活动"),
@@ -104,7 +105,7 @@ class TaskCreateForm(forms.Form):
         return value
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     """Decline or cancel, with an optional reason."""
 
     reason = forms.CharField(
@@ -128,7 +129,7 @@ CARRIERS = (
 )
 
 
-class ShipSampleForm(forms.Form):
+class ShipSampleForm(Form):
     carrier = forms.CharField(
         label=_("快递公司"),
         max_length=32,
@@ -155,7 +156,7 @@ class ShipSampleForm(forms.Form):
         return self.cleaned_data["tracking_no"].strip().upper()
 
 
-class ReportLiveForm(forms.Form):
+class ReportLiveForm(Form):
     live_at = forms.DateTimeField(
         label=_("直播时间"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
