@@ -12,6 +12,13 @@
         var open = nav.classList.toggle("is-open");
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
+      // Esc closes the phone menu and gives the focus back to its button.
+      document.addEventListener("keydown", function (ev) {
+        if (ev.key !== "Escape" || !nav.classList.contains("is-open")) return;
+        nav.classList.remove("is-open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      });
     }
   });
   // Forms marked data-autosubmit submit (through htmx when present) on change.

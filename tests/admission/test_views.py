@@ -204,7 +204,7 @@ def test_designating_a_bad_account_shows_the_error_at_the_field(client_for):
     assert r.status_code == 400
     html = r.content.decode()
     assert "不能指定本店账户自己作为运营账户。" in html
-    assert 'id="username-error"' in html
+    assert 'id="id_username_error"' in html
     r = client.post("/admission/operating-account/", {"username": ""})
     assert "请填写运营账户的用户名。" in r.content.decode()
     assert not OperatingAccountRequest.objects.exists()

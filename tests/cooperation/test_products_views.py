@@ -213,7 +213,7 @@ def test_a_merchant_not_admitted_sees_why_at_the_form(client_for, merchant):
     assert response.status_code == 200
     errors = response.context["form"].non_field_errors()
     assert any("尚未通过准入" in e for e in errors) and len(errors) > 1
-    assert 'class="alert alert--error"' in response.content.decode()
+    assert 'class="error-summary"' in response.content.decode()
     assert not Product.objects.exists()
 
 

@@ -27,10 +27,10 @@ def test_tmall_operating_account_confirmed_by_the_account_itself(
     # A bad designation is refused at the field.
     page.fill("#id_username", "merchant07")
     page.get_by_role("button", name="指定运营账户").click()
-    assert "不能指定本店账户自己作为运营账户。" in page.locator("#username-error").inner_text()
+    assert "不能指定本店账户自己作为运营账户。" in page.locator("#id_username_error").inner_text()
     page.fill("#id_username", "demo_tmall_ops")
     page.get_by_role("button", name="指定运营账户").click()
-    assert "已是其他商家（山野旗舰店）的运营账户" in page.locator("#username-error").inner_text()
+    assert "已是其他商家（山野旗舰店）的运营账户" in page.locator("#id_username_error").inner_text()
     shot(page, "admission-tmall-designation-error")
 
     page.context.clear_cookies()
@@ -73,7 +73,7 @@ def test_provider_requests_an_assessment(page, live_server, admission_world, log
     page.get_by_role("link", name="去申请").click()
     page.fill("#id_note", "太短")
     page.get_by_role("button", name="申请准入考核").click()
-    assert "申请说明至少需要 10 个字。" in page.locator("#note-error").inner_text()
+    assert "申请说明至少需要 10 个字。" in page.locator("#id_note_error").inner_text()
     page.fill("#id_note", "新注册服务商，关联晨光文化，提供直播代运营服务。")
     page.get_by_role("button", name="申请准入考核").click()
     assert "准入考核已申请，等待运营审核" in page.locator("#c-assessment_approved").inner_text()

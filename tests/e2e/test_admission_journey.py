@@ -59,7 +59,7 @@ def test_newbie_signs_operator_verifies_newbie_is_admitted(
 
     # 2. Signing without ticking the box is refused at the field.
     page.get_by_role("button", name="同意并签署").click()
-    assert "请先勾选同意协议再签署。" in page.locator("#agree-error").inner_text()
+    assert "请先勾选同意协议再签署。" in page.locator("#id_agree_error").inner_text()
 
     # 3. The newbie signs.
     page.check("#id_agree")

@@ -21,7 +21,7 @@ def test_demo_merchant_logs_in_and_reaches_the_workbench(
 
 def test_wrong_password_shows_a_clear_message(page, live_server, demo_users, login):
     login(page, live_server, "demo_merchant", password="wrong")
-    assert "用户名或密码不正确" in page.locator(".alert--error").inner_text()
+    assert "用户名或密码不正确" in page.locator(".error-summary").inner_text()
 
 
 def test_phone_width_has_a_menu_button(page, live_server, demo_users, login, shot):
