@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from admission import rules
+from admission import product_titles, rules
 from admission.exceptions import NotAdmitted, ProductRestricted
 from admission.models import (
     Activity,
@@ -120,10 +120,11 @@ def require_admitted(user: User, *, action: str, activity: Activity | None = Non
     )
 
 
-def require_product_allowed(*, merchant, sku: str) -> None:
+def require_product_allowed(*, merchant, sku: str, title: str = "") -> None:
     """Refuse cooperation on a restricted product without permission. Raises ProductRestricted.
 
     ``merchant`` is the ``Merchant`` (or its ``User``; both share the primary key).
+    The refusal names the product by ``title`` (looked up when not given).
     """
     merchant_id = merchant.pk
     restriction = RestrictedProduct.objects.filter(merchant_id=merchant_id, sku=sku).first()
@@ -133,8 +134,9 @@ def require_product_allowed(*, merchant, sku: str) -> None:
         merchant_id=merchant_id, sku=sku, status=PermissionStatus.GRANTED
     ).exists():
         return
+    name = title or product_titles.title_of(merchant_id, sku)
     raise ProductRestricted(
-        _("商品 %(sku)s 为限制推广商品，未获平台授权，不能推广。") % {"sku": sku},
+        _("商品「%(title)s」为限制推广商品，未获平台授权，不能推广。") % {"title": name},
         reasons=[
             _("限制原因：%(reason)s") % {"reason": restriction.reason},
             _("商家可在准入中心申请该商品的推广权限，经平台运营授权后方可合作。"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 
-from admission import rules
+from admission import product_titles, rules
 from admission.models import (
     Agency,
     Agreement,
@@ -231,6 +231,36 @@ def blocked_products_q(merchant_field: str = "merchant", sku_field: str = "sku")
         status=PermissionStatus.GRANTED,
     )
     return ~Q(Exists(restricted)) | Q(Exists(granted))
+
+
+def restriction_annotations(
+    merchant_field: str = "merchant", sku_field: str = "sku"
+) -> dict[str, Subquery]:
+    """Annotations naming the restriction of each row's product (None where unrestricted).
+
+    ``restriction_pk`` (for the 准入中心's ``#product-<pk>``), ``restriction_reason``
+    and ``permission_status`` (None when never requested).
+    """
+    restricted = RestrictedProduct.objects.filter(
+        merchant_id=OuterRef(merchant_field), sku=OuterRef(sku_field)
+    )
+    permission = ProductPermission.objects.filter(
+        merchant_id=OuterRef(merchant_field), sku=OuterRef(sku_field)
+    )
+    return {
+        "restriction_pk": Subquery(restricted.values("pk")[:1]),
+        "restriction_reason": Subquery(restricted.values("reason")[:1]),
+        "permission_status": Subquery(permission.values("status")[:1]),
+    }
+
+
+def with_product_titles(rows, *, merchant: Merchant) -> list:
+    """Rows with a ``sku`` (restricted products), each given ``title`` ("" when unknown)."""
+    rows = list(rows)
+    titles = product_titles.titles(merchant.pk, (r.sku for r in rows))
+    for row in rows:
+        row.title = titles.get(row.sku, "")
+    return rows
 
 
 def restricted_products_for(*, merchant: Merchant) -> QuerySet[RestrictedProduct]:

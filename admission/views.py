@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from admission import rules, selectors, services
+from admission import product_titles, rules, selectors, services
 from admission.forms import (
     AgreementSignForm,
     AssessmentRequestForm,
@@ -67,6 +67,7 @@ def _render_center(request: HttpRequest, *, status: int = 200, **forms) -> HttpR
         page = Paginator(
             selectors.restricted_products_for(merchant=profile), PRODUCTS_PER_PAGE
         ).get_page(request.GET.get("page"))
+        page.object_list = selectors.with_product_titles(page.object_list, merchant=profile)
         context["products_page"] = page
         context["permission_form_pk"] = forms.get("permission_form_pk")
         context["permission_form"] = forms.get("permission_form") or PermissionRequestForm()
@@ -195,5 +196,6 @@ def product_permission_request(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _domain_error(request, exc)
-    messages.success(request, _("已提交商品 %(sku)s 的推广权限申请。") % {"sku": restricted.sku})
+    title = product_titles.title_of(profile.pk, restricted.sku)
+    messages.success(request, _("已提交商品「%(title)s」的推广权限申请。") % {"title": title})
     return redirect(f"{_center_url()}#products")

@@ -10,10 +10,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Activity, Creator, Merchant
-from cooperation.models import Product, ProductStatus
+from cooperation.models import Product
+from cooperation.selectors.products import cooperate_choices
 from hotwave.fields import MoneyField
 from hotwave.forms import Form
 from hotwave.money import format_cny
+
+
+class ProductCheckboxes(forms.CheckboxSelectMultiple):
+    """A blocked product (restricted, no permission) is a disabled box; the template says why."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        product = getattr(value, "instance", None)
+        if getattr(product, "is_blocked", False):
+            option["attrs"]["disabled"] = True
+            option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_why"
+            option["blocked"] = product
+        return option
 
 
 class ProductChoices(forms.ModelMultipleChoiceField):
@@ -40,7 +54,7 @@ class TaskCreateForm(Form):
     products = ProductChoices(
         label=_("合作商品"),
         queryset=Product.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=ProductCheckboxes,
         error_messages={
             "required": _("请至少选择一个商品。"),
             "invalid_choice": _("所选商品不可用，请刷新后重新选择。"),
@@ -88,9 +102,7 @@ class TaskCreateForm(Form):
         super().__init__(*args, **kwargs)
         self.merchant = merchant
         self.creator = creator
-        self.fields["products"].queryset = Product.objects.filter(
-            merchant_id=merchant.pk, status=ProductStatus.ACTIVE
-        ).order_by("-created_at", "-pk")
+        self.fields["products"].queryset = cooperate_choices(merchant=merchant)
         self.fields["slot_fee"].initial = creator.quote
         today = timezone.localdate()
         self.fields["planned_live_date"].widget.attrs["min"] = today.isoformat()

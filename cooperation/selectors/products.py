@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from admission.models import Merchant, User
-from admission.selectors import blocked_products_q
+from admission.selectors import blocked_products_q, restriction_annotations
 from cooperation.models import Product, ProductStatus
 from cooperation.selectors.access import merchant_of
 
@@ -46,6 +46,27 @@ def product_for_merchant(*, actor: User, pk: int) -> Product:
         return products_for_merchant(actor=actor).get(pk=pk)
     except Product.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def titles_by_sku(merchant_id: int, skus: list[str]) -> dict[str, str]:
+    """``{sku: title}`` of the merchant's products (admission names restricted products with it)."""
+    return dict(
+        Product.objects.filter(merchant_id=merchant_id, sku__in=skus).values_list("sku", "title")
+    )
+
+
+def cooperate_choices(*, merchant: Merchant) -> QuerySet[Product]:
+    """The merchant's active products for 我要合作, newest first.
+
+    Each carries ``is_blocked`` (restricted without a permission) and its restriction
+    (``restriction_pk``, ``restriction_reason``, ``permission_status``): the form
+    shows a blocked product disabled, with why and how to ask for the permission.
+    """
+    return (
+        with_restriction(Product.objects.filter(merchant=merchant, status=ProductStatus.ACTIVE))
+        .annotate(**restriction_annotations())
+        .order_by("-created_at", "-pk")
+    )
 
 
 def offerable_products(*, merchant: Merchant) -> QuerySet[Product]:

@@ -28,7 +28,7 @@ def cart_add(*, creator: Creator, product: Product) -> tuple[CartItem, bool]:
             _("商品「%(title)s」已下架，不能加入带货车。") % {"title": product.title},
             code="cart.product_archived",
         )
-    require_product_allowed(merchant=product.merchant, sku=product.sku)
+    require_product_allowed(merchant=product.merchant, sku=product.sku, title=product.title)
     try:
         # Two clicks at once: the unique constraint keeps one row, the loser reads it.
         with transaction.atomic():

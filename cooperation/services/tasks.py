@@ -115,7 +115,7 @@ def task_create(
                 _("商品「%(title)s」不是你店铺在售的商品。") % {"title": product.title},
                 code="task.product_unavailable",
             )
-        require_product_allowed(merchant=merchant, sku=product.sku)
+        require_product_allowed(merchant=merchant, sku=product.sku, title=product.title)
 
     if (
         not isinstance(slot_fee, Decimal)
@@ -287,7 +287,7 @@ def task_accept(*, task: Task, actor: User) -> Task:
         ) from exc
     for item in task.items.all():
         # A product restricted after the invitation stops the cooperation here.
-        require_product_allowed(merchant=task.merchant, sku=item.sku)
+        require_product_allowed(merchant=task.merchant, sku=item.sku, title=item.title)
     now = timezone.now()
     if task.slot_fee > 0:
         escrow_hold(

@@ -141,7 +141,7 @@ def test_restricted_product_needs_permission(merchant, creator, operator):
     RestrictedProduct.objects.create(merchant=merchant.merchant, sku="RX-1", reason="医疗器械")
     with pytest.raises(ProductRestricted) as exc:
         _create(merchant, creator, products=[product])
-    assert "RX-1" in exc.value.message
+    assert f"「{product.title}」" in exc.value.message and "RX-1" not in exc.value.message
     assert any("医疗器械" in r for r in exc.value.reasons)
     assert not Task.objects.exists()
     ProductPermission.objects.create(
