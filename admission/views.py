@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from admission import product_titles, rules, selectors, services
 from admission.forms import (
@@ -21,6 +23,7 @@ from admission.forms import (
     PermissionRequestForm,
 )
 from admission.models import Role, SellerType
+from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 
@@ -140,12 +143,14 @@ def operating_designate(request: HttpRequest) -> HttpResponse:
     return redirect(f"{_center_url()}#operating")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def operating_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     _party(request)
     if decision not in ("accept", "decline"):
         raise Http404
     req = selectors.operating_request_for(user=request.user, pk=pk)
+    if request.method == "GET":
+        return render_confirmation(request, _operating_confirmation(req, decision))
     try:
         services.operating_request_decide(
             request=req, actor=request.user, accept=decision == "accept"
@@ -161,6 +166,34 @@ def operating_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
             request, _("已拒绝「%(shop)s」的运营账户邀请。") % {"shop": req.shop.shop_name}
         )
     return redirect(f"{_center_url()}#operating-requests")
+
+
+def _operating_confirmation(req, decision: str) -> Confirmation:
+    """Answering a Tmall shop's request cannot be taken back: asked once (hotwave/confirm.py)."""
+    shop = req.shop.shop_name
+    if decision == "accept":
+        title = _("担任「%(shop)s」的运营账户？") % {"shop": shop}
+        body = _(
+            "确认后，你的支付宝实名认证和授权协议签署将作为「%(shop)s」的准入条件；"
+            "之后由该店铺决定是否更换运营账户。"
+        ) % {"shop": shop}
+        button, style = _("确认担任"), "btn--primary"
+    else:
+        title = _("拒绝「%(shop)s」的运营账户邀请？") % {"shop": shop}
+        body = _("拒绝后这份邀请关闭，不能撤回；店铺可以重新邀请你。")
+        button, style = _("拒绝"), "btn--danger"
+    return Confirmation(
+        title=title,
+        body=body,
+        action=reverse("admission:operating_decide", args=[req.pk, decision]),
+        button=button,
+        back=f"{_center_url()}#operating-requests",
+        style=style,
+        facts=[
+            (_("店铺"), shop),
+            (_("邀请时间"), localtime(req.created_at).strftime("%Y-%m-%d %H:%M")),
+        ],
+    )
 
 
 @require_POST

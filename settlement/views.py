@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from admission.exceptions import NotAdmitted
 from admission.models import Role
 from hotwave.charts import line_chart
+from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.money import MoneyError, parse_decimal
 from settlement import selectors
@@ -192,18 +193,73 @@ def binding_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, binding_invites.invitation_accept, _("已同意，绑定自现在起生效。"))
 
 
-@require_POST
+def _confirm(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET on an action that cannot be undone: what it will do, asked once (hotwave/confirm.py)."""
+    binding = selectors.binding_for(actor=request.user, pk=pk)
+    agency, creator = binding.agency.name, binding.creator.nickname
+    texts = {
+        "decline": (
+            BindingStatus.INVITED,
+            _("拒绝「%(agency)s」的绑定邀请？") % {"agency": agency},
+            _("拒绝后这份邀请关闭，不能撤回；机构可以重新邀请你。你的订单继续按个人主播规则结算。"),
+            _("拒绝"),
+        ),
+        "withdraw": (
+            BindingStatus.INVITED,
+            _("撤回给「%(creator)s」的邀请？") % {"creator": creator},
+            _("撤回后达人不能再同意这份邀请；需要时可以重新邀请。"),
+            _("撤回邀请"),
+        ),
+        "end": (
+            BindingStatus.ACTIVE,
+            _("解除与「%(party)s」的绑定？")
+            % {"party": creator if request.user.role == Role.AGENCY else agency},
+            _(
+                "解除立即生效，不能撤回：此后支付的订单按个人主播规则结算（平台 40%%，达人 60%%），"
+                "解除前支付的订单仍按本约定结算。重新绑定需要新的邀请和达人同意。"
+            ),
+            _("解除绑定"),
+        ),
+    }
+    status, title, body, button = texts[action]
+    if binding.status != status:
+        return redirect("settlement:binding_detail", pk=pk)
+    return render_confirmation(
+        request,
+        Confirmation(
+            title=title,
+            body=body % {},
+            action=reverse(f"settlement:binding_{action}", args=[pk]),
+            button=button,
+            back=reverse("settlement:binding_detail", args=[pk]),
+            style="btn--danger",
+            facts=[
+                (_("机构"), agency),
+                (_("达人"), creator),
+                (_("机构分成比例"), f"{(binding.agency_share * 100).normalize():f}%"),
+            ],
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def binding_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        return _confirm(request, pk, "decline")
     return _act(request, pk, binding_invites.invitation_decline, _("已拒绝这份邀请。"))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def binding_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        return _confirm(request, pk, "withdraw")
     return _act(request, pk, binding_invites.invitation_withdraw, _("邀请已撤回。"))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def binding_end(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        return _confirm(request, pk, "end")
     return _act(
         request,
         pk,

@@ -201,3 +201,11 @@ def next_step_hint(*, task: Task, party: str) -> str:
         TaskState.EXPIRED: _("邀请 72 小时未答复，已自动过期。"),
     }
     return hints[task.state]
+
+
+def completion_split(*, task: Task):
+    """How the escrowed slot fee would be split if the task completed now (settlement's rule)."""
+    from settlement.commission import binding_in_force, split_fee
+
+    binding = binding_in_force(task.creator_id)
+    return split_fee(task.slot_fee, agency_share=binding.agency_share if binding else None)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from cooperation.selectors.access import creator_of
@@ -16,8 +16,10 @@ from cooperation.selectors.hot import EarningsEstimator
 from cooperation.selectors.products import product_for_creator
 from cooperation.services import cart as services
 from cooperation.views.paging import paginate
+from hotwave.confirm import Confirmation, back_url, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
+from hotwave.money import format_cny
 
 CART_PAGE_SIZE = 20
 
@@ -66,10 +68,30 @@ def cart_add(request, product_pk: int):
     return redirect(_back(request, default=reverse("cooperation:hot_products")))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cart_remove(request, product_pk: int):
     creator = creator_of(request.user)
     product = product_for_creator(actor=request.user, pk=product_pk)
+    if request.method == "GET":  # asked once first (hotwave/confirm.py)
+        back = back_url(request, reverse("cooperation:cart"))
+        if not cart_items_for(actor=request.user).filter(product=product).exists():
+            return redirect(back)  # not in the cart: nothing to ask about
+        return render_confirmation(
+            request,
+            Confirmation(
+                title=_("把「%(title)s」移出带货车？") % {"title": product.title},
+                body=_(
+                    "移出后它不再出现在你的带货车和预估收益里；已产生的订单佣金不受影响。"
+                    "需要时可以从热销商品重新加入。"
+                ),
+                action=reverse("cooperation:cart_remove", args=[product.pk]),
+                button=_("移出"),
+                back=back,
+                style="btn--danger",
+                facts=[(_("商品"), product.title), (_("价格"), format_cny(product.price))],
+                hidden={"next": back},
+            ),
+        )
     services.cart_remove(creator=creator, product=product)
     if request.htmx:
         context = _cart_context(request, creator)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from cooperation.filters import ProductFilter
@@ -15,6 +16,7 @@ from cooperation.selectors import products as selectors
 from cooperation.selectors.access import merchant_of
 from cooperation.services import products as services
 from cooperation.views.paging import paginate
+from hotwave.confirm import Confirmation, back_url, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 
@@ -85,9 +87,27 @@ def product_edit(request, pk: int):
     return render(request, "cooperation/product_form.html", {"form": form, "product": product})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def product_archive(request, pk: int):
     product = selectors.product_for_merchant(actor=request.user, pk=pk)
+    if request.method == "GET":  # asked once first (hotwave/confirm.py)
+        back = back_url(request, reverse("cooperation:product_list"))
+        return render_confirmation(
+            request,
+            Confirmation(
+                title=_("下架「%(title)s」？") % {"title": product.title},
+                body=_(
+                    "下架后，这个商品不再出现在热销商品和新的合作里；"
+                    "已发起的合作和已产生的订单不受影响。需要时可以重新上架。"
+                ),
+                action=reverse("cooperation:product_archive", args=[product.pk]),
+                button=_("下架"),
+                back=back,
+                style="btn--danger",
+                facts=[(_("商品"), product.title), (_("商品编码"), product.sku)],
+                hidden={"next": back},
+            ),
+        )
     services.product_archive(product=product)
     messages.success(
         request,

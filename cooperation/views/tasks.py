@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -33,8 +33,10 @@ from cooperation.models import TaskAction, TaskState
 from cooperation.selectors import tasks as selectors
 from cooperation.services import tasks as services
 from cooperation.views.paging import paginate
+from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
+from hotwave.money import format_cny
 
 PAGE_SIZE = 20
 
@@ -80,6 +82,8 @@ class ActionSpec:
     done: object  # lazy message shown after success
     button: object  # lazy button label
     style: str = "btn--primary"
+    # (question, what happens) for an action that cannot be undone: asked once first.
+    confirm: tuple[object, object] | None = None
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -88,6 +92,13 @@ ACTIONS: dict[str, ActionSpec] = {
         lambda task, user, data: services.task_accept(task=task, actor=user),
         gettext_lazy("已接受邀请，坑位费已由平台托管，等待商家寄样。"),
         gettext_lazy("接受邀请"),
+        confirm=(
+            gettext_lazy("接受这份合作邀请？"),
+            gettext_lazy(
+                "接受后，商家支付的坑位费 %(fee)s 由平台托管，合作完成后结算给你。"
+                "接受后不能再拒绝，只能按流程完成或由商家在寄样前取消。"
+            ),
+        ),
     ),
     TaskAction.DECLINE: ActionSpec(
         ReasonForm,
@@ -97,6 +108,10 @@ ACTIONS: dict[str, ActionSpec] = {
         gettext_lazy("已拒绝该邀请。"),
         gettext_lazy("拒绝邀请"),
         "btn--danger",
+        confirm=(
+            gettext_lazy("拒绝这份合作邀请？"),
+            gettext_lazy("拒绝后邀请关闭，不能撤回；商家可以重新发起合作。"),
+        ),
     ),
     TaskAction.CANCEL: ActionSpec(
         ReasonForm,
@@ -104,6 +119,12 @@ ACTIONS: dict[str, ActionSpec] = {
         gettext_lazy("合作已取消；已托管的坑位费退回你的资金账户。"),
         gettext_lazy("取消合作"),
         "btn--danger",
+        confirm=(
+            gettext_lazy("取消这次合作？"),
+            gettext_lazy(
+                "取消后任务关闭，不能恢复。平台托管的坑位费（如有）全部退回商家的资金账户。"
+            ),
+        ),
     ),
     TaskAction.SHIP_SAMPLE: ActionSpec(
         ShipSampleForm,
@@ -118,6 +139,10 @@ ACTIONS: dict[str, ActionSpec] = {
         lambda task, user, data: services.task_confirm_receipt(task=task, actor=user),
         gettext_lazy("已确认签收样品，请按计划直播。"),
         gettext_lazy("确认签收"),
+        confirm=(
+            gettext_lazy("确认已收到样品？"),
+            gettext_lazy("确认后任务进入待直播，不能撤回。请在真正收到样品后再确认。"),
+        ),
     ),
     TaskAction.REPORT_LIVE: ActionSpec(
         ReportLiveForm,
@@ -132,6 +157,12 @@ ACTIONS: dict[str, ActionSpec] = {
         lambda task, user, data: services.task_confirm_completion(task=task, actor=user),
         gettext_lazy("合作已完成，坑位费已结算给达人。"),
         gettext_lazy("确认完成"),
+        confirm=(
+            gettext_lazy("确认合作完成？"),
+            gettext_lazy(
+                "确认后，平台托管的坑位费 %(fee)s 立即按达人此刻的机构绑定规则结算，不能撤回。"
+            ),
+        ),
     ),
 }
 
@@ -164,6 +195,8 @@ def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> l
                 "style": spec.style,
                 "form": bound if bound is not None else (spec.form() if spec.form else None),
                 "error": error if action == failed else None,
+                # Asked first, unless it just failed: then its form is shown as it was sent.
+                "confirm": spec.confirm is not None and action != failed,
             }
         )
     # The way forward first; leaving (decline, cancel) last.
@@ -189,10 +222,46 @@ def task_detail(request, pk: int):
     return render(request, "cooperation/tasks/detail.html", _detail_context(task, request.user))
 
 
-@require_POST
-def task_transition(request, pk: int, action: str):
-    task = selectors.task_for(actor=request.user, pk=pk)
+def _confirmation(task, user, action: str) -> Confirmation:
     spec = ACTIONS[action]
+    question, body = spec.confirm
+    detail = reverse("cooperation:task_detail", args=[task.pk])
+    facts = [
+        (_("商家"), task.merchant.shop_name),
+        (_("达人"), task.creator.nickname),
+        (_("合作商品"), _("、").join(item.title for item in task.items.all())),
+        (_("坑位费"), format_cny(task.slot_fee)),
+    ]
+    if action == TaskAction.CONFIRM_COMPLETION and task.slot_fee:
+        split = selectors.completion_split(task=task)
+        facts.append((_("达人所得"), format_cny(split.creator)))
+        if split.agency:
+            facts.append((_("机构所得"), format_cny(split.agency)))
+        facts.append((_("平台软件服务费"), format_cny(split.platform)))
+    return Confirmation(
+        title=str(question),
+        body=str(body) % {"fee": format_cny(task.slot_fee)},
+        action=reverse(f"cooperation:task_{ACTION_SLUGS[action]}", args=[task.pk]),
+        button=str(spec.button),
+        back=detail,
+        style=spec.style,
+        facts=facts,
+        form=spec.form() if spec.form else None,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def task_transition(request, pk: int, action: str):
+    spec = ACTIONS[action]
+    if request.method == "GET" and spec.confirm is None:
+        return HttpResponseNotAllowed(["POST"])
+    task = selectors.task_for(actor=request.user, pk=pk)
+    if request.method == "GET":
+        # The confirmation of an irreversible action (the page, or the dialog's content).
+        if action not in selectors.viewer_of(task=task, actor=request.user).actions:
+            messages.info(request, _("这个操作现在不可用：任务状态已经变化。"))
+            return redirect("cooperation:task_detail", pk=pk)
+        return render_confirmation(request, _confirmation(task, request.user, action))
     form = spec.form(request.POST) if spec.form else None
     error = None
     if form is None or form.is_valid():

@@ -28,12 +28,5 @@
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
   });
-  // Buttons marked data-confirm ask first.
-  document.addEventListener("click", function (ev) {
-    var el = ev.target.closest && ev.target.closest("[data-confirm]");
-    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
-      ev.preventDefault();
-      ev.stopPropagation();
-    }
-  }, true);
+  // Buttons marked data-confirm ask first: static/js/confirm.js.
 })();

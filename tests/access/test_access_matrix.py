@@ -92,7 +92,7 @@ ROUTES: dict[str, Route] = {
     "admission:agreement_sign": R(insiders=PARTIES, methods=POST),
     "admission:operating_designate": R(insiders={"other_merchant"}, methods=POST),
     "admission:operating_decide": R(
-        lambda w: {"pk": w.operating_request.pk, "decision": "accept"}, {"merchant"}, POST
+        lambda w: {"pk": w.operating_request.pk, "decision": "accept"}, {"merchant"}
     ),
     "admission:assessment_request": R(insiders={"provider"}, methods=POST),
     "admission:product_permission_request": R(
@@ -109,9 +109,9 @@ ROUTES: dict[str, Route] = {
         for name, methods in (
             ("detail", GET),
             ("accept", POST),
-            ("decline", POST),
-            ("withdraw", POST),
-            ("end", POST),
+            ("decline", ("GET", "POST")),
+            ("withdraw", ("GET", "POST")),
+            ("end", ("GET", "POST")),
         )
     },
     # Proposing a new share is the agency's act: the creator gets a 404 (role check).
@@ -127,7 +127,7 @@ ROUTES: dict[str, Route] = {
     "cooperation:product_list": R(insiders=MERCHANTS),
     "cooperation:product_create": R(insiders=MERCHANTS),
     "cooperation:product_edit": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
-    "cooperation:product_archive": R(lambda w: {"pk": w.product.pk}, {"merchant"}, POST),
+    "cooperation:product_archive": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
     "cooperation:product_unarchive": R(lambda w: {"pk": w.product.pk}, {"merchant"}, POST),
     # plaza and homepages (merchants; a creator may open its own homepage)
     "cooperation:plaza": R(insiders=MERCHANTS),
@@ -137,13 +137,24 @@ ROUTES: dict[str, Route] = {
     "cooperation:hot_products": R(insiders=CREATORS),
     "cooperation:cart": R(insiders=CREATORS),
     "cooperation:cart_add": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
-    "cooperation:cart_remove": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
+    "cooperation:cart_remove": R(lambda w: {"product_pk": w.product.pk}, CREATORS),
     # tasks (the two parties of the task)
     "cooperation:task_list": R(insiders=MERCHANTS | CREATORS, methods=GET),
     "cooperation:task_detail": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
+    # GET on an irreversible action is its confirmation (hotwave/confirm.py).
     **{
-        f"cooperation:task_{slug}": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST)
-        for slug in ("accept", "decline", "cancel", "ship", "receive", "report_live", "confirm")
+        f"cooperation:task_{slug}": R(
+            lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, methods
+        )
+        for slug, methods in (
+            ("accept", ("GET", "POST")),
+            ("decline", ("GET", "POST")),
+            ("cancel", ("GET", "POST")),
+            ("ship", POST),
+            ("receive", ("GET", "POST")),
+            ("report_live", POST),
+            ("confirm", ("GET", "POST")),
+        )
     },
 }
 

@@ -191,7 +191,10 @@ def test_archive_and_unarchive(client_for, merchant):
     admit(merchant)
     product = ProductFactory(merchant=merchant.merchant)
     c = client_for(merchant)
-    assert c.get(reverse("cooperation:product_archive", args=[product.pk])).status_code == 405
+    # A GET only asks (the confirmation page); it never archives.
+    assert c.get(reverse("cooperation:product_archive", args=[product.pk])).status_code == 200
+    product.refresh_from_db()
+    assert product.status == ProductStatus.ACTIVE
     response = c.post(reverse("cooperation:product_archive", args=[product.pk]))
     assert response.status_code == 302 and response.url == LIST
     product.refresh_from_db()

@@ -134,9 +134,11 @@ def test_creator_adds_a_hot_product_to_the_cart(page, live_server, demo_world, l
     assert "¥11.85" in row.inner_text()  # 79.00 × 25% = 19.75; individual 60% → 11.85
     shot(page, "cooperation-cart-desktop")
 
-    # Remove one item in place.
+    # Remove one item: it asks first, in a dialog.
     before = page.locator("#cart-results tbody tr").count()
     row.get_by_role("button", name="移出").click()
+    with page.expect_navigation():
+        page.get_by_role("dialog").get_by_role("button", name="移出").click()
     page.get_by_text("已将「云南小粒咖啡豆 500g」移出带货车").wait_for()
     assert page.locator("#cart-results tbody tr").count() == before - 1
 

@@ -49,6 +49,16 @@ def _state(page, label):
     expect(page.locator(".task-state")).to_have_text(label)
 
 
+def _confirm(page, **fields):
+    """An irreversible action asks first, in a dialog: fill its fields and say yes."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    for selector, value in fields.items():
+        dialog.locator(f"#{selector}").fill(value)
+    with page.expect_navigation():
+        dialog.locator("[type=submit]").click()
+
+
 def test_merchant_and_creator_run_a_task_to_completion(
     browser, live_server, login, shot, two_products
 ):
@@ -87,6 +97,7 @@ def test_merchant_and_creator_run_a_task_to_completion(
     c.get_by_role("link", name=f"#{task.pk}", exact=False).click()
     _state(c, "待达人确认")
     c.get_by_role("button", name="接受邀请").click()
+    _confirm(c)
     _state(c, "待寄样")
     expect(c.locator(".alert--success")).to_contain_text("坑位费已由平台托管")
     shot(c, "cooperation-tasks-accepted-phone")
@@ -104,6 +115,7 @@ def test_merchant_and_creator_run_a_task_to_completion(
     c.reload()
     expect(c.locator(".task")).to_contain_text("SF1402938475")
     c.get_by_role("button", name="确认签收").click()
+    _confirm(c)
     _state(c, "待直播")
     c.locator("#id_live_at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     c.locator("#id_replay_url").fill("https://live.example.com/replay/2026")
@@ -114,6 +126,7 @@ def test_merchant_and_creator_run_a_task_to_completion(
     m.reload()
     expect(m.locator(".task-replay")).to_have_text("https://live.example.com/replay/2026")
     m.get_by_role("button", name="确认完成").click()
+    _confirm(m)
     _state(m, "已完成")
     expect(m.locator(".task-timeline li")).to_have_count(6)
     shot(m, "cooperation-tasks-detail-completed")
@@ -178,9 +191,8 @@ def test_creator_answers_an_invitation_on_a_phone(page, live_server, login, shot
     # Nothing of the task page is wider than the phone.
     assert page.evaluate("document.querySelector('#task').scrollWidth") <= PHONE["width"]
 
-    page.on("dialog", lambda d: d.accept())  # data-confirm asks first
-    page.locator("#id_reason").fill("档期已满")
     page.get_by_role("button", name="拒绝邀请").click()
+    _confirm(page, id_reason="档期已满")  # asks first, with the reason
     _state(page, "已拒绝")
     expect(page.locator(".task-timeline")).to_contain_text("档期已满")
     shot(page, "cooperation-tasks-declined-phone")
@@ -204,8 +216,10 @@ def test_without_javascript_the_same_pages_work(browser, live_server, login, sho
     page.locator("#id_planned_live_date").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="发出合作邀请").click()
     _state(page, "待达人确认")
+    page.get_by_role("button", name="取消合作").click()  # no JS: the confirmation page
+    expect(page.get_by_role("heading", level=1)).to_have_text("取消这次合作？")
     page.locator("#id_reason").fill("档期冲突")
-    page.get_by_role("button", name="取消合作").click()
+    page.locator("form[method=post]").get_by_role("button", name="取消合作").click()
     _state(page, "已取消")
     expect(page.locator(".alert--success")).to_contain_text("合作已取消")
     assert Task.objects.get().state == TaskState.CANCELLED
