@@ -50,8 +50,13 @@ def _user(username: str, role: str, *, staff: bool = False, first_name: str = ""
             "is_staff": staff,
             "first_name": first_name,
             "password": _demo_password_hash(),
+            # A mailbox for 忘记密码 (`make demo` prints the email on the console).
+            "email": f"{username}@example.com",
         },
     )
+    if not user.email:
+        user.email = f"{username}@example.com"
+        user.save(update_fields=["email"])
     return user
 
 

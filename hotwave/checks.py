@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
 
@@ -22,3 +22,20 @@ def database_reachable(app_configs=None, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def email_configured(app_configs=None, **kwargs):
+    """`check --deploy`: password-reset emails need a real backend (EMAIL_URL or EMAIL_HOST)."""
+    from django.conf import settings
+
+    backend = settings.MAILERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("console.EmailBackend"):
+        return [
+            Warning(
+                "email goes to the console: password-reset links never reach anyone",
+                hint="Set EMAIL_URL (smtp+tls://user:password@host:587) or EMAIL_HOST and friends.",
+                id="hotwave.W001",
+            )
+        ]
+    return []

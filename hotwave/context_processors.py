@@ -34,6 +34,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("资金账户"), "settlement:fund_account", ALL, "wallet"),
     NavItem(_("准入中心"), "admission:center", ALL, "shield"),
     NavItem(_("帮助中心"), "workbench:help_index", ALL, "help"),
+    NavItem(_("修改密码"), "password_change", ALL, "key"),
 )
 
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 from functools import partial
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth import signals as auth_signals
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceField, ModelMultipleChoiceField
 from django.forms.utils import pretty_name
@@ -141,3 +148,89 @@ class LoginForm(OurWording, AuthenticationForm):
         "invalid_login": _("用户名或密码不正确，请重新输入。"),
         "inactive": _("该账户已停用，请联系平台运营。"),
     }
+
+
+# --- Passwords (django.contrib.auth's forms in our words) -----------------------------
+
+
+class OurSetPasswordForm(OurWording, SetPasswordForm):
+    """A new password, twice; Django's validators in our words (hotwave.passwords)."""
+
+    error_messages = {"password_mismatch": _("两次输入的新密码不一致，请重新输入。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label = _("新密码")
+        first.help_text = " ".join(password_validation.password_validators_help_texts())
+        second.label = _("再次输入新密码")
+        second.help_text = _("再输入一遍，确认没有打错。")
+        for field in (first, second):  # the labels changed: so does "请填写…"
+            field.error_messages["required"] = _required_message(field, field.label)
+
+
+class OurPasswordChangeForm(OurSetPasswordForm, PasswordChangeForm):
+    """修改密码: the current password first. Wrong guesses count toward axes' lockout.
+
+    A wrong current password is reported to axes as a failed login of this user
+    from this client (``user_login_failed``), and while axes locks that pair out
+    the form refuses without checking: a stolen session can't try passwords
+    faster than the login page allows.
+    """
+
+    error_messages = {
+        **OurSetPasswordForm.error_messages,
+        "password_incorrect": _("当前密码不正确，请重新输入。"),
+        "locked_out": _("尝试次数过多，已暂时锁定：请 15 分钟后再试。"),
+    }
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+        old = self.fields["old_password"]
+        old.label = _("当前密码")
+        old.error_messages["required"] = _("请填写当前密码。")
+        if self.is_bound:  # after a failed submit the focus goes to the error summary
+            old.widget.attrs.pop("autofocus", None)
+
+    def clean_old_password(self):
+        from axes.handlers.proxy import AxesProxyHandler
+
+        credentials = {"username": self.user.get_username()}
+        if self.request is not None and AxesProxyHandler.is_locked(self.request, credentials):
+            raise ValidationError(self.error_messages["locked_out"], code="locked_out")
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            if self.request is not None:
+                auth_signals.user_login_failed.send(
+                    sender=type(self), credentials=credentials, request=self.request
+                )
+            raise
+
+
+class OurPasswordResetForm(OurWording, PasswordResetForm):
+    """忘记密码: an email address. The answer never says whether it belongs to an account.
+
+    ``save`` only queues one email per matching account (hotwave.tasks), after
+    the request's transaction: known and unknown addresses take the same time.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = _("注册邮箱")
+        field.error_messages["required"] = _("请填写注册邮箱。")
+
+    def save(self, *, request=None, use_https=False, **kwargs):
+        from django.db import transaction
+        from django.utils.translation import get_language
+
+        from hotwave.tasks import send_password_reset
+
+        domain = request.get_host() if request is not None else "localhost"
+        language = get_language()
+        for user in self.get_users(self.cleaned_data["email"]):
+            args = (user.pk, domain, use_https, language)
+            # robust: a broker that is down costs this email (logged), never the page.
+            transaction.on_commit(lambda args=args: send_password_reset.delay(*args), robust=True)

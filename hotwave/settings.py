@@ -229,12 +229,67 @@ LOGIN_URL = "login"
 LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's validators, saying what they check in our words (hotwave/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hotwave.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "hotwave.passwords.MinimumLengthValidator"},
+    {"NAME": "hotwave.passwords.CommonPasswordValidator"},
+    {"NAME": "hotwave.passwords.NumericPasswordValidator"},
 ]
+# A reset link works once, and for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+# Reset requests per client IP ("N/m", "N/h"…; empty: no limit); over it nothing is sent.
+HOTWAVE_PASSWORD_RESET_RATE = env("HOTWAVE_PASSWORD_RESET_RATE", default="5/h")
+try:
+    parse_rate(HOTWAVE_PASSWORD_RESET_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"HOTWAVE_PASSWORD_RESET_RATE: {exc}") from None
+
+# --- Email ----------------------------------------------------------------------
+# Django 6.1's MAILERS, from EMAIL_URL (smtp://user:password@host:25,
+# smtp+tls://…:587, smtp+ssl://…:465, consolemail://) or from EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL;
+# neither: the console (development, `make demo`; `check --deploy` warns).
+
+
+def _mailer() -> dict:
+    url = env("EMAIL_URL", default="")
+    if url:
+        try:
+            conf = environ.Env.email_url_config(url)
+        except Exception as exc:  # environ raises several kinds for a bad URL
+            raise ImproperlyConfigured(f"EMAIL_URL is not a valid email URL: {exc}") from None
+    elif env("EMAIL_HOST", default=""):
+        conf = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": env("EMAIL_HOST"),
+            "EMAIL_PORT": env.int("EMAIL_PORT", default=25),
+            "EMAIL_HOST_USER": env("EMAIL_HOST_USER", default=""),
+            "EMAIL_HOST_PASSWORD": env("EMAIL_HOST_PASSWORD", default=""),
+            "EMAIL_USE_TLS": env.bool("EMAIL_USE_TLS", default=False),
+            "EMAIL_USE_SSL": env.bool("EMAIL_USE_SSL", default=False),
+        }
+    else:
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if not conf["EMAIL_BACKEND"].endswith(".smtp.EmailBackend"):
+        return {"BACKEND": conf["EMAIL_BACKEND"]}
+    return {
+        "BACKEND": conf["EMAIL_BACKEND"],
+        "OPTIONS": {
+            "host": conf["EMAIL_HOST"],
+            "port": conf["EMAIL_PORT"],
+            "username": conf.get("EMAIL_HOST_USER") or None,
+            "password": conf.get("EMAIL_HOST_PASSWORD") or None,
+            "use_tls": bool(conf.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(conf.get("EMAIL_USE_SSL")),
+            "timeout": env.int("EMAIL_TIMEOUT", default=10),
+        },
+    }
+
+
+MAILERS = {"default": _mailer()}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hotwave 热浪 <no-reply@hotwave.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -13,7 +13,12 @@ from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from hotwave.forms import LoginForm
+from hotwave.forms import (
+    LoginForm,
+    OurPasswordChangeForm,
+    OurPasswordResetForm,
+    OurSetPasswordForm,
+)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -26,6 +31,66 @@ class LoginView(auth_views.LoginView):
         """The safe ``next``, unless it is a URL that only makes sense as a POST (the language switch)."""
         url = super().get_redirect_url()
         return "" if url and not is_page(url) else url
+
+
+# --- Passwords: django.contrib.auth's views, our templates and forms ------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码 (logged in). Wrong current passwords count toward axes' lockout."""
+
+    form_class = OurPasswordChangeForm
+    template_name = "registration/password_change_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """忘记密码: the same answer for every address; requests are throttled per client.
+
+    Over the limit (settings.HOTWAVE_PASSWORD_RESET_RATE per client IP) nothing
+    is sent, and the answer is still the same page.
+    """
+
+    form_class = OurPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+
+    def form_valid(self, form):
+        from django.conf import settings
+        from django.shortcuts import redirect
+
+        from hotwave.clientip import client_ip
+        from hotwave.ratelimit import hit, parse_rate
+
+        rate = parse_rate(settings.HOTWAVE_PASSWORD_RESET_RATE)
+        if rate is not None and hit("password-reset", client_ip(self.request), rate):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the email: choose a new password. No automatic login (axes decides)."""
+
+    form_class = OurSetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    post_reset_login = False
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
 
 
 # URLs that answer a POST and are never a page to land on after login.

@@ -79,6 +79,13 @@ ROUTES: dict[str, Route] = {
     "logout": R(insiders=LOGGED_IN, methods=POST),
     "password_change": R(insiders=LOGGED_IN),
     "password_change_done": R(insiders=LOGGED_IN),
+    # 忘记密码: public, before login (a logged-in user may use it too).
+    "password_reset": R(insiders=LOGGED_IN, public=True),
+    "password_reset_done": R(insiders=LOGGED_IN, methods=GET, public=True),
+    "password_reset_confirm": R(
+        lambda w: {"uidb64": "MQ", "token": "spent-token"}, LOGGED_IN, public=True
+    ),
+    "password_reset_complete": R(insiders=LOGGED_IN, methods=GET, public=True),
     "healthz": R(insiders=LOGGED_IN, public=True),
     # workbench
     "workbench:home": R(insiders=LOGGED_IN, methods=GET),

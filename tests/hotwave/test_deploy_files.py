@@ -50,12 +50,31 @@ def test_check_deploy_is_clean_with_production_settings():
             "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
             "HOTWAVE_EVENTS_SECRET": "production-events-secret",
             "ALLOWED_HOSTS": "hotwave.example.com",
+            "EMAIL_URL": "smtp+tls://hotwave:secret@smtp.example.com:587",
         },
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_email_would_go_to_the_console():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
+            "HOTWAVE_EVENTS_SECRET": "production-events-secret",
+            "ALLOWED_HOSTS": "hotwave.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "hotwave.W001" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("path", ["Makefile", ".ci/run", "README.md", "Dockerfile", ".env.example"])
