@@ -70,8 +70,31 @@ class SuccessCaseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title_en"]}
     inlines = [CaseFigureInline]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs.setdefault(
+            "help_texts",
+            {
+                "party_name": _(
+                    "按展示原样填写；不要用平台上演示账户的名称：案例数字不从账户数据计算。"
+                )
+            },
+        )
+        return super().get_form(request, obj, **kwargs)
+
     fieldsets = [
-        (None, {"fields": ["slug", "party_kind", "party_name", "published", "position"]}),
+        (
+            None,
+            {
+                "fields": ["slug", "party_kind", "party_name", "published", "position"],
+                # Issue 13: a case about a demo account contradicted its own workbench.
+                "description": _(
+                    "成功案例是运营整理的经历：案例里的数字按讲述原样展示，不从任何账户的数据计算。"
+                    "因此案例主体不要用平台上演示账户的名称（例如演示商家「小满生活馆」），"
+                    "否则案例里的数字会和该账户工作台上它自己的数据互相矛盾。"
+                ),
+            },
+        ),
         (_("中文"), {"fields": ["title_zh", "summary_zh", "story_zh"]}),
         (_("English"), {"fields": ["title_en", "summary_en", "story_en"]}),
         (_("时间"), {"fields": ["created_at", "updated_at"]}),

@@ -2,7 +2,9 @@
 
 The help center ships with real tutorials on a fresh install (data migration
 ``0002_starter_help``); operators edit or replace them in admin. Success cases
-are demo content (``workbench.demo``): operators curate real ones.
+are demo content (``workbench.demo``): operators curate real ones. Their parties
+are made up, never a demo account: a case's figures are shown as told, and a
+case about demo_merchant would contradict the shop's own figures on its workbench.
 This module holds plain data only, so the migration stays valid as models change.
 """
 
@@ -376,13 +378,13 @@ SUCCESS_CASES = [
     {
         "slug": "xiaoman-home-goods",
         "party_kind": "merchant",
-        "party_name": "小满生活馆",
+        "party_name": "青禾家居",
         "position": 10,
         "title_zh": "家居小店靠三位垂类达人，月销翻了三倍",
         "title_en": "A home-goods shop tripled monthly sales with three niche creators",
         "summary_zh": "从主播广场按类目挑选场均观看稳定的家居达人，以合理坑位费换来持续复购。",
         "summary_en": "Picking home-category creators with steady viewers from the plaza, at fair slot fees, brought lasting repeat sales.",
-        "story_zh": """小满生活馆此前主要依靠站内广告。入驻 Hotwave 后，店主在主播广场按「家居」类目筛选，优先选择场均观看在 1 万左右、报价与自身预算匹配的达人。
+        "story_zh": """青禾家居此前主要依靠站内广告。入驻 Hotwave 后，店主在主播广场按「家居」类目筛选，优先选择场均观看在 1 万左右、报价与自身预算匹配的达人。
 
 **做对了什么**
 
@@ -392,7 +394,7 @@ SUCCESS_CASES = [
 
 三个月后，达人带来的销售额占店铺总销售额的四成。
 """,
-        "story_en": """Xiaoman Home relied on in-site ads before joining Hotwave. The owner filtered the plaza by the home category and chose creators with about 10k average viewers whose quotes fit the budget.
+        "story_en": """Qinghe Home relied on in-site ads before joining Hotwave. The owner filtered the plaza by the home category and chose creators with about 10k average viewers whose quotes fit the budget.
 
 **What worked**
 
@@ -411,13 +413,13 @@ Three months later creators brought 40% of the shop's sales.
     {
         "slug": "xiaolu-creator",
         "party_kind": "creator",
-        "party_name": "小鹿爱分享",
+        "party_name": "桃子的慢生活",
         "position": 20,
         "title_zh": "个人主播用带货车稳定选品，单场收益过万",
         "title_en": "An individual creator's cart strategy: over ¥10k per session",
         "summary_zh": "每周从热销商品中挑选 5 款高服务费率商品，搭配商家邀约，形成稳定的直播节奏。",
         "summary_en": "Five high-rate hot products a week plus merchant invitations gave a steady live rhythm.",
-        "story_zh": """小鹿每周三、周六晚八点直播。她的做法是：
+        "story_zh": """桃子每周三、周六晚八点直播。她的做法是：
 
 1. 周一在「热销商品」里按每件预估收益排序，挑选 5 款与家居、美食相关的商品加入带货车；
 2. 同时处理商家邀约，优先接受与粉丝画像一致的商品；
@@ -425,7 +427,7 @@ Three months later creators brought 40% of the shop's sales.
 
 半年里她完成了 40 多个合作任务，单场平均收益超过一万元。
 """,
-        "story_en": """Xiaolu goes live every Wednesday and Saturday at 8 pm. Her routine:
+        "story_en": """Taozi goes live every Wednesday and Saturday at 8 pm. Her routine:
 
 1. On Monday, sort hot products by earnings per unit and add five home and food products to the cart;
 2. Handle merchant invitations, preferring products that fit her audience;
@@ -442,17 +444,17 @@ In six months she completed over 40 tasks, averaging more than ¥10,000 per sess
     {
         "slug": "xinghe-mcn",
         "party_kind": "agency",
-        "party_name": "星河传媒 MCN",
+        "party_name": "远帆传媒 MCN",
         "position": 30,
         "title_zh": "机构以透明分成吸引达人，三个月绑定 20 位主播",
         "title_en": "Transparent shares helped an agency bind 20 creators in three months",
         "summary_zh": "每份绑定邀请都附上示例订单的分成预览，达人签约意愿明显提高。",
         "summary_en": "Every invitation showed the split on an example order, and creators signed more readily.",
-        "story_zh": """星河传媒在平台上统一使用 30% 的机构分成，并在邀请中说明为达人提供的选品、运营和培训服务。
+        "story_zh": """远帆传媒在平台上统一使用 30% 的机构分成，并在邀请中说明为达人提供的选品、运营和培训服务。
 
 由于每份邀请都会展示示例订单下平台、机构和达人各得多少，达人对收益一目了然。三个月内，机构绑定了 20 位数码与运动类主播，旗下达人月销售额突破两百万元。
 """,
-        "story_en": """Xinghe uses a 30% agency share across the board and explains in each invitation the selection, operations and training it provides.
+        "story_en": """Yuanfan uses a 30% agency share across the board and explains in each invitation the selection, operations and training it provides.
 
 Because each invitation shows what the platform, agency and creator get on an example order, creators see their earnings at a glance. In three months the agency bound 20 digital and sports creators, whose monthly sales passed ¥2 million.
 """,
