@@ -21,7 +21,12 @@
     return true;
   }
 
-  function onReady() { focusSummary(document); }
+  // After a failed submit, the summary; arriving at a form's #id (我要合作 on a card), its first field.
+  function onReady() {
+    if (focusSummary(document) || !location.hash) return;
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.matches("form[tabindex='-1']")) focusField(target);
+  }
   if (document.readyState !== "loading") onReady(); else document.addEventListener("DOMContentLoaded", onReady);
 
   // htmx swapped a form back in with its errors: role="alert" announces it, focus follows.
