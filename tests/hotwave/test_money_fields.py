@@ -138,3 +138,20 @@ def test_the_plaza_quote_filter_takes_plain_text_only(db):
     assert not filters.form.is_valid()
     assert "quote_min" in filters.form.errors
     assert PlazaFilter({"quote_min": "1000"}).form.is_valid()
+
+
+def test_admin_decimal_fields_parse_like_every_money_field(rf):
+    from django.contrib import admin
+
+    from admission.models import Creator
+    from tests.admission.factories import OperatorFactory
+
+    request = rf.get("/admin/")
+    request.user = OperatorFactory(is_superuser=True)
+    form = admin.site._registry[Creator].get_form(request)()
+    quote = form.fields["quote"]
+    assert isinstance(quote, DecimalTextField)
+    assert quote.clean("3000.50") == Decimal("3000.50")
+    for text in ("1e3", "NaN", "3 000"):
+        with pytest.raises(ValidationError):
+            quote.clean(text)
