@@ -40,40 +40,35 @@ def test_compose_has_every_service_with_healthchecks():
         assert f"{key}=" in env
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+PRODUCTION = {
+    "PATH": "/usr/bin:/bin",
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
+    "HOTWAVE_EVENTS_SECRET": "production-events-secret",
+    "ALLOWED_HOSTS": "hotwave.example.com",
+}
+
+
+def _check_deploy(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", *args],
         cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DEBUG": "0",
-            "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
-            "HOTWAVE_EVENTS_SECRET": "production-events-secret",
-            "ALLOWED_HOSTS": "hotwave.example.com",
-            "EMAIL_URL": "smtp+tls://hotwave:secret@smtp.example.com:587",
-        },
+        env={**PRODUCTION, **env},
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _check_deploy(
+        "--fail-level", "WARNING", EMAIL_URL="smtp+tls://hotwave:secret@smtp.example.com:587"
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_deploy_warns_when_email_would_go_to_the_console():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DEBUG": "0",
-            "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
-            "HOTWAVE_EVENTS_SECRET": "production-events-secret",
-            "ALLOWED_HOSTS": "hotwave.example.com",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _check_deploy()
     assert "hotwave.W001" in result.stdout + result.stderr
 
 
