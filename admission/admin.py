@@ -345,7 +345,7 @@ class AgreementAdmin(SimpleHistoryAdmin):
         # A signed version is evidence of what parties agreed to: it never changes.
         # Publish a new version instead.
         if obj is not None and obj.signatures.exists():
-            return ("version", "title", "body", "published_at")
+            return ("version", "title", "body", "title_en", "body_en", "published_at")
         return ()
 
     def has_delete_permission(self, request, obj=None):

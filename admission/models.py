@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def _english() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("en")
+
+
 class Role(models.TextChoices):
     MERCHANT = "merchant", _("商家")
     CREATOR = "creator", _("达人/主播")
@@ -270,6 +274,9 @@ class Agreement(models.Model):
     version = models.CharField(_("版本号"), max_length=32, unique=True)
     title = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("协议正文"))
+    # The same version in English: signing it in either language signs this version.
+    title_en = models.CharField(_("英文标题"), max_length=100, blank=True)
+    body_en = models.TextField(_("英文正文"), blank=True)
     published_at = models.DateTimeField(_("生效时间"), db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
@@ -282,6 +289,15 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.version})"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (English when there is an English text)."""
+        return self.title_en if _english() and self.body_en else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self.body_en if _english() and self.body_en else self.body
 
 
 class AgreementSignature(models.Model):

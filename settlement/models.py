@@ -513,6 +513,20 @@ class Journal(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def shown_memo(self) -> str:
+        """The memo in the reader's language.
+
+        Memos are stored as written when posted (Chinese, e.g. "坑位费托管 task:12"); the
+        ones the kernel writes itself are its kind's name plus a reference, so they are
+        shown as the kind's translated name and the same reference.
+        """
+        label = str(JournalKind(self.kind).label) if self.kind in JournalKind.values else ""
+        for written in ("打款", "坑位费托管", "坑位费结算", "坑位费退回"):
+            if self.memo == written or self.memo.startswith(written + " "):
+                return (label + self.memo[len(written) :]).strip()
+        return self.memo
+
 
 class Posting(models.Model):
     """One line of a journal. Append-only: the database refuses UPDATE and DELETE."""

@@ -211,6 +211,7 @@ def _sqlite_flush_vs_append_only_ledger(request, django_db_blocker):
 REFERENCE_DATA = [
     ("admission.migrations.0002_categories", "forwards"),
     ("admission.migrations.0004_agreement_v1", "publish"),
+    ("admission.migrations.0007_agreement_english", "english_v1"),
     ("workbench.migrations.0002_starter_help", "create_starter_help"),
 ]
 

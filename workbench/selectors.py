@@ -44,6 +44,7 @@ from cooperation.models import OPEN_STATES, CartItem, Product, ProductStatus, Ta
 from cooperation.selectors.hot import EarningsEstimator, hot_products
 from hotwave import todos
 from hotwave.charts import LineChart, line_chart
+from hotwave.formats import compact_count
 from hotwave.money import ZERO, format_cny, quantize
 from hotwave.readcache import get_or_compute
 from settlement.commission import BOUND_PLATFORM_RATE, INDIVIDUAL_PLATFORM_RATE
@@ -638,7 +639,7 @@ class CreatorPick:
 
 
 def _viewers_text(n: int) -> str:
-    return f"{n / 10_000:.1f}万" if n >= 10_000 else f"{n:,}"
+    return compact_count(n)
 
 
 def _candidate_pool(base, categories: set[str]) -> list[int]:
@@ -706,7 +707,7 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         reasons = []
         matched = [cats[code].label for code in sorted(set(cats) & merchant_cats)]
         if matched:
-            reasons.append(_("擅长你在售的类目：%(cats)s") % {"cats": "、".join(matched)})
+            reasons.append(_("擅长你在售的类目：%(cats)s") % {"cats": _("、").join(matched)})
         if score.audience >= Decimal("0.8"):  # about 10,000 viewers or more
             reasons.append(_("场均观看 %(n)s") % {"n": _viewers_text(c.avg_viewers)})
         if c.completed_tasks:
@@ -801,7 +802,7 @@ def recruit_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         reasons = [_("个人主播，尚未签约机构")]
         matched = [cats[code].label for code in sorted(set(cats) & agency_cats)]
         if matched:
-            reasons.append(_("与你旗下达人同类目：%(cats)s") % {"cats": "、".join(matched)})
+            reasons.append(_("与你旗下达人同类目：%(cats)s") % {"cats": _("、").join(matched)})
         if c.completed_tasks:
             reasons.append(_("已完成 %(n)s 个合作任务") % {"n": c.completed_tasks})
         url = f"{invite}?{urlencode({'q': c.user.username})}" if invite else None

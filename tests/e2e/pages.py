@@ -155,6 +155,14 @@ PAGES: tuple[Page, ...] = (
     Page("case-detail", PARTIES, _case, shared=True),
     Page("admission", PARTIES, "/admission/"),
     Page("funds", PARTIES, "/funds/"),
+    Page("funds-pending", PARTIES, "/funds/?tab=pending"),
+    Page(
+        "funds-clawbacks", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=clawbacks"
+    ),
+    Page("funds-payouts", (*CREATORS, *AGENCIES), "/funds/?tab=payouts"),
+    Page("funds-creators", MERCHANTS, "/funds/?tab=creators"),
+    Page("funds-escrow", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=escrow"),
+    Page("funds-statement", PARTIES, "/funds/?tab=statement"),
     Page("password-change", PARTIES, "/accounts/password/", shared=True),
     Page("not-found", PARTIES, "/no-such-page/", shared=True),
     # merchants

@@ -269,6 +269,11 @@ class _ChineseFinder(HTMLParser):
         self.admin = admin
         self.stack: list[tuple[str, bool, dict]] = []  # (tag, skipped, attributes)
         self.found: list[str] = []
+        self.user_texts: set[str] = set()  # what [data-user-content] elements say
+        self.attributes: list[tuple[str, str, str]] = []  # (tag, name, value) to check last
+
+    def _inside(self, element_id: str) -> bool:
+        return any(a.get("id") == element_id for _t, _s, a in self.stack)
 
     def _skipped(self):
         return bool(self.stack) and self.stack[-1][1]
@@ -287,14 +292,20 @@ class _ChineseFinder(HTMLParser):
                 tag in ADMIN_DATA_TAGS
                 or bool(ADMIN_DATA.search(attrs.get("class") or ""))
                 # the operator's own name in "Welcome, …"
-                or (
-                    tag == "strong" and any(a.get("id") == "user-tools" for _t, _s, a in self.stack)
-                )
+                or (tag == "strong" and self._inside("user-tools"))
+                # a list filter's choices are the objects filtered by (activities…)
+                or (tag == "a" and self._inside("changelist-filter"))
             )
+        parent = self.stack[-1][2] if self.stack else {}
+        if tag == "option" and "data-user-options" in parent:
+            skip = True  # a select of things people named (activities)
         if not skip:
+            user_attributes = (attrs.get("data-user-attr") or "").split()
             for name in READ_ATTRIBUTES:
+                if name in user_attributes:
+                    continue
                 if CJK.search(attrs.get(name) or ""):
-                    self.found.append(f'<{tag} {name}="{attrs[name][:60]}">')
+                    self.attributes.append((tag, name, attrs[name]))
             is_button = tag == "input" and attrs.get("type") in ("submit", "button")
             if is_button and CJK.search(attrs.get("value") or ""):
                 self.found.append(f'<input value="{attrs["value"]}">')
@@ -308,15 +319,33 @@ class _ChineseFinder(HTMLParser):
                 break
 
     def handle_data(self, data):
-        if not self._skipped() and CJK.search(data):
-            where = self.stack[-1][0] if self.stack else "?"
+        where = self.stack[-1][0] if self.stack else "?"
+        if self._skipped():
+            if self.stack and "data-user-content" in self.stack[-1][2] and len(data.strip()) > 1:
+                self.user_texts.add(data.strip())
+        elif where == "title":
+            self.attributes.append(("title", "text", data))
+        elif CJK.search(data):
             self.found.append(f"<{where}> {' '.join(data.split())[:80]}")
+
+    def close(self):
+        super().close()
+        # A title attribute or the page title may repeat what people typed (a product
+        # title, a nickname) that the page marks as theirs elsewhere.
+        for tag, name, value in self.attributes:
+            if self.admin and tag == "title":
+                value = " | ".join(value.split(" | ")[-2:])  # "<object> | Change X | site"
+            for text in self.user_texts:
+                value = value.replace(text, "")
+            if CJK.search(value):
+                self.found.append(f'<{tag} {name}="{" ".join(value.split())[:60]}">')
 
 
 def chinese_outside_user_content(html: str, admin: bool = False) -> list[str]:
     """Every CJK text node or readable attribute of ``html`` outside [data-user-content]."""
     finder = _ChineseFinder(admin)
     finder.feed(html)
+    finder.close()
     return finder.found
 
 
