@@ -24,6 +24,7 @@ from hotwave.charts import line_chart
 from hotwave.exceptions import DomainError
 from hotwave.money import MoneyError, parse_decimal
 from settlement import selectors
+from settlement.catalog import attach_titles
 from settlement.forms import (
     BindingInviteForm,
     CreatorSearchForm,
@@ -292,6 +293,7 @@ def fund_account(request: HttpRequest) -> HttpResponse:
     else:
         page = Paginator(rows, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     if tab in ("settled", "pending"):
+        attach_titles(page.object_list)  # product titles: one query
         # The split of each row (pure arithmetic on the frozen rule, no queries).
         for order in page.object_list:
             order.split = selectors.order_breakdown(order)
@@ -364,6 +366,7 @@ CSV_HEADER = [
     gettext_lazy("类型"),
     gettext_lazy("订单号"),
     gettext_lazy("商品"),
+    gettext_lazy("商品编码"),
     gettext_lazy("达人"),
     gettext_lazy("商家"),
     gettext_lazy("结算价格"),
@@ -386,16 +389,30 @@ def _text(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+def _with_titles(lines, chunk: int = 2000):
+    """The postings in chunks, their orders' product titles attached (one query a chunk)."""
+    batch = []
+    for p in lines.iterator(chunk_size=chunk):
+        batch.append(p)
+        if len(batch) == chunk:
+            attach_titles(p.journal.order for p in batch)
+            yield from batch
+            batch = []
+    attach_titles(p.journal.order for p in batch)
+    yield from batch
+
+
 def statement_rows(lines):
     """The CSV rows of statement postings (header first); amounts as plain decimals."""
     yield [str(h) for h in CSV_HEADER]
-    for p in lines.iterator(chunk_size=2000):
+    for p in _with_titles(lines):
         j = p.journal
         o = j.order
         yield [
             j.business_date.isoformat(),
             j.get_kind_display(),
             _text(o.order_id) if o else "",
+            _text(o.product_title) if o else "",
             _text(o.product_sku) if o else "",
             _text(o.creator.nickname) if o else "",
             _text(o.merchant.shop_name) if o else "",
@@ -404,7 +421,7 @@ def statement_rows(lines):
             o.get_rule_display() if o else "",
             _pct(o.agency_share) if o and o.agency_share is not None else "",
             f"{p.amount:.2f}",
-            _text(j.memo),
+            _text(j.shown_memo),
         ]
 
 
@@ -440,6 +457,7 @@ def fund_order(request: HttpRequest, order_id: str) -> HttpResponse:
     """为什么是这个数: one order's full breakdown, its binding at payment, events and postings."""
     user = request.user
     order = selectors.order_for(actor=user, order_id=order_id)
+    attach_titles([order])
     account = selectors.fund_account_of(actor=user)
     breakdown = selectors.order_breakdown(order)
     pending_clawback = (

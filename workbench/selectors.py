@@ -163,7 +163,8 @@ def todos_for(user) -> TodoBoard:
 
 # --- 核心数据 ------------------------------------------------------------------
 
-TREND_DAYS = 30
+TREND_DAYS = 30  # the figures' window
+CHART_WINDOWS = (7, 30, 90)  # the trend chart's 7/30/90-day switch
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
@@ -181,6 +182,7 @@ class CoreData:
     chart: LineChart
     more_url: str | None
     note: str = ""
+    chart_days: int = TREND_DAYS
 
 
 def _today() -> date:
@@ -200,8 +202,14 @@ def _daily(rows, fields: tuple[str, ...], days: list[date]) -> dict[str, list]:
     return out
 
 
-def _window(today: date) -> list[date]:
-    return [today - timedelta(days=TREND_DAYS - 1 - i) for i in range(TREND_DAYS)]
+def _window(today: date, n: int = TREND_DAYS) -> list[date]:
+    """The last ``n`` days up to today; never fewer than the figures' 30."""
+    n = max(n, TREND_DAYS)
+    return [today - timedelta(days=n - 1 - i) for i in range(n)]
+
+
+def _chart_series(days: list[date], values: list, chart_days: int) -> list[tuple[date, object]]:
+    return list(zip(days[-chart_days:], values[-chart_days:], strict=True))
 
 
 # The closed days of a trend (before today) change only by refunds of older orders:
@@ -224,7 +232,7 @@ def _trend_rows(party: str, user_id: int, days: list[date], **sums) -> list[dict
             .order_by("day")
         )
 
-    key = f"wb:trend:{party}:{user_id}:{today.isoformat()}:{','.join(sorted(sums))}"
+    key = f"wb:trend:{party}:{user_id}:{today.isoformat()}:{len(days)}:{','.join(sorted(sums))}"
     closed = get_or_compute(key, lambda: rows(days[0], today), TREND_TTL)
     return [*closed, *rows(today)]
 
@@ -296,33 +304,37 @@ def _open_tasks(**filters) -> int:
     return Task.objects.filter(state__in=list(OPEN_STATES), **filters).count()
 
 
-def core_data_for(user) -> CoreData:
-    """The figures this role watches daily, a 30-day trend and 查看更多 to 资金账户."""
+def core_data_for(user, chart_days: int = TREND_DAYS) -> CoreData:
+    """The figures this role watches daily (30 days), a 7/30/90-day trend, 查看更多 to 资金账户."""
     more = safe_reverse("settlement:fund_account")
+    if chart_days not in CHART_WINDOWS:
+        chart_days = TREND_DAYS
     if user.role == Role.MERCHANT:
-        return _merchant_core(user, more)
+        return _merchant_core(user, more, chart_days)
     if user.role == Role.CREATOR:
-        return _creator_core(user, more)
+        return _creator_core(user, more, chart_days)
     if user.role == Role.AGENCY:
-        return _agency_core(user, more)
-    return _provider_core(user, more)
+        return _agency_core(user, more, chart_days)
+    return _provider_core(user, more, chart_days)
 
 
-def _merchant_core(user, more) -> CoreData:
+def _merchant_core(user, more, chart_days: int = TREND_DAYS) -> CoreData:
     """Merchant: sales brought by creators, fees, orders, active tasks, ROI (3 queries)."""
     today = _today()
-    days = _window(today)
+    days = _window(today, chart_days)
     rows = _trend_rows(
         "merchant", user.pk, days, sales=Sum(_price()), fees=Sum(_fee()), orders=Count("pk")
     )
     series = _daily(rows, ("sales", "fees", "orders"), days)
-    sales = [_q(v) for v in series["sales"]]
-    sales_30, fees_30 = sum(sales, ZERO), _q(sum((Decimal(v) for v in series["fees"]), ZERO))
+    all_sales = [_q(v) for v in series["sales"]]
+    sales = all_sales[-TREND_DAYS:]
+    fees = series["fees"][-TREND_DAYS:]
+    sales_30, fees_30 = sum(sales, ZERO), _q(sum((Decimal(v) for v in fees), ZERO))
     slot_fees = _q(
         EscrowHold.objects.filter(
             merchant_id=user.pk,
             status=EscrowStatus.RELEASED,
-            closed_at__gte=_day_start(days[0]),
+            closed_at__gte=_day_start(days[-TREND_DAYS]),
         ).aggregate(s=Sum("amount"))["s"]
     )
     cost = fees_30 + slot_fees
@@ -332,7 +344,7 @@ def _merchant_core(user, more) -> CoreData:
         Stat(_("近7天销售额"), sum(sales[-7:], ZERO)),
         Stat(_("近30天销售额"), sales_30),
         Stat(_("近30天推广服务费"), fees_30, hint=_("按订单服务费率计，含未结算订单")),
-        Stat(_("近30天订单数"), sum(series["orders"]), kind="count"),
+        Stat(_("近30天订单数"), sum(series["orders"][-TREND_DAYS:]), kind="count"),
         Stat(_("进行中的合作任务"), _open_tasks(merchant_id=user.pk), kind="count"),
         Stat(
             _("投入产出比 (ROI)"),
@@ -343,17 +355,17 @@ def _merchant_core(user, more) -> CoreData:
         ),
     ]
     chart = line_chart(
-        list(zip(days, sales, strict=True)),
-        title=_("近30天达人带货销售额"),
+        _chart_series(days, all_sales, chart_days),
+        title=_("近%(n)s天达人带货销售额") % {"n": chart_days},
         series_label=_("每日销售额"),
     )
-    return CoreData(stats, chart, more)
+    return CoreData(stats, chart, more, chart_days=chart_days)
 
 
-def _creator_core(user, more) -> CoreData:
+def _creator_core(user, more, chart_days: int = TREND_DAYS) -> CoreData:
     """Creator: estimated earnings yesterday, settled this month, balance, active tasks."""
     today = _today()
-    days = _window(today)
+    days = _window(today, chart_days)
     rows = _trend_rows("creator", user.pk, days, earn=Sum(_creator_part()), sales=Sum(_price()))
     series = _daily(rows, ("earn", "sales"), days)
     earn = [_q(v) for v in series["earn"]]
@@ -362,25 +374,26 @@ def _creator_core(user, more) -> CoreData:
         Stat(_("昨日预估收益"), earn[-2], hint=_("按支付订单预估，结算后以资金账户为准")),
         Stat(_("本月已结算收益"), ledger["earned"]),
         Stat(_("账户余额"), ledger["balance"], hint=_("待打款或待抵扣的金额")),
-        Stat(_("近30天带货销售额"), sum((_q(v) for v in series["sales"]), ZERO)),
+        Stat(_("近30天带货销售额"), sum((_q(v) for v in series["sales"][-TREND_DAYS:]), ZERO)),
         Stat(_("进行中的合作任务"), _open_tasks(creator_id=user.pk), kind="count"),
     ]
     chart = line_chart(
-        list(zip(days, earn, strict=True)),
-        title=_("近30天每日预估收益"),
+        _chart_series(days, earn, chart_days),
+        title=_("近%(n)s天每日预估收益") % {"n": chart_days},
         series_label=_("每日预估收益"),
     )
-    return CoreData(stats, chart, more)
+    return CoreData(stats, chart, more, chart_days=chart_days)
 
 
-def _agency_core(user, more) -> CoreData:
+def _agency_core(user, more, chart_days: int = TREND_DAYS) -> CoreData:
     """Agency: its share earned, bound creators, their sales (3 queries)."""
     today = _today()
-    days = _window(today)
+    days = _window(today, chart_days)
     rows = _trend_rows("agency", user.pk, days, share=Sum(_agency_part()), sales=Sum(_price()))
     series = _daily(rows, ("share", "sales"), days)
-    share = [_q(v) for v in series["share"]]
-    sales = [_q(v) for v in series["sales"]]
+    all_share = [_q(v) for v in series["share"]]
+    share = all_share[-TREND_DAYS:]
+    sales = [_q(v) for v in series["sales"][-TREND_DAYS:]]
     ledger = _ledger_sums(user, AccountKind.AGENCY, today.replace(day=1))
     bound = Binding.objects.filter(agency_id=user.pk, status=BindingStatus.ACTIVE).count()
     stats = [
@@ -393,18 +406,19 @@ def _agency_core(user, more) -> CoreData:
     ]
     # The share alone: on one axis with the creators' sales it would be a flat line.
     chart = line_chart(
-        list(zip(days, share, strict=True)),
-        title=_("近30天每日预估机构分成"),
+        _chart_series(days, all_share, chart_days),
+        title=_("近%(n)s天每日预估机构分成") % {"n": chart_days},
         series_label=_("每日预估机构分成"),
     )
-    return CoreData(stats, chart, more)
+    return CoreData(stats, chart, more, chart_days=chart_days)
 
 
-def _provider_core(user, more) -> CoreData:
-    today = _today()
-    days = _window(today)
-    chart = line_chart([(d, ZERO) for d in days], title=_("近30天数据"))
-    return CoreData([], chart, more, note=_("服务商的数据在资金账户中查看。"))
+def _provider_core(user, more, chart_days: int = TREND_DAYS) -> CoreData:
+    days = _window(_today(), chart_days)[-chart_days:]
+    chart = line_chart([(d, ZERO) for d in days], title=_("近%(n)s天数据") % {"n": chart_days})
+    return CoreData(
+        [], chart, more, note=_("服务商的数据在资金账户中查看。"), chart_days=chart_days
+    )
 
 
 # --- 操作指引 ------------------------------------------------------------------

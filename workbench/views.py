@@ -25,7 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("admin:index")
     context = {
         "board": selectors.todos_for(user),
-        "core": selectors.core_data_for(user),
+        "core": selectors.core_data_for(user, chart_days=_chart_days(request)),
+        "chart_windows": selectors.CHART_WINDOWS,
         "guide": selectors.guide_for(user),
         "recs": selectors.recommendations_for(user),
         "cases": selectors.cases_for_workbench(),
@@ -44,6 +45,12 @@ def todos(request: HttpRequest) -> HttpResponse:
     return render(
         request, "workbench/home.html#todos", {"board": selectors.todos_for(request.user)}
     )
+
+
+def _chart_days(request: HttpRequest) -> int:
+    """The trend chart's window from ``?days=7|30|90`` (anything else: 30)."""
+    value = request.GET.get("days", "")
+    return int(value) if value.isdigit() and int(value) in selectors.CHART_WINDOWS else 30
 
 
 @require_GET

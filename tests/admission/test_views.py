@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -218,7 +220,7 @@ def test_designation_and_confirmation_over_http(client_for):
     req = OperatingAccountRequest.objects.get()
     ops_client = client_for(ops.user)
     html = ops_client.get(CENTER).content.decode()
-    assert "「山野旗舰店」于" in html
+    assert "「山野旗舰店」于" in re.sub(r"<[^>]+>", "", html)
     # The shop cannot accept on the account's behalf: it is not its request (404).
     assert (
         client_for(shop.user).post(f"/admission/operating-account/{req.pk}/accept/").status_code
