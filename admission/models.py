@@ -35,8 +35,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("账户")
-        verbose_name_plural = _("账户")
+        # Not just 账户: settlement's ledger accounts are 资金账户 (two names in admin).
+        verbose_name = _("登录账户")
+        verbose_name_plural = _("登录账户")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"

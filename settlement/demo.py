@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from admission.models import Agency, Creator
 from hotwave.money import quantize
-from settlement.models import Binding, BindingStatus, Order
+from settlement.models import Binding, BindingStatus, Order, SettlementRun
 from settlement.services import bindings, events
 from settlement.services.settle import settle_through
 
@@ -324,3 +324,16 @@ def _seed(context: dict) -> None:
         # Catch the nightly settlement up (idempotent: a run already done changes nothing).
         settle_through(business_date=today - timedelta(days=1))
     context["settlement_bindings"] = Binding.objects.filter(status=BindingStatus.ACTIVE).count()
+
+
+def summary(*, users_only: bool) -> list[str]:
+    """seed_demo's report: orders and how far they are settled (the details: -v 2)."""
+    if users_only:
+        return []
+    last = SettlementRun.objects.order_by("-business_date").first()
+    settled = Order.objects.filter(settled_at__isnull=False).count()
+    through = f", settled through {last.business_date}" if last else ""
+    return [
+        f"{Order.objects.count()} orders ({settled} settled{through}), "
+        f"{Binding.objects.filter(status=BindingStatus.ACTIVE).count()} active agency bindings"
+    ]

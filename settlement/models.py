@@ -431,8 +431,9 @@ class Account(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("账户")
-        verbose_name_plural = _("账户")
+        # The ledger account of a party (its 资金账户); admission's User is 登录账户.
+        verbose_name = _("资金账户")
+        verbose_name_plural = _("资金账户")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "user"],
