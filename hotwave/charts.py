@@ -41,7 +41,7 @@ class Layout:
     area: str
     zero_y: float
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]  # (x, label, text-anchor)
     label_y: int  # baseline of the date labels
     series2_path: str = ""
 
@@ -149,9 +149,11 @@ def _layout(series, values, values2, money, size) -> Layout:
         v += step
     every = max(-(-len(points) // max_labels), 1)
     x_ticks = [(p.x, p.label) for i, p in enumerate(points) if i % every == 0]
-    # The last day is labelled too, unless it would crowd the label before it.
+    # The last day is labelled too, unless it would crowd the label before it; a label
+    # at the right edge ends there instead of being cut in half.
     if points and (len(points) - 1) % every >= every / 2:
         x_ticks.append((points[-1].x, points[-1].label))
+    x_ticks = [(x, label, "end" if x >= width - right - 1 else "middle") for x, label in x_ticks]
     return Layout(
         width=width,
         height=height,

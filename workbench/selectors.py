@@ -37,6 +37,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from admission.models import Category, Creator, Role
 from admission.selectors import admitted_creators, is_admitted
@@ -475,7 +476,7 @@ def guide_for(user) -> Guide:
         steps = [
             admission,
             GuideStep(
-                _("发布商品"),
+                pgettext("guide step", "发布商品"),
                 safe_reverse("cooperation:product_list"),
                 has_products,
                 _("设置价格与服务费率"),

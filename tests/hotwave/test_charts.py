@@ -37,6 +37,7 @@ def test_the_phone_layout_is_narrower_with_fewer_date_labels():
     assert chart.narrow.width < chart.wide.width
     assert 2 <= len(chart.narrow.x_ticks) <= 5 < len(chart.wide.x_ticks)
     assert chart.narrow.x_ticks[-1][1] == "11-30" and chart.wide.x_ticks[-1][1] == "11-30"
+    assert chart.narrow.x_ticks[-1][2] == "end"  # not cut at the right edge
 
 
 def test_an_empty_series_still_has_an_axis():
