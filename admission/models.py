@@ -127,7 +127,11 @@ class Merchant(models.Model):
     """商家 (需求方): a Taobao seller or a Tmall merchant."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="merchant"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="merchant",
     )
     shop_name = models.CharField(_("店铺名称"), max_length=100)
     seller_type = models.CharField(_("卖家类型"), max_length=16, choices=SellerType.choices)
@@ -168,7 +172,11 @@ class Creator(models.Model):
     """达人/主播 (服务方): a live-stream creator, individual or bound to an agency."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="creator"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="creator",
     )
     nickname = models.CharField(_("昵称"), max_length=64, db_index=True)
     bio = models.TextField(_("简介"), blank=True)
@@ -218,7 +226,11 @@ class Agency(models.Model):
     """机构 (MCN, 服务方): registered in the agency back office."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="agency"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="agency",
     )
     name = models.CharField(_("机构名称"), max_length=100)
     registered_verified = models.BooleanField(_("机构后台注册已核实"), default=False)
@@ -238,7 +250,11 @@ class Provider(models.Model):
     """TP 服务商 (服务方): a third-party service company."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="provider"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="provider",
     )
     company_name = models.CharField(_("公司名称"), max_length=100)
     licence_verified = models.BooleanField(_("关联主体营业执照已核实"), default=False)

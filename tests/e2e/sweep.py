@@ -156,6 +156,25 @@ def _flush_database():
             cursor.execute(sql)
 
 
+def _close_server_connections():
+    """End the database sessions the live server's request threads left open.
+
+    Its threads are daemons that close their connections when the browser hangs up;
+    one still waiting when the server stops would keep a session on this worker's
+    test database, and dropping that database at the end of the run would fail.
+    Only this worker's own test database is touched.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def _restore_reference_data():
     import importlib
 
@@ -218,6 +237,7 @@ def sweep(sweep_world, browser, django_db_blocker):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
+            _close_server_connections()
 
 
 def describe(violation: dict) -> str:
