@@ -2,11 +2,27 @@
 
 * :mod:`.bindings` — 机构绑定 as its parties see them; the binding in force at a moment.
 * :mod:`.funds` — 资金账户: a party's ledger account, orders, statement, estimates.
+* :mod:`.figures` — what cooperation and the workbench read about money: daily
+  order sums per party, a party's part of the fee, ledger sums, released slot
+  fees, paid orders by product.
 
-The names below are importable from ``settlement.selectors`` directly (the
-views write ``selectors.bindings_for(...)``).
+This package is settlement's read API for its neighbours: no module outside
+settlement imports ``settlement.models`` (tests/hotwave/test_imports.py walks the
+imports). The enums and constants they need are exported here with the
+selectors; the commission rule itself is ``settlement.commission``.
 """
 
+from settlement.commission import MAX_RATE, MIN_RATE
+from settlement.models import (
+    AccountKind,
+    BindingSource,
+    BindingStatus,
+    EscrowStatus,
+    EventType,
+    JournalKind,
+    OrderStatus,
+    Rule,
+)
 from settlement.selectors.bindings import (
     BINDING_ROLES,
     BINDING_TABS,
@@ -15,10 +31,16 @@ from settlement.selectors.bindings import (
     HISTORY_STATUSES,
     SharePreview,
     active_binding_of,
+    agency_binding_marks,
     binding_for,
+    binding_in_force,
     binding_tab_counts,
     bindings_for,
+    bindings_in_force,
+    bound_creator_count,
     creator_search,
+    in_force_q,
+    pending_invitations,
     resolve_creator,
     share_preview,
 )
@@ -51,6 +73,22 @@ from settlement.selectors.funds import (
 )
 
 __all__ = [
+    "MAX_RATE",
+    "MIN_RATE",
+    "AccountKind",
+    "BindingSource",
+    "BindingStatus",
+    "EscrowStatus",
+    "EventType",
+    "JournalKind",
+    "OrderStatus",
+    "Rule",
+    "agency_binding_marks",
+    "binding_in_force",
+    "bindings_in_force",
+    "bound_creator_count",
+    "in_force_q",
+    "pending_invitations",
     "BINDING_ROLES",
     "BINDING_TABS",
     "EARNING_KINDS",

@@ -3,15 +3,23 @@
 A creator sees the agreements it is party to, an agency those it offered;
 nobody else sees any (``Http404``, never a 403). Every list selector returns a
 queryset with its relations already joined (a fixed number of queries per page).
+
+For the neighbours (cooperation's plaza and hot products, the workbench):
+:func:`in_force_q` is the one definition of "the binding in force at t"
+(``[valid_from, valid_to)``, as ``Binding.covers`` tests one row in Python);
+:func:`bindings_in_force`, :func:`binding_in_force`, :func:`pending_invitations`
+and the agency's counts are built on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from admission.models import Creator, Role
@@ -22,6 +30,50 @@ from settlement.models import Binding, BindingStatus
 BINDING_ROLES = (Role.CREATOR, Role.AGENCY)
 HISTORY_STATUSES = (BindingStatus.DECLINED, BindingStatus.WITHDRAWN, BindingStatus.ENDED)
 BINDING_TABS = ("invited", "active", "history")
+
+
+def in_force_q(at: datetime) -> Q:
+    """Bindings in force at ``at``: started at or before it, not ended by it.
+
+    The rule of an order follows the binding in force when it was paid (SPEC §4);
+    an invitation (no ``valid_from``) is never in force.
+    """
+    return Q(valid_from__lte=at) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+
+
+def bindings_in_force(at: datetime | None = None) -> QuerySet[Binding]:
+    """Every binding in force at ``at`` (default now): filter it by creator or agency,
+    or correlate it with ``OuterRef`` inside a subquery."""
+    return Binding.objects.filter(in_force_q(at or timezone.now()))
+
+
+def binding_in_force(creator, at: datetime | None = None) -> Binding | None:
+    """The Binding covering ``at`` (default now) for ``creator`` (profile or pk), with its
+    agency, or None (one query)."""
+    creator_id = getattr(creator, "pk", creator)
+    return (
+        bindings_in_force(at)
+        .select_related("agency", "agency__user")
+        .filter(creator_id=creator_id)
+        .first()
+    )
+
+
+def pending_invitations(*, agency_id: int) -> QuerySet[Binding]:
+    """The agency's invitations still waiting for the creator's answer."""
+    return Binding.objects.filter(agency_id=agency_id, status=BindingStatus.INVITED)
+
+
+def bound_creator_count(*, agency_id: int) -> int:
+    """How many creators are bound to the agency now (one query)."""
+    return Binding.objects.filter(agency_id=agency_id, status=BindingStatus.ACTIVE).count()
+
+
+def agency_binding_marks(*, agency_id: int) -> dict[str, int]:
+    """How many invitations the agency sent and how many creators consented (one query)."""
+    return Binding.objects.filter(agency_id=agency_id).aggregate(
+        invited=Count("pk"), consented=Count("pk", filter=Q(consented_at__isnull=False))
+    )
 
 
 def _require_binding_role(actor) -> None:
@@ -96,9 +148,7 @@ def creator_search(*, actor, q: str, limit: int = 10) -> list[Creator]:
     if not q:
         return []
     active = Binding.objects.filter(creator_id=OuterRef("pk"), status=BindingStatus.ACTIVE)
-    pending = Binding.objects.filter(
-        creator_id=OuterRef("pk"), agency_id=actor.pk, status=BindingStatus.INVITED
-    )
+    pending = pending_invitations(agency_id=actor.pk).filter(creator_id=OuterRef("pk"))
     return list(
         Creator.objects.select_related("user")
         .filter(user__role=Role.CREATOR, user__is_active=True)
