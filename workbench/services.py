@@ -15,9 +15,10 @@ How to-do counts flow (SPEC §5 待办事项):
   which writes that one user's entry (with its own time): one query for the
   user, ONE precompiled statement for all its role's counts
   (``hotwave.todos.counts_for``).
-* The page (``workbench.selectors.todos_for``) takes the fresher of the two,
-  and when the cache is down, cold or older than ``TODO_MAX_AGE`` computes the
-  user's counts directly — never failing the page.
+* The page (:func:`todos_board`) takes the fresher of the two
+  (``workbench.selectors.todos``, which also owns the cache's layout), and when
+  the cache is down, cold or older than ``TODO_MAX_AGE`` computes the user's
+  counts directly and stores them — never failing the page.
 """
 
 from __future__ import annotations
@@ -31,23 +32,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotwave import todos
+from workbench.selectors.todos import (
+    GEN_KEY,
+    TODO_MAX_AGE,  # noqa: F401 - the cache's layout, importable from here too
+    TODO_TTL,
+    TodoBoard,
+    cached_counts,
+    gen_user_key,
+    role_counts,
+    todo_board,
+    user_key,
+)
 
 logger = logging.getLogger(__name__)
 
-# Entries older than this are not trusted (two beat periods plus slack).
-TODO_MAX_AGE = 12 * 60
-# Cache entries live a little longer than they are trusted, then vanish.
-TODO_TTL = TODO_MAX_AGE + 3 * 60
-GEN_KEY = "wb:todos:gen"
 SET_MANY_BATCH = 2_000
-
-
-def gen_user_key(gen: str, user_id: int) -> str:
-    return f"wb:todos:g{gen}:{user_id}"
-
-
-def user_key(user_id: int) -> str:
-    return f"wb:todos:u:{user_id}"
 
 
 def todos_recount_all() -> dict:
@@ -94,6 +93,34 @@ def todos_compute_user(user) -> dict[str, int]:
 def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> None:
     """Write one user's counts (with the time computed) to the cache."""
     cache.set(user_key(user_id), {"at": at.isoformat(), "counts": counts}, timeout=TODO_TTL)
+
+
+def todos_board(user) -> TodoBoard:
+    """The user's 待办事项: the cached counts when fresh, otherwise counted now (one
+    statement for the role) and stored for the next page.
+
+    Never raises because of the cache: a dead Redis means "compute directly", and the
+    board says so (``cache_error``).
+    """
+    cache_error = False
+    try:
+        cached = cached_counts(user.pk)
+    except Exception:  # noqa: BLE001 - any cache failure falls back to the database
+        logger.warning(
+            "to-do cache unavailable; computing user %s directly", user.pk, exc_info=True
+        )
+        cached, cache_error = None, True
+    if cached is not None:
+        counts, at = cached
+        return todo_board(user, counts, computed_at=at, source="cache")
+    at = timezone.now()
+    counts = role_counts(user.role, todos_compute_user(user))
+    if not cache_error:
+        try:
+            todos_store_user(user_id=user.pk, counts=counts, at=at)
+        except Exception:  # noqa: BLE001
+            cache_error = True
+    return todo_board(user, counts, computed_at=at, source="live", cache_error=cache_error)
 
 
 def todos_recount_user(*, user_id: int) -> dict[str, int] | None:
