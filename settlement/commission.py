@@ -49,6 +49,11 @@ class Split:
         )
 
 
+def platform_rate(rule: str) -> Decimal:
+    """The platform's part of the fee under ``rule`` ("agency" or "individual")."""
+    return BOUND_PLATFORM_RATE if rule == AGENCY else INDIVIDUAL_PLATFORM_RATE
+
+
 def split_fee(fee: Decimal, *, agency_share: Decimal | None) -> Split:
     """Split an already-rounded fee: bound when ``agency_share`` is not None, else individual."""
     if fee != quantize(fee):

@@ -9,6 +9,7 @@ each page runs a fixed number of queries whatever the data size.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -385,6 +386,69 @@ def order_journals(*, actor, order: Order, account: Account | None) -> list[Jour
         .annotate(my_amount=Subquery(mine.values("amount")[:1]))
         .order_by("business_date", "id")
     )
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One row of the 资金账户 order tables: the order and what it means to the viewer.
+
+    It reads like the order (any other attribute falls through to it, so templates
+    write ``line.order_id``), plus the split the row shows, the viewer's side of it
+    and the refund the shown price reflects (the ledger's for a settled order).
+    """
+
+    order: Order
+    split: Split
+    estimate: Decimal  # the viewer's side of ``split``, signed like its postings
+    shown_refunded: Decimal
+
+    @property
+    def shown_price(self) -> Decimal:
+        return self.order.amount - self.shown_refunded
+
+    def __getattr__(self, name: str):
+        if name == "order":  # not set yet (copy, pickle): never recurse
+            raise AttributeError(name)
+        return getattr(self.order, name)
+
+
+def order_line(actor, order: Order) -> OrderLine:
+    """The row of ``order`` for ``actor`` (pure arithmetic on the frozen rule, no queries)."""
+    s = order_breakdown(order)
+    settled = order.status == OrderStatus.SETTLED
+    return OrderLine(
+        order=order,
+        split=s,
+        estimate=party_amount(actor, s),
+        shown_refunded=order.settled_refunded if settled else order.refunded,
+    )
+
+
+class OrderLines(Sequence):
+    """Orders as :class:`OrderLine` rows, built only for the slice a page takes.
+
+    A paginator counts the queryset and slices it as usual (the same two queries).
+    """
+
+    def __init__(self, orders: QuerySet[Order], line: Callable[[Order], OrderLine]):
+        self.orders = orders
+        self.line = line
+
+    def count(self) -> int:
+        return self.orders.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.line(o) for o in self.orders[index]]
+        return self.line(self.orders[index])
+
+
+def order_lines(*, actor, orders: QuerySet[Order]) -> OrderLines:
+    """``orders`` as the actor's rows of the 资金账户 order tables (see :class:`OrderLine`)."""
+    return OrderLines(orders, lambda order: order_line(actor, order))
 
 
 def order_breakdown(order: Order) -> Split:
