@@ -165,22 +165,11 @@ def _on_todos_changed(user_ids: list[int]) -> None:
 def help_seed_starter() -> int:
     """Create the missing starter help categories and articles (by slug); returns how many
     articles were created. Never overwrites an operator's edits."""
-    from workbench.models import HelpArticle, HelpCategory
-    from workbench.starter_content import HELP_ARTICLES, HELP_CATEGORIES
+    from django.apps import apps
 
-    categories = {}
-    for data in HELP_CATEGORIES:
-        categories[data["slug"]], _ = HelpCategory.objects.get_or_create(
-            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
-        )
-    created = 0
-    for data in HELP_ARTICLES:
-        fields = {k: v for k, v in data.items() if k not in ("slug", "category")}
-        _, made = HelpArticle.objects.get_or_create(
-            slug=data["slug"], defaults={**fields, "category": categories[data["category"]]}
-        )
-        created += made
-    return created
+    from workbench.starter_content import create_starter_help
+
+    return create_starter_help(apps)
 
 
 @transaction.atomic

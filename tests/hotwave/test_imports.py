@@ -57,6 +57,15 @@ def _tables(label: str) -> set[str]:
     return {m._meta.db_table for m in apps.get_app_config(label).get_models()}
 
 
+def _text_of(node: ast.expr):
+    """A constant's value; an f-string's text with ``*`` for each formatted part."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values)
+    return None
+
+
 def uses_in(source: str, path: str, tables: dict[str, set[str]]) -> list[Use]:
     """Every import of a module, ``apps.get_model``/``import_module`` call and string naming
     one of ``tables`` (``{app label: table names}``) in ``source``."""
@@ -83,7 +92,7 @@ def uses_in(source: str, path: str, tables: dict[str, set[str]]) -> list[Use]:
                 )
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-            args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            args = [_text_of(a) for a in node.args]
             if name == "get_model" and args and isinstance(args[0], str):
                 label = args[0].split(".")[0]
                 found.append(Use(path, node.lineno, f"get_model {args[0]}", f"{label}.models"))
@@ -147,6 +156,26 @@ def test_nobody_outside_settlement_reads_its_models_or_tables(uses):
         if _package(u.path) != "settlement" and _is_models(u.target, "settlement")
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_runtime_code_imports_no_migration(uses):
+    """Data that migrations and the demo seed both write lives in a module both import
+    (``<app>/starter_content.py``, ``workbench/operator_group.py``)."""
+    wrong = [str(u) for u in uses if ".migrations." in f"{u.target}." and "django" not in u.target]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "importlib.import_module('workbench.migrations.0003_operator_group')",
+        "importlib.import_module(f'admission.migrations.{name}')",
+        "from admission.migrations import x",
+    ],
+)
+def test_an_import_of_a_migration_is_seen(source):
+    (use,) = uses_in(source, "workbench/x.py", {})
+    assert ".migrations." in f"{use.target}."
 
 
 def test_the_workbench_reads_cooperation_through_its_selectors(uses):
