@@ -195,7 +195,7 @@ def ledger_sums(*, party: str, user_id: int, since: date) -> dict[str, Decimal]:
 
     if not sig["n"]:
         return {"earned": _q(None), "balance": _q(None)}
-    key = f"workbench:ledger:{party}:{user_id}:{sig['n']}:{sig['last']}:{since}"
+    key = f"settlement:ledger-sums:{party}:{user_id}:{sig['n']}:{sig['last']}:{since}"
     return get_or_compute(key, sums, LEDGER_CACHE_SECONDS)
 
 
