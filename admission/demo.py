@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from admission import starter_content
 from admission.models import (
     Activity,
     Agency,
@@ -91,13 +92,9 @@ def ensure_reference_data() -> None:
     A flushed database (transactional tests) loses migration data; demo seeding
     puts it back so demo users can still sign and be admitted.
     """
-    import importlib
-
     from django.apps import apps as django_apps
 
-    for name, func in (("0002_categories", "forwards"), ("0004_agreement_v1", "publish")):
-        module = importlib.import_module(f"admission.migrations.{name}")
-        getattr(module, func)(django_apps, None)
+    starter_content.ensure_reference_data(django_apps)
 
 
 def _sign(user: User) -> None:

@@ -183,12 +183,7 @@ def unmet_users_q(code: str) -> Q:
     return q
 
 
-PROFILE_MODELS = {
-    Role.MERCHANT: Merchant,
-    Role.CREATOR: Creator,
-    Role.AGENCY: Agency,
-    Role.PROVIDER: Provider,
-}
+PROFILE_MODELS = rules.PROFILE_MODELS
 
 
 def admitted_creators() -> QuerySet[Creator]:

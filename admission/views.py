@@ -21,6 +21,7 @@ from admission.forms import (
     PermissionRequestForm,
 )
 from admission.models import Role, SellerType
+from hotwave.clientip import client_ip
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 
@@ -97,7 +98,7 @@ def agreement_sign(request: HttpRequest) -> HttpResponse:
         signature = services.agreement_sign(
             user=request.user,
             version=form.cleaned_data["version"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
     except services.FieldError as exc:
         form.add_error(None, exc.message)

@@ -25,9 +25,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from hotwave.money import ZERO
-
-MIN_RATE = Decimal("0.01")
-MAX_RATE = Decimal("0.80")
+from settlement.commission import MAX_RATE, MIN_RATE
 
 
 def _money(verbose_name, **kwargs):

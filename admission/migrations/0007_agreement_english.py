@@ -2,13 +2,8 @@
 
 from django.db import migrations, models
 
+from admission.starter_content import add_agreement_v1_english
 
-def english_v1(apps, schema_editor):
-    """Version 2026.1 in English (admission/agreement_en.py): the same version, either text."""
-    from admission.agreement_en import BODY_EN, TITLE_EN, VERSION
-
-    Agreement = apps.get_model("admission", "Agreement")
-    Agreement.objects.filter(version=VERSION, body_en="").update(title_en=TITLE_EN, body_en=BODY_EN)
 
 
 class Migration(migrations.Migration):
@@ -38,5 +33,5 @@ class Migration(migrations.Migration):
             name='title_en',
             field=models.CharField(blank=True, max_length=100, verbose_name='英文标题'),
         ),
-        migrations.RunPython(english_v1, migrations.RunPython.noop),
+        migrations.RunPython(add_agreement_v1_english, migrations.RunPython.noop),
     ]

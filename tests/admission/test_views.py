@@ -128,6 +128,27 @@ def test_signing_from_the_page(client_for):
     assert "已通过准入" in html
 
 
+@pytest.mark.parametrize(
+    ("proxies", "recorded"),
+    [(0, "10.0.0.2"), (1, "203.0.113.7"), (2, "198.51.100.9")],
+)
+def test_the_signing_ip_is_the_clients_behind_the_trusted_proxies(
+    client_for, settings, proxies, recorded
+):
+    """The same address login throttling and the events rate limit use (hotwave.clientip):
+    with N trusted proxies, the N-th entry of X-Forwarded-For from the right."""
+    settings.PROXY_COUNT = proxies
+    c = CreatorFactory(level=1)
+    r = client_for(c.user).post(
+        SIGN,
+        {"agree": "on", "version": "2026.1"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 198.51.100.9, 203.0.113.7",
+    )
+    assert r.status_code == 302
+    assert AgreementSignature.objects.get(user=c.user).ip_address == recorded
+
+
 def test_signing_without_ticking_is_refused_at_the_field(client_for, creator):
     r = client_for(creator).post(SIGN, {"version": "2026.1"})
     assert r.status_code == 400

@@ -42,7 +42,7 @@ from tests.settlement.test_kernel_admin import MODELS as MONEY_MODELS
 
 pytestmark = pytest.mark.django_db
 
-_migration = importlib.import_module("workbench.migrations.0003_operator_group")
+_migration = importlib.import_module("workbench.operator_group")
 OPERATORS = _migration.OPERATORS
 GRANTED = _migration.OPERATOR_PERMISSIONS
 MONEY = MONEY_MODELS  # settlement's money models, as the kernel's admin test lists them
