@@ -819,6 +819,11 @@ def _apply_binding_event(p: Parsed, *, source: str) -> Outcome:
             creator = Creator.objects.filter(user__username=p.creator).first()
             if creator is None:
                 raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
+            # Look again once we hold the creator's lock: a concurrent import of the same
+            # event may have committed it while we waited (a duplicate, not a contradiction).
+            binding_services.lock_creator(creator.pk)
+            if OrderEvent.objects.filter(key=p.key).exists():
+                return Outcome(p.line, DUPLICATE, p.type)
             agency = Agency.objects.filter(user__username=p.agency).first()
             if agency is None:
                 raise Reject(_("未知的机构：%(u)s") % {"u": p.agency}, "unknown_party")
