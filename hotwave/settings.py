@@ -135,9 +135,16 @@ if DATABASES["default"].get("ENGINE") not in (
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout keep `make demo` responsive while Celery (eager) writes.
+    # Concurrent writers wait for each other, never fail: every transaction takes the
+    # write lock when it begins (IMMEDIATE), so none has to upgrade a read lock later —
+    # the upgrade is what failed at once with "database is locked" — and waits up to
+    # ``timeout`` seconds for it. WAL lets readers go on meanwhile.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -762,7 +762,11 @@ def settle_through(
             SettlementRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()
             )
-            logger.exception("settlement run for %s failed", business_date)
+            if isinstance(exc, OperationalError) and "locked" in str(exc):
+                # SQLite's busy timeout ran out: contention, not a bug (no traceback).
+                logger.warning("settlement run for %s: %s", business_date, exc)
+            else:
+                logger.exception("settlement run for %s failed", business_date)
             raise
         SettlementRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE,
