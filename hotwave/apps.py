@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class HotwaveConfig(AppConfig):
-    """Registers project-wide template tags and system checks (no models)."""
+    """Registers project-wide template tags, system checks and the rate counters."""
 
     name = "hotwave"
     verbose_name = "Hotwave"

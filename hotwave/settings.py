@@ -46,7 +46,8 @@ if not HOTWAVE_EVENTS_SECRET:
     HOTWAVE_EVENTS_SECRET = "hotwave-development-events-secret"  # noqa: S105 - DEBUG only
 HOTWAVE_EVENTS_MAX_BYTES = env.int("HOTWAVE_EVENTS_MAX_BYTES", default=5 * 1024 * 1024)
 # Requests per client IP and window ("N/s", "N/m", "N/h", "N/d", "N/5m"; empty: no limit).
-# Counted in the cache (Redis); skipped, with a warning, while the cache is down.
+# Counted in Redis when REDIS_URL is set, else in the database (hotwave.ratelimit), so
+# every worker process shares one budget; skipped, with a warning, while the store is down.
 HOTWAVE_EVENTS_RATE = env("HOTWAVE_EVENTS_RATE", default="600/m")
 try:
     from hotwave.ratelimit import parse_rate

@@ -89,9 +89,9 @@ def demo(tmp_path_factory):
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2).close()
+            urllib.request.urlopen(f"{url}/healthz", timeout=10).close()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while the server starts
             assert server.poll() is None, server.stderr.read()
             assert time.monotonic() < deadline, "the demo server did not start"
             time.sleep(0.3)
