@@ -417,9 +417,9 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(OperatingAccountRequest)
 class OperatingAccountRequestAdmin(SimpleHistoryAdmin):
-    list_display = ("shop", "account", "status", "created_at", "decided_at")
+    list_display = ("shop", "username", "account", "status", "created_at", "decided_at")
     list_filter = ("status",)
-    search_fields = ("shop__shop_name", "account__username")
+    search_fields = ("shop__shop_name", "username", "account__username")
     list_select_related = ("shop", "account")
     raw_id_fields = ("shop", "account")
 

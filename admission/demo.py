@@ -281,7 +281,11 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
     OperatingAccountRequest.objects.get_or_create(
         shop=merchants["merchant07"],
         account=merchants["merchant07_ops"].user,
-        defaults={"status": DesignationStatus.PENDING, "created_at": timezone.now()},
+        defaults={
+            "username": merchants["merchant07_ops"].user.username,
+            "status": DesignationStatus.PENDING,
+            "created_at": timezone.now(),
+        },
     )
     now = timezone.now()
     providers = [

@@ -376,10 +376,16 @@ class OperatingAccountRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="operating_requests",
     )
+    # What the shop typed, and the account it names if that is a possible operating
+    # account (a Taobao-seller login). The shop is told the same whatever the name is;
+    # only the named account, confirming, learns what it still lacks.
+    username = models.CharField(_("指定的用户名"), max_length=150)
     account = models.ForeignKey(
         User,
         verbose_name=_("运营账户"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="operating_requests_received",
     )
     status = models.CharField(
@@ -405,7 +411,7 @@ class OperatingAccountRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop} → {self.account}"
+        return f"{self.shop} → {self.username}"
 
 
 # --- Special admission: activities and marketing compliance --------------------

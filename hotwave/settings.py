@@ -56,6 +56,13 @@ try:
 except ImproperlyConfigured as exc:
     raise ImproperlyConfigured(f"HOTWAVE_EVENTS_RATE: {exc}") from None
 
+# Tmall shops naming an operating account (准入中心), per shop and window.
+OPERATING_DESIGNATE_RATE = env("OPERATING_DESIGNATE_RATE", default="10/h")
+try:
+    parse_rate(OPERATING_DESIGNATE_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"OPERATING_DESIGNATE_RATE: {exc}") from None
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
