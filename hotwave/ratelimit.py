@@ -100,11 +100,39 @@ def _count_in_cache(key: str, timeout: int) -> int:
         return 1
 
 
+def _window(scope: str, who: str, rate: Rate, now: float) -> tuple[int, str]:
+    window = int(now // rate.period)
+    return window, f"ratelimit:{scope}:{who}:{window}"[:250]
+
+
+def spent(scope: str, who: str, rate: Rate, *, now: float | None = None) -> int | None:
+    """Without counting: ``None`` if ``who`` may go on, else seconds until the window resets.
+
+    For limits counted on outcomes (failed logins): check first, ``hit`` on failure.
+    """
+    now = time.time() if now is None else now
+    window, key = _window(scope, who, rate, now)
+    try:
+        if counts_in_database():
+            from hotwave.models import RateCounter
+
+            count = RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 0
+        else:
+            from django.core.cache import cache
+
+            count = cache.get(key) or 0
+    except Exception:  # noqa: BLE001 - fail open, as hit() does
+        logger.warning("rate limit %s: store unavailable, request allowed", scope, exc_info=True)
+        return None
+    if count < rate.count:
+        return None
+    return max(1, math.ceil((window + 1) * rate.period - now))
+
+
 def hit(scope: str, who: str, rate: Rate, *, now: float | None = None) -> int | None:
     """Count a request; ``None`` if allowed, else seconds until the window resets (≥ 1)."""
     now = time.time() if now is None else now
-    window = int(now // rate.period)
-    key = f"ratelimit:{scope}:{who}:{window}"[:250]
+    window, key = _window(scope, who, rate, now)
     # Expire a little after the window ends; the window number in the key makes
     # the next window a fresh counter even if clocks or expiry drift.
     in_database = counts_in_database()

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hotwave.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotwave.middleware.HtmxLoginRedirectMiddleware",
     "hotwave.middleware.ChineseByDefaultMiddleware",
@@ -255,6 +256,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed logins per client IP and window, whatever the usernames (hotwave.views.LoginView):
+# axes locks (username, IP) pairs; this stops one client trying many usernames.
+LOGIN_FAILURES_PER_IP = env("LOGIN_FAILURES_PER_IP", default="20/15m")
+try:
+    parse_rate(LOGIN_FAILURES_PER_IP)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"LOGIN_FAILURES_PER_IP: {exc}") from None
 # Trusted reverse proxies in front of the app, each appending to X-Forwarded-For:
 # the client is the PROXY_COUNT-th entry from the right (entries further left are
 # the client's own and ignored); 0 means "no proxy, use REMOTE_ADDR, ignore the
