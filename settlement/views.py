@@ -23,7 +23,7 @@ from admission.models import Role
 from hotwave.charts import line_chart
 from hotwave.exceptions import DomainError
 from hotwave.money import MoneyError, parse_decimal
-from settlement import selectors
+from settlement import holds, selectors
 from settlement.forms import (
     BindingInviteForm,
     CreatorSearchForm,
@@ -31,6 +31,7 @@ from settlement.forms import (
     ShareChangeForm,
 )
 from settlement.models import BindingStatus, JournalKind, OrderStatus
+from settlement.payout_accounts import current_payout_account_of
 from settlement.services import binding_invites
 
 BINDINGS_PER_PAGE = 20
@@ -310,7 +311,11 @@ def fund_account(request: HttpRequest) -> HttpResponse:
         series_label=label,
     )
     filters = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    payee = user.role in holds.PAYEE_ROLES
     context = {
+        # Why payouts are held, and where they go (creators and agencies).
+        "payout_holds": holds.holds_for(user) if payee else [],
+        "payout_account": current_payout_account_of(actor=user) if payee else None,
         "account": account,
         "summary": summary,
         "chart": chart,

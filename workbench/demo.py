@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def seed_operators(context: dict) -> None:
-    """The 运营 group (as migration 0003 creates it) with demo_operator in it.
+    """The 运营 group (as the newest of its migrations leaves it) with demo_operator in it.
 
     A flushed database (transactional tests) loses the group with the rest of
     the migration data; seeding puts it back.
@@ -25,7 +25,7 @@ def seed_operators(context: dict) -> None:
 
     from django.apps import apps as django_apps
 
-    migration = importlib.import_module("workbench.migrations.0003_operator_group")
+    migration = importlib.import_module("workbench.migrations.0004_operator_payout_accounts")
     migration.ensure_operator_group(django_apps, None)
     operator = context.get("users", {}).get("demo_operator")
     if operator is not None:

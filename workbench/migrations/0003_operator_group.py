@@ -79,13 +79,16 @@ OPERATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def ensure_operator_group(apps, schema_editor):
-    """Create (or reset) the 运营 group with exactly ``OPERATOR_PERMISSIONS``."""
+def ensure_operator_group(apps, schema_editor, permissions=None):
+    """Create (or reset) the 运营 group with exactly ``permissions`` (default
+    ``OPERATOR_PERMISSIONS``; later migrations pass their extended map)."""
     from django.contrib.auth.management import create_permissions
+
+    permissions = permissions or OPERATOR_PERMISSIONS
 
     using = schema_editor.connection.alias if schema_editor is not None else "default"
     for app_config in apps.get_app_configs():
-        if app_config.label not in OPERATOR_PERMISSIONS:
+        if app_config.label not in permissions:
             continue
         # Historical app configs have no models module; create_permissions skips those.
         saved = getattr(app_config, "models_module", None)
@@ -99,7 +102,7 @@ def ensure_operator_group(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     wanted = {
         (app_label, f"{action}_{model}")
-        for app_label, models in OPERATOR_PERMISSIONS.items()
+        for app_label, models in permissions.items()
         for model, actions in models.items()
         for action in actions
     }
@@ -107,7 +110,7 @@ def ensure_operator_group(apps, schema_editor):
         (p.content_type.app_label, p.codename): p
         for p in Permission.objects.using(using)
         .select_related("content_type")
-        .filter(content_type__app_label__in=OPERATOR_PERMISSIONS)
+        .filter(content_type__app_label__in=permissions)
     }
     missing = sorted(wanted - found.keys())
     if missing:
