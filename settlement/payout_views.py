@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from settlement import holds
 from settlement.forms import PayoutAccountForm
@@ -45,6 +47,9 @@ def payout_account(request: HttpRequest) -> HttpResponse:
                     request,
                     _("收款账户已提交，平台核实后生效；核实前的收益会暂缓打款，核实后一并打款。"),
                 )
+                if getattr(request, "htmx", None):
+                    # The whole page changes (current account, holds): htmx reloads it.
+                    return HttpResponseClientRedirect(reverse("settlement:payout_account"))
                 return redirect("settlement:payout_account")
         status = 400
     context = {

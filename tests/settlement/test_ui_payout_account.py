@@ -104,3 +104,8 @@ def test_fund_account_says_why_payouts_are_held_and_stops_saying_so(client_for, 
     html = c.get("/funds/").content.decode()
     assert 'id="payout-holds"' not in html and "已核实" in html
     assert client_for(merchant).get("/funds/").content.decode().count("payout-holds") == 0
+
+
+def test_htmx_success_reloads_the_whole_page(client_for, carol):
+    r = client_for(carol).post(URL, GOOD, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and r["HX-Redirect"] == URL
