@@ -77,16 +77,25 @@ RETURNING count
 
 
 def _count_in_database(key: str, expires_at: float, now: float) -> int:
-    from django.db import connection, transaction
+    from django.db import OperationalError, connection, transaction
 
-    # A savepoint when called inside a transaction: a failure here must not break it.
-    with transaction.atomic(), connection.cursor() as cursor:
-        # One statement: atomic on both databases, whatever other processes do.
-        cursor.execute(_UPSERT, [key, expires_at])
-        (count,) = cursor.fetchone()
-        if count == 1:  # a new window began: forget the ones that ended
-            cursor.execute("DELETE FROM hotwave_ratecounter WHERE expires_at < %s", [now])
-    return count
+    for attempt in range(50):
+        try:
+            # A savepoint when called inside a transaction: a failure must not break it.
+            with transaction.atomic(), connection.cursor() as cursor:
+                # One statement: atomic on both databases, whatever other processes do.
+                cursor.execute(_UPSERT, [key, expires_at])
+                (count,) = cursor.fetchone()
+                if count == 1:  # a new window began: forget the ones that ended
+                    cursor.execute("DELETE FROM hotwave_ratecounter WHERE expires_at < %s", [now])
+            return count
+        except OperationalError as exc:
+            # SQLite's shared-cache table lock (an in-memory database shared by threads)
+            # fails at once instead of waiting like the busy timeout: wait and retry.
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.01)
+    raise AssertionError("unreachable")
 
 
 def _count_in_cache(key: str, timeout: int) -> int:
