@@ -50,9 +50,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _payable_parties(creator, agency_creator, agency):
+def _payable_parties(creator, other_creator, agency_creator, agency):
     """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
-    payable(creator, agency_creator, agency)
+    payable(creator, other_creator, agency_creator, agency)
 
 
 ORDERS = 5000
