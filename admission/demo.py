@@ -314,7 +314,11 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
     OperatingAccountRequest.objects.get_or_create(
         shop=merchants["merchant07"],
         account=merchants["merchant07_ops"].user,
-        defaults={"status": DesignationStatus.PENDING, "created_at": timezone.now()},
+        defaults={
+            "username": merchants["merchant07_ops"].user.username,
+            "status": DesignationStatus.PENDING,
+            "created_at": timezone.now(),
+        },
     )
     now = timezone.now()
     providers = [
@@ -468,11 +472,45 @@ def _seed_restricted_products(merchants: dict) -> None:
             )
 
 
+DEMO_REAL_NAMES = {
+    "demo_creator": "林小鹿",
+    "demo_streamer": "陈杰",
+    "demo_agency": "杭州星河文化传媒有限公司",
+}
+SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗".split()
+GIVEN = "子涵 欣怡 浩然 雨桐 梓萱 宇轩 诗涵 俊杰 佳怡 博文 思远 晓彤 一鸣 若溪 嘉豪".split()
+
+
+@transaction.atomic
+def seed_real_names() -> None:
+    """The real-name records operators would have entered (收款账户 names must match them):
+    creators whose Alipay real name is verified or who are admitted, agencies whose
+    licence is verified or who are admitted (demo_newbie has none yet)."""
+    from django.db.models import Q
+
+    from admission.selectors import admitted_q
+
+    creators = Creator.objects.filter(Q(alipay_verified=True) | admitted_q(Role.CREATOR))
+    for creator in creators.filter(real_name="").select_related("user"):
+        name = DEMO_REAL_NAMES.get(creator.user.username) or (
+            SURNAMES[creator.pk % len(SURNAMES)] + GIVEN[creator.pk // len(SURNAMES) % len(GIVEN)]
+        )
+        Creator.objects.filter(pk=creator.pk).update(real_name=name)
+    agencies = Agency.objects.filter(Q(licence_verified=True) | admitted_q(Role.AGENCY))
+    for agency in agencies.filter(real_name="").select_related("user"):
+        name = (
+            DEMO_REAL_NAMES.get(agency.user.username)
+            or f"{agency.name.removesuffix(' MCN')}有限公司"
+        )
+        Agency.objects.filter(pk=agency.pk).update(real_name=name)
+
+
 def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for admission: the demo users, and without --users-only the world."""
     context["users"] = seed_users()
     if not users_only:
         seed_world()
+    seed_real_names()
 
 
 def summary(*, users_only: bool) -> list[str]:

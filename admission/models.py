@@ -190,6 +190,14 @@ class Creator(models.Model):
         _("主播等级"), default=0, choices=[(i, f"V{i}") for i in range(7)]
     )
     alipay_verified = models.BooleanField(_("支付宝实名认证"), default=False)
+    # The real-name record: the name Alipay's real-name verification returned, entered
+    # by operators in admin (audited). A 收款账户's holder name must match it.
+    real_name = models.CharField(
+        _("实名姓名"),
+        max_length=100,
+        blank=True,
+        help_text=_("支付宝实名认证返回的姓名，由运营登记；收款账户的户名须与之一致。"),
+    )
     guangguang_eligible = models.BooleanField(_("逛逛商单资格"), default=False)
     # Completed cooperation tasks (合作任务数): maintained by cooperation's
     # task-completion service in the same transaction, so it is real data and
@@ -235,6 +243,14 @@ class Agency(models.Model):
     name = models.CharField(_("机构名称"), max_length=100)
     registered_verified = models.BooleanField(_("机构后台注册已核实"), default=False)
     licence_verified = models.BooleanField(_("营业执照已核实"), default=False)
+    # The real-name record of an agency: the company name on its business licence,
+    # entered by operators in admin (audited). A 收款账户's holder name must match it.
+    real_name = models.CharField(
+        _("营业执照主体名称"),
+        max_length=100,
+        blank=True,
+        help_text=_("营业执照上的公司名称，由运营核实后登记；收款账户的户名须与之一致。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -409,10 +425,16 @@ class OperatingAccountRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="operating_requests",
     )
+    # What the shop typed, and the account it names if that is a possible operating
+    # account (a Taobao-seller login). The shop is told the same whatever the name is;
+    # only the named account, confirming, learns what it still lacks.
+    username = models.CharField(_("指定的用户名"), max_length=150)
     account = models.ForeignKey(
         User,
         verbose_name=_("运营账户"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="operating_requests_received",
     )
     status = models.CharField(
@@ -438,7 +460,7 @@ class OperatingAccountRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop} → {self.account}"
+        return f"{self.shop} → {self.username}"
 
 
 # --- Special admission: activities and marketing compliance --------------------

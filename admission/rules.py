@@ -272,7 +272,7 @@ def load_facts(user: User) -> Facts:
                 OperatingAccountRequest.objects.filter(
                     shop=profile, status=DesignationStatus.PENDING
                 )
-                .values_list("account__username", flat=True)
+                .values_list("username", flat=True)
                 .first()
             )
         return Facts(

@@ -259,11 +259,9 @@ def pending_operating_requests_for(*, user: User) -> QuerySet[OperatingAccountRe
 
 def pending_operating_request_of(*, shop: Merchant) -> OperatingAccountRequest | None:
     """The Tmall shop's own request still waiting for its account to confirm."""
-    return (
-        OperatingAccountRequest.objects.filter(shop=shop, status=DesignationStatus.PENDING)
-        .select_related("account")
-        .first()
-    )
+    return OperatingAccountRequest.objects.filter(
+        shop=shop, status=DesignationStatus.PENDING
+    ).first()
 
 
 def operating_request_for(*, user: User, pk: int) -> OperatingAccountRequest:

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class HotwaveConfig(AppConfig):
-    """Registers project-wide template tags and system checks (no models); brands the admin."""
+    """Registers project-wide template tags, system checks and the rate counters; brands the admin."""
 
     name = "hotwave"
     verbose_name = "Hotwave"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -10,14 +11,33 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from hotwave.clientip import client_ip
 from hotwave.forms import LoginForm
+from hotwave.ratelimit import hit, parse_rate, spent
 
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
+    """Login. Besides axes' lockout per (username, IP), failed logins are limited per
+    client IP (``LOGIN_FAILURES_PER_IP``), so trying many usernames once each is
+    throttled too."""
+
     form_class = LoginForm
     redirect_authenticated_user = True
     template_name = "registration/login.html"
+
+    def post(self, request, *args, **kwargs):
+        rate = parse_rate(settings.LOGIN_FAILURES_PER_IP)
+        ip = client_ip(request) or "unknown"
+        if rate is not None and spent("login-failures", ip, rate) is not None:
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        rate = parse_rate(settings.LOGIN_FAILURES_PER_IP)
+        if rate is not None and form.is_bound:
+            hit("login-failures", client_ip(self.request) or "unknown", rate)
+        return super().form_invalid(form)
 
 
 @login_not_required

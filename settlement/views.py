@@ -23,7 +23,7 @@ from hotwave.charts import line_chart
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.money import MoneyError, parse_decimal
-from settlement import exports, selectors
+from settlement import exports, holds, selectors
 from settlement.catalog import attach_titles
 from settlement.commission import MAX_RATE, MIN_RATE, platform_rate
 from settlement.forms import (
@@ -33,6 +33,7 @@ from settlement.forms import (
     ShareChangeForm,
 )
 from settlement.models import BindingStatus, JournalKind, OrderStatus
+from settlement.payout_accounts import current_payout_account_of
 from settlement.services import binding_invites
 
 BINDINGS_PER_PAGE = 20
@@ -298,7 +299,11 @@ def fund_account(request: HttpRequest) -> HttpResponse:
         series_label=label,
     )
     filters = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    payee = user.role in holds.PAYEE_ROLES
     context = {
+        # Why payouts are held, and where they go (creators and agencies).
+        "payout_holds": holds.holds_for(user) if payee else [],
+        "payout_account": current_payout_account_of(actor=user) if payee else None,
         "account": account,
         "summary": summary,
         "chart": chart,

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def seed_operators(context: dict) -> None:
-    """The 运营 group (as migration 0003 creates it) with demo_operator in it.
+    """The 运营 group (as the newest of its migrations leaves it) with demo_operator in it.
 
     A flushed database (transactional tests) loses the group with the rest of
     the migration data; seeding puts it back.

@@ -21,10 +21,11 @@ Permissions are created here first (``create_permissions``), since on a fresh
 database the post-migrate signal that normally creates them runs only after
 every migration. Migration ``0003_operator_group`` runs ``ensure_operator_group``
 and the demo seed runs it again: a flushed test database loses the group with
-the rest of the data. The migration applies the set as it is here, so the set
-may name only models whose tables exist by that migration; a later model needs
-its own migration that calls ``ensure_operator_group`` again (and depends on
-that model's migration).
+the rest of the data. Each migration applies the map frozen for it here
+(``PERMISSIONS_0003``, ``PERMISSIONS_0004``, …), which names only models whose
+tables exist by then; a later model gets a new map built from the previous one
+and its own migration (depending on that model's). ``OPERATOR_PERMISSIONS`` is
+the newest map: what the demo seed applies and the tests check.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ VIEW_CHANGE = ("view", "change")
 EDIT = ("view", "add", "change")
 ALL = ("view", "add", "change", "delete")
 
-OPERATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+Permissions = dict[str, dict[str, tuple[str, ...]]]
+
+PERMISSIONS_0003: Permissions = {
     "admission": {
         "user": VIEW,
         "category": EDIT,
@@ -83,13 +86,28 @@ OPERATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def ensure_operator_group(apps, schema_editor):
-    """Create (or reset) the 运营 group with exactly ``OPERATOR_PERMISSIONS``."""
+def extended(base: Permissions, **additions: dict[str, tuple[str, ...]]) -> Permissions:
+    """``base`` with more models per app label (a new map; ``base`` is unchanged)."""
+    out = {app: dict(models) for app, models in base.items()}
+    for app, models in additions.items():
+        out.setdefault(app, {}).update(models)
+    return out
+
+
+# 0004: operators verify payout accounts (收款账户).
+PERMISSIONS_0004 = extended(PERMISSIONS_0003, settlement={"payoutaccount": VIEW_CHANGE})
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0004  # the newest map
+
+
+def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):
+    """Create (or reset) the 运营 group with exactly ``permissions`` (default: the newest)."""
     from django.contrib.auth.management import create_permissions
 
+    permissions = permissions or OPERATOR_PERMISSIONS
     using = schema_editor.connection.alias if schema_editor is not None else "default"
     for app_config in apps.get_app_configs():
-        if app_config.label not in OPERATOR_PERMISSIONS:
+        if app_config.label not in permissions:
             continue
         # Historical app configs have no models module; create_permissions skips those.
         saved = getattr(app_config, "models_module", None)
@@ -103,7 +121,7 @@ def ensure_operator_group(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     wanted = {
         (app_label, f"{action}_{model}")
-        for app_label, models in OPERATOR_PERMISSIONS.items()
+        for app_label, models in permissions.items()
         for model, actions in models.items()
         for action in actions
     }
@@ -111,7 +129,7 @@ def ensure_operator_group(apps, schema_editor):
         (p.content_type.app_label, p.codename): p
         for p in Permission.objects.using(using)
         .select_related("content_type")
-        .filter(content_type__app_label__in=OPERATOR_PERMISSIONS)
+        .filter(content_type__app_label__in=permissions)
     }
     missing = sorted(wanted - found.keys())
     if missing:

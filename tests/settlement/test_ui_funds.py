@@ -14,9 +14,16 @@ from django.urls import reverse
 from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import CreatorFactory, ProviderFactory
-from tests.settlement.factories import BindingFactory, at, confirmed, paid, refunded
+from tests.settlement.factories import BindingFactory, at, confirmed, paid, payable, refunded
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
+
 
 NOV = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
 
@@ -374,8 +381,9 @@ def test_fund_page_query_counts_do_not_grow_with_data(
     # session, user, account, [tab count, tab rows], ledger signature, pending signature,
     # profile; the summary and the chart are cached under the ledger signature, the
     # pending estimate under the signature of the unsettled orders; order tabs + the
-    # products' titles (one query, settlement.catalog)
-    for tab, queries in (("settled", 9), ("pending", 9), ("statement", 8)):
+    # products' titles (one query, settlement.catalog); for the parties paid out
+    # (creators, agencies) + what holds their payouts and their 收款账户 (2)
+    for tab, queries in (("settled", 11), ("pending", 11), ("statement", 10)):
         with django_assert_num_queries(queries):
             get(c_creator, "fund_account", {**NOV, "tab": tab})
     # the first look since the account's last posting and the party's last order change:
@@ -384,9 +392,9 @@ def test_fund_page_query_counts_do_not_grow_with_data(
         get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
     with django_assert_num_queries(8):
         get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         get(c_agency, "fund_account", {**NOV, "tab": "settled"})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         get(c_agency, "fund_account", {**NOV, "tab": "settled"})
     # session, user, order, product title, account, journals, events, profile
     with django_assert_num_queries(8):

@@ -14,7 +14,15 @@ from settlement.models import EscrowHold
 from settlement.services.settle import settle_through
 from tests.cooperation.factories import ProductFactory, admit, bind, paid_order
 from tests.cooperation.task_factories import make_task
+from tests.settlement.factories import payable
 from workbench.selectors import TREND_DAYS, core_data_for
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
+
 
 SH = ZoneInfo("Asia/Shanghai")
 

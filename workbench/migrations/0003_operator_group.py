@@ -6,7 +6,11 @@ the same function).
 
 from django.db import migrations
 
-from workbench.operator_group import ensure_operator_group, remove_operator_group
+from workbench.operator_group import PERMISSIONS_0003, ensure_operator_group, remove_operator_group
+
+
+def apply_0003(apps, schema_editor):
+    ensure_operator_group(apps, schema_editor, PERMISSIONS_0003)
 
 
 class Migration(migrations.Migration):
@@ -19,4 +23,4 @@ class Migration(migrations.Migration):
         ("workbench", "0002_starter_help"),
     ]
 
-    operations = [migrations.RunPython(ensure_operator_group, remove_operator_group)]
+    operations = [migrations.RunPython(apply_0003, remove_operator_group)]
