@@ -7,6 +7,12 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Where `make demo` / `make serve` listen: `make demo PORT=8010 HOST=0.0.0.0`.
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+# The development server answers the host it listens on (every name when it listens
+# on all interfaces), unless ALLOWED_HOSTS says otherwise.
+DEMO_HOSTS = $${ALLOWED_HOSTS:-$(if $(filter 0.0.0.0 :: [::],$(HOST)),*,127.0.0.1,localhost,[::1],$(HOST))}
 # Two workers on two cores; files stay together (live servers, module worlds).
 PYTEST_ARGS ?= -q -n 2 --dist loadfile
 
@@ -48,12 +54,12 @@ seed: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 
 serve:
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} ALLOWED_HOSTS="$(DEMO_HOSTS)" $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: seed
 	@echo ""
-	@echo "Hotwave is at http://127.0.0.1:8000  (log in as demo_merchant / hotwave-demo; see README for all demo users)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Hotwave is at http://$(HOST):$(PORT)  (log in as demo_merchant / hotwave-demo; see README for all demo users)"
+	DEBUG=$${DEBUG:-1} ALLOWED_HOSTS="$(DEMO_HOSTS)" $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -77,7 +83,7 @@ bench: venv
 
 messages: venv
 	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=var
-	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
+	DEBUG=1 $(PY) manage.py compilemessages -l en -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var

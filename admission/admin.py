@@ -108,6 +108,11 @@ class UserAdmin(DjangoUserAdmin):
             )
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        # One role per account, fixed at creation (its profile row depends on it).
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else ("role", *fields)
+
     @admin.display(description=_("名称"))
     def party_name(self, obj) -> str:
         return obj.display_name
@@ -230,7 +235,10 @@ class PartyAdmin(SimpleHistoryAdmin):
         return format_html("<strong>{}</strong><ul>{}</ul>", head, rows)
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "verdict_detail")
+        fields = (*super().get_readonly_fields(request, obj), "verdict_detail")
+        # The owning account is the profile's primary key: editing it would save the
+        # profile again under another account (a creator for an agency's login).
+        return fields if obj is None else ("user", *fields)
 
 
 @admin.register(Merchant)
@@ -345,7 +353,7 @@ class AgreementAdmin(SimpleHistoryAdmin):
         # A signed version is evidence of what parties agreed to: it never changes.
         # Publish a new version instead.
         if obj is not None and obj.signatures.exists():
-            return ("version", "title", "body", "published_at")
+            return ("version", "title", "body", "title_en", "body_en", "published_at")
         return ()
 
     def has_delete_permission(self, request, obj=None):
@@ -409,9 +417,9 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(OperatingAccountRequest)
 class OperatingAccountRequestAdmin(SimpleHistoryAdmin):
-    list_display = ("shop", "account", "status", "created_at", "decided_at")
+    list_display = ("shop", "username", "account", "status", "created_at", "decided_at")
     list_filter = ("status",)
-    search_fields = ("shop__shop_name", "account__username")
+    search_fields = ("shop__shop_name", "username", "account__username")
     list_select_related = ("shop", "account")
     raw_id_fields = ("shop", "account")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+import zlib
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -11,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from admission import starter_content
 from admission.models import (
     Activity,
     Agency,
@@ -42,6 +44,26 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
+# How long ago the demo users joined (days); everyone else: spread over 45–420 days by
+# name, so the world's join dates read like months of sign-ups, not one afternoon.
+JOINED_DAYS_AGO = {
+    "demo_merchant": 236,
+    "demo_tmall": 301,
+    "demo_tmall_ops": 298,
+    "demo_creator": 187,
+    "demo_streamer": 342,
+    "demo_agency": 405,
+    "demo_newbie": 6,
+    "demo_operator": 520,
+}
+
+
+def _joined(username: str) -> datetime:
+    crc = zlib.crc32(username.encode())
+    days = JOINED_DAYS_AGO.get(username, 45 + crc % 376)
+    return timezone.now() - timedelta(days=days, hours=crc % 11, minutes=crc % 59)
+
+
 def _user(username: str, role: str, *, staff: bool = False, first_name: str = "") -> User:
     user, _ = User.objects.get_or_create(
         username=username,
@@ -52,6 +74,7 @@ def _user(username: str, role: str, *, staff: bool = False, first_name: str = ""
             "password": _demo_password_hash(),
             # A mailbox for 忘记密码 (`make demo` prints the email on the console).
             "email": f"{username}@example.com",
+            "date_joined": _joined(username),
         },
     )
     if not user.email:
@@ -74,13 +97,9 @@ def ensure_reference_data() -> None:
     A flushed database (transactional tests) loses migration data; demo seeding
     puts it back so demo users can still sign and be admitted.
     """
-    import importlib
-
     from django.apps import apps as django_apps
 
-    for name, func in (("0002_categories", "forwards"), ("0004_agreement_v1", "publish")):
-        module = importlib.import_module(f"admission.migrations.{name}")
-        getattr(module, func)(django_apps, None)
+    starter_content.ensure_reference_data(django_apps)
 
 
 def _sign(user: User) -> None:
@@ -206,6 +225,19 @@ CATS = [
 ]
 
 
+def _unique_nickname(first: str, second: str, taken: set[str]) -> str:
+    """first + second, or the next unused ending: no numbered "阿宝测评26" look-alikes."""
+    start = NICK_B.index(second)
+    for k in range(len(NICK_B)):
+        nickname = first + NICK_B[(start + k) % len(NICK_B)]
+        if nickname not in taken:
+            break
+    else:  # every ending taken for this first part (only past 300 creators)
+        nickname = f"{first}{second}{len(taken)}"
+    taken.add(nickname)
+    return nickname
+
+
 @transaction.atomic
 def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
     """A believable world: creators, merchants, agencies, providers in every admission state.
@@ -233,13 +265,14 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
         if signed:
             _sign(u)
         agencies.append(a)
+    taken: set[str] = set()
     for i in range(1, creators + 1):
         u = _user(f"creator{i:03d}", Role.CREATOR)
         level = rnd.choices(range(7), weights=[8, 20, 22, 18, 14, 10, 8])[0]
         fans = int(rnd.paretovariate(1.2) * 8_000)
         _creator(
             u,
-            nickname=f"{rnd.choice(NICK_A)}{rnd.choice(NICK_B)}{i}",
+            nickname=_unique_nickname(rnd.choice(NICK_A), rnd.choice(NICK_B), taken),
             fans=fans,
             avg_viewers=max(10, int(fans * rnd.uniform(0.01, 0.06))),
             quote=Decimal(rnd.choice([300, 500, 800, 1200, 2000, 3000, 5000, 8000, 15000])),
@@ -286,7 +319,11 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
     OperatingAccountRequest.objects.get_or_create(
         shop=merchants["merchant07"],
         account=merchants["merchant07_ops"].user,
-        defaults={"status": DesignationStatus.PENDING, "created_at": timezone.now()},
+        defaults={
+            "username": merchants["merchant07_ops"].user.username,
+            "status": DesignationStatus.PENDING,
+            "created_at": timezone.now(),
+        },
     )
     now = timezone.now()
     providers = [
@@ -324,27 +361,65 @@ def seed_world(*, creators: int = 60, seed: int = 20261127) -> None:
     _seed_restricted_products(merchants)
 
 
+# The platform's yearly 官方活动 on their real dates (Asia/Shanghai): (name, first day,
+# last day, marketing compliance required, description).
+YEARLY_ACTIVITIES = (
+    ("年货节直播季", (1, 5), (1, 25), True, "年货主题直播，限营销规范合规方参加。"),
+    ("38 女王节", (3, 1), (3, 8), True, "美妆与服饰专场，参与方须营销规范合规。"),
+    (
+        "618 年中好物节",
+        (5, 20),
+        (6, 18),
+        True,
+        "年中大促，参与商家与达人须在活动期间营销规范合规。",
+    ),
+    ("99 划算节", (9, 1), (9, 9), False, "秋季划算专场，面向所有已准入的商家与达人。"),
+    ("双11 直播狂欢节", (10, 20), (11, 11), True, "双11官方直播活动，参与方须营销规范合规。"),
+    (
+        "双12 年终好物节",
+        (12, 1),
+        (12, 12),
+        True,
+        "年终好物专场，参与商家与达人须在活动期间营销规范合规。",
+    ),
+)
+
+
+def activity_periods(today: date) -> list[tuple[str, datetime, datetime, bool, str]]:
+    """The yearly activities around ``today``: the last one that ended, any running, the
+    next two; each from 00:00 of its first day to 00:00 after its last (Asia/Shanghai)."""
+    zone = timezone.get_current_timezone()
+    dated = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        for name, (m1, d1), (m2, d2), required, text in YEARLY_ACTIVITIES:
+            start = datetime(year, m1, d1, tzinfo=zone)
+            end = datetime(year, m2, d2, tzinfo=zone) + timedelta(days=1)
+            dated.append((name, start, end, required, text))
+    dated.sort(key=lambda a: a[1])
+    now = datetime(today.year, today.month, today.day, 12, tzinfo=zone)
+    ended = [a for a in dated if a[2] <= now][-1:]
+    running = [a for a in dated if a[1] <= now < a[2]]
+    upcoming = [a for a in dated if a[1] > now][:2]
+    return [*ended, *running, *upcoming]
+
+
 def _seed_activities(now) -> None:
-    """A past, a running and an upcoming 官方活动, and compliance covering some parties."""
+    """The yearly 官方活动 around today (one ended, any running, two upcoming), a weekly
+    新人达人扶持周 that is always on, and compliance covering some parties."""
     day = timedelta(days=1)
-    for name, start, end, required, text in [
-        ("双11 直播狂欢节", now - 30 * day, now - 10 * day, True, "已结束的双11官方直播活动。"),
+    week_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start -= timedelta(days=week_start.weekday())
+    periods = [
+        *activity_periods(timezone.localdate(now)),
         (
-            "双12 年终好物节",
-            now - 2 * day,
-            now + 14 * day,
-            True,
-            "年终好物专场，参与商家与达人须在活动期间营销规范合规。",
+            "新人达人扶持周",
+            week_start,
+            week_start + 7 * day,
+            False,
+            "每周一开始的新入驻达人扶持活动，为期一周。",
         ),
-        (
-            "年货节直播季",
-            now + 30 * day,
-            now + 50 * day,
-            True,
-            "年货主题直播，限营销规范合规方参加。",
-        ),
-        ("新人达人扶持周", now + 5 * day, now + 12 * day, False, "面向新入驻达人的扶持活动。"),
-    ]:
+    ]
+    for name, start, end, required, text in periods:
         Activity.objects.get_or_create(
             name=name,
             defaults={
@@ -402,8 +477,53 @@ def _seed_restricted_products(merchants: dict) -> None:
             )
 
 
+DEMO_REAL_NAMES = {
+    "demo_creator": "林小鹿",
+    "demo_streamer": "陈杰",
+    "demo_agency": "杭州星河文化传媒有限公司",
+}
+SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗".split()
+GIVEN = "子涵 欣怡 浩然 雨桐 梓萱 宇轩 诗涵 俊杰 佳怡 博文 思远 晓彤 一鸣 若溪 嘉豪".split()
+
+
+@transaction.atomic
+def seed_real_names() -> None:
+    """The real-name records operators would have entered (收款账户 names must match them):
+    creators whose Alipay real name is verified or who are admitted, agencies whose
+    licence is verified or who are admitted (demo_newbie has none yet)."""
+    from django.db.models import Q
+
+    from admission.selectors import admitted_q
+
+    creators = Creator.objects.filter(Q(alipay_verified=True) | admitted_q(Role.CREATOR))
+    for creator in creators.filter(real_name="").select_related("user"):
+        name = DEMO_REAL_NAMES.get(creator.user.username) or (
+            SURNAMES[creator.pk % len(SURNAMES)] + GIVEN[creator.pk // len(SURNAMES) % len(GIVEN)]
+        )
+        Creator.objects.filter(pk=creator.pk).update(real_name=name)
+    agencies = Agency.objects.filter(Q(licence_verified=True) | admitted_q(Role.AGENCY))
+    for agency in agencies.filter(real_name="").select_related("user"):
+        name = (
+            DEMO_REAL_NAMES.get(agency.user.username)
+            or f"{agency.name.removesuffix(' MCN')}有限公司"
+        )
+        Agency.objects.filter(pk=agency.pk).update(real_name=name)
+
+
 def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for admission: the demo users, and without --users-only the world."""
     context["users"] = seed_users()
     if not users_only:
         seed_world()
+    seed_real_names()
+
+
+def summary(*, users_only: bool) -> list[str]:
+    """seed_demo's report: who can log in."""
+    from admission.models import Creator, Merchant
+
+    demo = User.objects.filter(username__startswith="demo_").order_by("pk")
+    lines = [f"log in as {', '.join(u.username for u in demo)} (password hotwave-demo)"]
+    if not users_only:
+        lines.append(f"{Merchant.objects.count()} shops, {Creator.objects.count()} creators")
+    return lines

@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def _english() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("en")
+
+
 class Role(models.TextChoices):
     MERCHANT = "merchant", _("商家")
     CREATOR = "creator", _("达人/主播")
@@ -31,8 +35,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("账户")
-        verbose_name_plural = _("账户")
+        # Not just 账户: settlement's ledger accounts are 资金账户 (two names in admin).
+        verbose_name = _("登录账户")
+        verbose_name_plural = _("登录账户")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"
@@ -122,7 +127,11 @@ class Merchant(models.Model):
     """商家 (需求方): a Taobao seller or a Tmall merchant."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="merchant"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="merchant",
     )
     shop_name = models.CharField(_("店铺名称"), max_length=100)
     seller_type = models.CharField(_("卖家类型"), max_length=16, choices=SellerType.choices)
@@ -163,7 +172,11 @@ class Creator(models.Model):
     """达人/主播 (服务方): a live-stream creator, individual or bound to an agency."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="creator"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="creator",
     )
     nickname = models.CharField(_("昵称"), max_length=64, db_index=True)
     bio = models.TextField(_("简介"), blank=True)
@@ -177,6 +190,14 @@ class Creator(models.Model):
         _("主播等级"), default=0, choices=[(i, f"V{i}") for i in range(7)]
     )
     alipay_verified = models.BooleanField(_("支付宝实名认证"), default=False)
+    # The real-name record: the name Alipay's real-name verification returned, entered
+    # by operators in admin (audited). A 收款账户's holder name must match it.
+    real_name = models.CharField(
+        _("实名姓名"),
+        max_length=100,
+        blank=True,
+        help_text=_("支付宝实名认证返回的姓名，由运营登记；收款账户的户名须与之一致。"),
+    )
     guangguang_eligible = models.BooleanField(_("逛逛商单资格"), default=False)
     # Completed cooperation tasks (合作任务数): maintained by cooperation's
     # task-completion service in the same transaction, so it is real data and
@@ -213,11 +234,23 @@ class Agency(models.Model):
     """机构 (MCN, 服务方): registered in the agency back office."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="agency"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="agency",
     )
     name = models.CharField(_("机构名称"), max_length=100)
     registered_verified = models.BooleanField(_("机构后台注册已核实"), default=False)
     licence_verified = models.BooleanField(_("营业执照已核实"), default=False)
+    # The real-name record of an agency: the company name on its business licence,
+    # entered by operators in admin (audited). A 收款账户's holder name must match it.
+    real_name = models.CharField(
+        _("营业执照主体名称"),
+        max_length=100,
+        blank=True,
+        help_text=_("营业执照上的公司名称，由运营核实后登记；收款账户的户名须与之一致。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -233,7 +266,11 @@ class Provider(models.Model):
     """TP 服务商 (服务方): a third-party service company."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="provider"
+        User,
+        verbose_name=_("登录账户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="provider",
     )
     company_name = models.CharField(_("公司名称"), max_length=100)
     licence_verified = models.BooleanField(_("关联主体营业执照已核实"), default=False)
@@ -270,6 +307,9 @@ class Agreement(models.Model):
     version = models.CharField(_("版本号"), max_length=32, unique=True)
     title = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("协议正文"))
+    # The same version in English: signing it in either language signs this version.
+    title_en = models.CharField(_("英文标题"), max_length=100, blank=True)
+    body_en = models.TextField(_("英文正文"), blank=True)
     published_at = models.DateTimeField(_("生效时间"), db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
@@ -282,6 +322,15 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.version})"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (English when there is an English text)."""
+        return self.title_en if _english() and self.body_en else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self.body_en if _english() and self.body_en else self.body
 
 
 class AgreementSignature(models.Model):
@@ -376,10 +425,16 @@ class OperatingAccountRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="operating_requests",
     )
+    # What the shop typed, and the account it names if that is a possible operating
+    # account (a Taobao-seller login). The shop is told the same whatever the name is;
+    # only the named account, confirming, learns what it still lacks.
+    username = models.CharField(_("指定的用户名"), max_length=150)
     account = models.ForeignKey(
         User,
         verbose_name=_("运营账户"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="operating_requests_received",
     )
     status = models.CharField(
@@ -405,7 +460,7 @@ class OperatingAccountRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop} → {self.account}"
+        return f"{self.shop} → {self.username}"
 
 
 # --- Special admission: activities and marketing compliance --------------------

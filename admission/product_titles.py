@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-TitleLookup = Callable[[int, list[str]], dict[str, str]]
+# The same lookup settlement.catalog takes: {(merchant id, sku)} -> {(merchant id, sku): title}.
+TitleLookup = Callable[[set[tuple[int, str]]], dict[tuple[int, str], str]]
 _lookup: TitleLookup | None = None
 
 
 def register(lookup: TitleLookup) -> None:
-    """Install ``lookup(merchant_id, skus) -> {sku: title}`` (one query for many SKUs)."""
+    """Install the lookup of titles by (merchant id, SKU) pairs (one query for many)."""
     global _lookup
     _lookup = lookup
 
@@ -26,7 +27,8 @@ def titles(merchant_id: int, skus: Iterable[str]) -> dict[str, str]:
     skus = [s for s in dict.fromkeys(skus) if s]
     if _lookup is None or not skus:
         return {}
-    return _lookup(merchant_id, skus)
+    found = _lookup({(merchant_id, sku) for sku in skus})
+    return {sku: title for (_merchant, sku), title in found.items()}
 
 
 def title_of(merchant_id: int, sku: str) -> str:

@@ -31,12 +31,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from admission.models import (
+    Agency,
     Agreement,
     AgreementSignature,
     Assessment,
     AssessmentStatus,
+    Creator,
     DesignationStatus,
+    Merchant,
     OperatingAccountRequest,
+    Provider,
     Role,
     SellerType,
     ShopStatus,
@@ -218,25 +222,22 @@ def current_agreement(now: datetime | None = None) -> Agreement | None:
     )
 
 
+# The profile each role's facts are read from (keyed by the user).
+PROFILE_MODELS = {
+    Role.MERCHANT: Merchant,
+    Role.CREATOR: Creator,
+    Role.AGENCY: Agency,
+    Role.PROVIDER: Provider,
+}
+
+
 def load_facts(user: User) -> Facts:
     """Read what the rules need about ``user`` (a handful of indexed queries)."""
     # Always re-read: a caller's cached ``user.merchant`` may predate an operator's change.
-    model = {
-        Role.MERCHANT: "Merchant",
-        Role.CREATOR: "Creator",
-        Role.AGENCY: "Agency",
-        Role.PROVIDER: "Provider",
-    }.get(user.role)
+    model = PROFILE_MODELS.get(user.role)
     profile = None
     if model is not None:
-        from django.apps import apps
-
-        profile = (
-            apps.get_model("admission", model)
-            .objects.select_related("user")
-            .filter(pk=user.pk)
-            .first()
-        )
+        profile = model.objects.select_related("user").filter(pk=user.pk).first()
     if profile is None:
         return Facts(role=user.role, has_profile=False, active=user.is_active)
     user = profile.user
@@ -271,7 +272,7 @@ def load_facts(user: User) -> Facts:
                 OperatingAccountRequest.objects.filter(
                     shop=profile, status=DesignationStatus.PENDING
                 )
-                .values_list("account__username", flat=True)
+                .values_list("username", flat=True)
                 .first()
             )
         return Facts(

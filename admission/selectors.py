@@ -183,12 +183,7 @@ def unmet_users_q(code: str) -> Q:
     return q
 
 
-PROFILE_MODELS = {
-    Role.MERCHANT: Merchant,
-    Role.CREATOR: Creator,
-    Role.AGENCY: Agency,
-    Role.PROVIDER: Provider,
-}
+PROFILE_MODELS = rules.PROFILE_MODELS
 
 
 def admitted_creators() -> QuerySet[Creator]:
@@ -294,11 +289,9 @@ def pending_operating_requests_for(*, user: User) -> QuerySet[OperatingAccountRe
 
 def pending_operating_request_of(*, shop: Merchant) -> OperatingAccountRequest | None:
     """The Tmall shop's own request still waiting for its account to confirm."""
-    return (
-        OperatingAccountRequest.objects.filter(shop=shop, status=DesignationStatus.PENDING)
-        .select_related("account")
-        .first()
-    )
+    return OperatingAccountRequest.objects.filter(
+        shop=shop, status=DesignationStatus.PENDING
+    ).first()
 
 
 def operating_request_for(*, user: User, pk: int) -> OperatingAccountRequest:

@@ -132,29 +132,44 @@ def _check_operating_candidate(*, shop: Merchant, account: User | None, username
 def operating_account_designate(*, shop: Merchant, username: str) -> OperatingAccountRequest:
     """Ask ``username`` to be the Tmall shop's operating account; it confirms from its own login.
 
-    Raises FieldError (field "username") for itself, unknown, non-merchant, another
-    shop's, unverified or unsigned accounts.
+    The shop learns nothing about other accounts here: whatever the name (unknown, not
+    a merchant, another shop's, unverified, unsigned), the answer is the same pending
+    request. Eligibility is checked when the named account confirms, and only that
+    account sees what it lacks. Raises FieldError (field "username") only for what
+    the shop knows itself: its own name, or its current operating account.
     """
     if shop.seller_type != SellerType.TMALL:
         raise DomainError(_("只有天猫商家需要指定运营账户。"), code="operating.not_tmall")
     username = username.strip()
-    account = User.objects.select_related("merchant").filter(username=username).first()
-    _check_operating_candidate(shop=shop, account=account, username=username)
-    if shop.operating_account_id == account.pk:
+    if username == shop.user.username:
+        raise FieldError(
+            _("不能指定本店账户自己作为运营账户。"), field="username", code="operating.self"
+        )
+    if shop.operating_account_id is not None and shop.operating_account.username == username:
         raise FieldError(
             _("「%(u)s」已经是本店的运营账户。") % {"u": username},
             field="username",
             code="operating.already",
         )
+    # Only a Taobao-seller login can ever confirm; any other name waits for nobody.
+    account = (
+        User.objects.filter(
+            username=username, role=Role.MERCHANT, merchant__seller_type=SellerType.TAOBAO
+        )
+        .exclude(pk=shop.user_id)
+        .first()
+    )
     # Lock the shop row so two designations at once leave one pending request.
     Merchant.objects.select_for_update().get(pk=shop.pk)
     now = timezone.now()
     pending = OperatingAccountRequest.objects.filter(shop=shop, status=DesignationStatus.PENDING)
-    same = pending.filter(account=account).first()
+    same = pending.filter(username=username).first()
     if same is not None:
         return same
     pending.update(status=DesignationStatus.WITHDRAWN, decided_at=now)
-    return OperatingAccountRequest.objects.create(shop=shop, account=account, created_at=now)
+    return OperatingAccountRequest.objects.create(
+        shop=shop, username=username, account=account, created_at=now
+    )
 
 
 @transaction.atomic

@@ -153,7 +153,9 @@ register_batch(
 
 def _operating_count_all() -> dict[int, int]:
     return dict(
-        OperatingAccountRequest.objects.filter(status=DesignationStatus.PENDING)
+        OperatingAccountRequest.objects.filter(
+            status=DesignationStatus.PENDING, account__isnull=False
+        )
         .values("account_id")
         .annotate(n=Count("pk"))
         .values_list("account_id", "n")
@@ -168,7 +170,9 @@ def _operating_count_for(user: User) -> int:
 
 def _operating_rows_all():
     rows = (
-        OperatingAccountRequest.objects.filter(status=DesignationStatus.PENDING)
+        OperatingAccountRequest.objects.filter(
+            status=DesignationStatus.PENDING, account__isnull=False
+        )
         .values("account_id")
         .annotate(n=Count("pk"))
         .order_by("account_id")

@@ -6,6 +6,7 @@ Nothing here accepts a verification flag; those change only in the operator admi
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,9 +24,11 @@ from admission.forms import (
     PermissionRequestForm,
 )
 from admission.models import Role, SellerType
+from hotwave.clientip import client_ip
 from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
+from hotwave.ratelimit import hit, parse_rate
 
 PARTY_ROLES = (Role.MERCHANT, Role.CREATOR, Role.AGENCY, Role.PROVIDER)
 PRODUCTS_PER_PAGE = 10
@@ -101,7 +104,7 @@ def agreement_sign(request: HttpRequest) -> HttpResponse:
         signature = services.agreement_sign(
             user=request.user,
             version=form.cleaned_data["version"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
     except services.FieldError as exc:
         form.add_error(None, exc.message)
@@ -126,6 +129,12 @@ def operating_designate(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.MERCHANT or profile.seller_type != SellerType.TMALL:
         raise Http404
     form = OperatingAccountForm(request.POST)
+    # Every attempt counts, per shop: naming accounts one after another is slowed down.
+    rate = parse_rate(settings.OPERATING_DESIGNATE_RATE)
+    if rate is not None and hit("operating-designate", str(profile.pk), rate) is not None:
+        form.is_valid()
+        form.add_error(None, _("指定运营账户的次数过多，请稍后再试。"))
+        return _render_center(request, status=429, operating_form=form)
     if not form.is_valid():
         return _render_center(request, status=400, operating_form=form)
     try:
@@ -135,9 +144,14 @@ def operating_designate(request: HttpRequest) -> HttpResponse:
         return _render_center(request, status=400, operating_form=form)
     except DomainError as exc:
         return _domain_error(request, exc)
+    # The same answer whatever the name is: only the named account learns, when it
+    # confirms, whether it can act for the shop.
     messages.success(
         request,
-        _("已向 %(u)s 发出运营账户邀请，请用该账户登录准入中心确认。")
+        _(
+            "已向 %(u)s 发出运营账户邀请。请用该账户登录准入中心确认；"
+            "确认时会核对它是否为已实名认证、已签署授权协议的淘宝卖家账户。"
+        )
         % {"u": form.cleaned_data["username"]},
     )
     return redirect(f"{_center_url()}#operating")

@@ -1,14 +1,18 @@
 """Settings for benchmark runs: the production settings plus a bare baseline view.
 
 ``bench/run.py`` starts gunicorn and its helper processes with
-``DJANGO_SETTINGS_MODULE=bench.settings``; nothing else changes, so the pages
-are measured exactly as production serves them.
+``DJANGO_SETTINGS_MODULE=bench.settings``; nothing else changes (the ``bench`` app
+only adds ``generate_load``), so the pages are measured exactly as production
+serves them.
 """
 
 import os
 
 from hotwave.settings import *  # noqa: F403
-from hotwave.settings import BASE_DIR, TEMPLATES
+from hotwave.settings import BASE_DIR, INSTALLED_APPS, TEMPLATES
+
+# manage.py generate_load (bench/management/commands): the world the benchmarks run on.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 # Its own collected files, so a bench never races `collectstatic` of another run.
 STATIC_ROOT = (

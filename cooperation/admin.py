@@ -6,10 +6,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.models import CartItem, Product
+from hotwave.admin import LabelledInputsAdmin
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(LabelledInputsAdmin, SimpleHistoryAdmin):
     list_display = ("title", "sku", "merchant", "category", "price", "service_fee_rate", "status")
     list_filter = ("status", "category")
     search_fields = ("title", "sku", "merchant__shop_name", "merchant__user__username")

@@ -148,3 +148,12 @@ def seed_tasks(context: dict) -> None:
     from cooperation.demo_tasks import seed_tasks as seed_demo_tasks
 
     seed_demo_tasks(context)
+
+
+def summary(*, users_only: bool) -> list[str]:
+    """seed_demo's report: products and tasks."""
+    if users_only:
+        return []
+    from cooperation.models import Task
+
+    return [f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks"]

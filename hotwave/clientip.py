@@ -6,8 +6,9 @@ the right. Anything further left was sent by the client and can be forged; it
 is ignored. With no proxy (``PROXY_COUNT=0``) the header is ignored entirely
 and ``REMOTE_ADDR`` is the client.
 
-Used for login throttling (``AXES_CLIENT_IP_CALLABLE``) and the events
-endpoint's rate limit, so both key on the same address.
+Used for login throttling (``AXES_CLIENT_IP_CALLABLE``), the events
+endpoint's rate limit and the IP recorded with an agreement signature, so all
+three see the same address.
 """
 
 from __future__ import annotations

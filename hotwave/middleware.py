@@ -100,3 +100,36 @@ class RejectNulQueryMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
+
+class PrivateResponsesMiddleware:
+    """Headers no other middleware sets.
+
+    * ``Permissions-Policy`` on every response: the product uses no camera,
+      microphone, location, payment or other powerful browser feature.
+    * ``Cache-Control: no-store`` on every response to a signed-in user (money:
+      资金账户, its CSV export and order pages; tasks; the workbench's figures) and
+      on the events API's answers: nothing private stays in a browser's or a
+      proxy's cache. Static files are served before this middleware runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        private = user is not None and user.is_authenticated
+        match = getattr(request, "resolver_match", None)
+        if private or (match is not None and match.namespace == "settlement"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

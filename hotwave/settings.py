@@ -46,7 +46,8 @@ if not HOTWAVE_EVENTS_SECRET:
     HOTWAVE_EVENTS_SECRET = "hotwave-development-events-secret"  # noqa: S105 - DEBUG only
 HOTWAVE_EVENTS_MAX_BYTES = env.int("HOTWAVE_EVENTS_MAX_BYTES", default=5 * 1024 * 1024)
 # Requests per client IP and window ("N/s", "N/m", "N/h", "N/d", "N/5m"; empty: no limit).
-# Counted in the cache (Redis); skipped, with a warning, while the cache is down.
+# Counted in Redis when REDIS_URL is set, else in the database (hotwave.ratelimit), so
+# every worker process shares one budget; skipped, with a warning, while the store is down.
 HOTWAVE_EVENTS_RATE = env("HOTWAVE_EVENTS_RATE", default="600/m")
 try:
     from hotwave.ratelimit import parse_rate
@@ -54,6 +55,13 @@ try:
     parse_rate(HOTWAVE_EVENTS_RATE)
 except ImproperlyConfigured as exc:
     raise ImproperlyConfigured(f"HOTWAVE_EVENTS_RATE: {exc}") from None
+
+# Tmall shops naming an operating account (准入中心), per shop and window.
+OPERATING_DESIGNATE_RATE = env("OPERATING_DESIGNATE_RATE", default="10/h")
+try:
+    parse_rate(OPERATING_DESIGNATE_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"OPERATING_DESIGNATE_RATE: {exc}") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hotwave.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotwave.middleware.HtmxLoginRedirectMiddleware",
     "hotwave.middleware.ChineseByDefaultMiddleware",
@@ -135,9 +144,16 @@ if DATABASES["default"].get("ENGINE") not in (
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout keep `make demo` responsive while Celery (eager) writes.
+    # Concurrent writers wait for each other, never fail: every transaction takes the
+    # write lock when it begins (IMMEDIATE), so none has to upgrade a read lock later —
+    # the upgrade is what failed at once with "database is locked" — and waits up to
+    # ``timeout`` seconds for it. WAL lets readers go on meanwhile.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
@@ -295,6 +311,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed logins per client IP and window, whatever the usernames (hotwave.views.LoginView):
+# axes locks (username, IP) pairs; this stops one client trying many usernames.
+LOGIN_FAILURES_PER_IP = env("LOGIN_FAILURES_PER_IP", default="20/15m")
+try:
+    parse_rate(LOGIN_FAILURES_PER_IP)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"LOGIN_FAILURES_PER_IP: {exc}") from None
 # Trusted reverse proxies in front of the app, each appending to X-Forwarded-For:
 # the client is the PROXY_COUNT-th entry from the right (entries further left are
 # the client's own and ignored); 0 means "no proxy, use REMOTE_ADDR, ignore the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -13,16 +14,22 @@ from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from hotwave.clientip import client_ip
 from hotwave.forms import (
     LoginForm,
     OurPasswordChangeForm,
     OurPasswordResetForm,
     OurSetPasswordForm,
 )
+from hotwave.ratelimit import hit, parse_rate, spent
 
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
+    """Login. Besides axes' lockout per (username, IP), failed logins are limited per
+    client IP (``LOGIN_FAILURES_PER_IP``), so trying many usernames once each is
+    throttled too."""
+
     form_class = LoginForm
     redirect_authenticated_user = True
     template_name = "registration/login.html"
@@ -31,6 +38,19 @@ class LoginView(auth_views.LoginView):
         """The safe ``next``, unless it is a URL that only makes sense as a POST (the language switch)."""
         url = super().get_redirect_url()
         return "" if url and not is_page(url) else url
+
+    def post(self, request, *args, **kwargs):
+        rate = parse_rate(settings.LOGIN_FAILURES_PER_IP)
+        ip = client_ip(request) or "unknown"
+        if rate is not None and spent("login-failures", ip, rate) is not None:
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        rate = parse_rate(settings.LOGIN_FAILURES_PER_IP)
+        if rate is not None and form.is_bound:
+            hit("login-failures", client_ip(self.request) or "unknown", rate)
+        return super().form_invalid(form)
 
 
 # --- Passwords: django.contrib.auth's views, our templates and forms ------------------
@@ -62,11 +82,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
 
     def form_valid(self, form):
-        from django.conf import settings
         from django.shortcuts import redirect
-
-        from hotwave.clientip import client_ip
-        from hotwave.ratelimit import hit, parse_rate
 
         rate = parse_rate(settings.HOTWAVE_PASSWORD_RESET_RATE)
         if rate is not None and hit("password-reset", client_ip(self.request), rate):

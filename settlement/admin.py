@@ -3,7 +3,8 @@
 Money rows (orders, events, bindings, journals, postings, payouts, escrow) can
 be searched and viewed, never added, changed or deleted here: they move only
 through the services. Operators can run ``reconcile`` from the settlement-run
-list (an action, and a button on the list page).
+list (an action, and a button on the list page), and verify or reject the
+payout accounts (收款账户) parties add.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from hotwave.exceptions import DomainError
 from settlement.models import (
     Account,
     Binding,
@@ -23,9 +26,11 @@ from settlement.models import (
     Order,
     OrderEvent,
     Payout,
+    PayoutAccount,
     Posting,
     SettlementRun,
 )
+from settlement.services import payout_accounts as payout_account_services
 from settlement.services.reconcile import reconcile
 
 
@@ -257,3 +262,82 @@ class SettlementRunAdmin(ReadOnlyAdmin):
         if request.method == "POST":
             self._report(request)
         return HttpResponseRedirect(reverse("admin:settlement_settlementrun_changelist"))
+
+
+# --- Payout accounts (收款账户): operators verify -------------------------------------------
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(SimpleHistoryAdmin):
+    """Operators verify or reject the accounts parties add; nothing else is editable.
+
+    Each decision goes through ``services.payout_accounts`` (the name is checked
+    against the real-name record again) and is audited: who, when, old, new.
+    """
+
+    list_display = (
+        "user",
+        "method",
+        "holder_name",
+        "masked_number",
+        "bank_name",
+        "status",
+        "real_name_record",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+    )
+    list_filter = ("status", "method")
+    search_fields = ("user__username", "holder_name", "account_number")
+    list_select_related = ("user", "user__creator", "user__agency", "decided_by")
+    readonly_fields = [f.name for f in PayoutAccount._meta.fields] + ["real_name_record"]
+    actions = ["verify_selected", "reject_selected"]
+
+    def has_add_permission(self, request):
+        return False  # parties add their own, from 资金账户
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept as history
+
+    @admin.display(description=_("账号"))
+    def masked_number(self, obj) -> str:
+        return obj.masked_number
+
+    @admin.display(description=_("平台登记的实名信息"))
+    def real_name_record(self, obj) -> str:
+        return payout_account_services.real_name_of(obj.user) or "—"
+
+    def _decide(self, request, queryset, decide, done):
+        n, errors = 0, []
+        for account in queryset.order_by("pk"):
+            try:
+                decide(account=account, operator=request.user)
+                n += 1
+            except DomainError as exc:
+                errors.append(f"{account.user.username}: {exc.message}")
+        if n:
+            self.message_user(request, done % {"n": n}, messages.SUCCESS)
+        for error in errors:
+            self.message_user(request, error, messages.ERROR)
+
+    @admin.action(description=_("核实所选收款账户"), permissions=["change"])
+    def verify_selected(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            payout_account_services.payout_account_verify,
+            gettext("已核实 %(n)d 个收款账户（已写入审计历史）。"),
+        )
+
+    @admin.action(description=_("驳回所选收款账户（户名或账号有误）"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        def reject(*, account, operator):
+            return payout_account_services.payout_account_reject(
+                account=account,
+                operator=operator,
+                note=gettext("户名或账号核实未通过，请核对后重新提交。"),
+            )
+
+        self._decide(
+            request, queryset, reject, gettext("已驳回 %(n)d 个收款账户（已写入审计历史）。")
+        )

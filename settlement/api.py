@@ -79,6 +79,8 @@ def events(request):
         objects = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "bad_json", "body is not valid JSON")
+    except RecursionError:
+        return _error(400, "bad_json", "body is nested too deeply to be a list of events")
     if not isinstance(objects, list):
         return _error(400, "not_array", "body must be a JSON array of events")
     tally = ingest_objects(objects)

@@ -19,6 +19,9 @@ from hotwave.money import ZERO, quantize
 
 BOUND_PLATFORM_RATE = Decimal("0.30")
 INDIVIDUAL_PLATFORM_RATE = Decimal("0.40")
+# The service-fee rates an order (and a product) may carry (SPEC §3): 1%–80%.
+MIN_RATE = Decimal("0.01")
+MAX_RATE = Decimal("0.80")
 AGENCY = "agency"
 INDIVIDUAL = "individual"
 
@@ -44,6 +47,11 @@ class Split:
             rule=self.rule,
             agency_share=self.agency_share,
         )
+
+
+def platform_rate(rule: str) -> Decimal:
+    """The platform's part of the fee under ``rule`` ("agency" or "individual")."""
+    return BOUND_PLATFORM_RATE if rule == AGENCY else INDIVIDUAL_PLATFORM_RATE
 
 
 def split_fee(fee: Decimal, *, agency_share: Decimal | None) -> Split:
@@ -80,20 +88,14 @@ def split_for_order(order) -> Split:
 
 
 def binding_in_force(creator, at: datetime | None = None):
-    """The Binding covering ``at`` (default now) for ``creator`` (profile or pk), or None."""
-    from django.db.models import Q
-    from django.utils import timezone
+    """The Binding covering ``at`` (default now) for ``creator`` (profile or pk), or None.
 
-    from settlement.models import Binding
+    One query, through ``settlement.selectors.bindings`` (the one place "in force at t"
+    is written); kept here for the kernel's callers.
+    """
+    from settlement.selectors.bindings import binding_in_force as in_force
 
-    at = at or timezone.now()
-    creator_id = getattr(creator, "pk", creator)
-    return (
-        Binding.objects.select_related("agency", "agency__user")
-        .filter(creator_id=creator_id, valid_from__isnull=False, valid_from__lte=at)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
-        .first()
-    )
+    return in_force(creator, at)
 
 
 def estimate_per_unit(

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from admission.models import Agency, Creator
 from hotwave.money import quantize
-from settlement.models import Binding, BindingStatus, Order
+from settlement.models import Binding, BindingStatus, Order, SettlementRun
 from settlement.services import bindings, events
 from settlement.services.settle import settle_through
 
@@ -297,8 +297,44 @@ def seed_orders(today: date, now: datetime, usernames: set[str]) -> None:
         events.ingest_objects(evs[i:], source="file")  # today's events stay unsettled
 
 
+def seed_payout_accounts() -> None:
+    """Every admitted demo creator and agency gets a verified 收款账户 (SPEC §7), through the
+    services (submitted by the party, verified by demo_operator), so SPEC §6's payouts
+    behave as before; parties that are not admitted (demo_newbie) get none."""
+    from admission.models import Role, User
+    from admission.selectors import admitted_users_q
+    from settlement.models import PayoutAccountStatus, PayoutMethod
+    from settlement.services import payout_accounts
+
+    operator = User.objects.filter(username="demo_operator").first()
+    if operator is None:
+        return
+    payees = (
+        User.objects.filter(role__in=[Role.CREATOR, Role.AGENCY])
+        .filter(admitted_users_q())
+        .exclude(payout_accounts__status=PayoutAccountStatus.VERIFIED)
+        .select_related("creator", "agency")
+        .order_by("pk")
+    )
+    for user in payees:
+        name = payout_accounts.real_name_of(user)
+        if not name:
+            continue
+        if user.role == Role.CREATOR:
+            method, number, bank = PayoutMethod.ALIPAY, f"1{user.pk:010d}"[-11:], ""
+        else:
+            method, number, bank = PayoutMethod.BANK, f"6222{user.pk:012d}", "招商银行杭州分行"
+        account = payout_accounts.payout_account_submit(
+            actor=user, method=method, holder_name=name, account_number=number, bank_name=bank
+        )
+        if account.status == PayoutAccountStatus.PENDING:
+            payout_accounts.payout_account_verify(account=account, operator=operator)
+
+
 def seed(*, users_only: bool, context: dict) -> None:
-    """seed_demo step for settlement: nothing with --users-only (SPEC §6)."""
+    """seed_demo step for settlement: verified payout accounts for the admitted demo parties;
+    bindings and 90 days of orders, settled night by night, unless --users-only (SPEC §6)."""
+    seed_payout_accounts()
     if users_only:
         return
     with transaction.atomic():
@@ -324,3 +360,16 @@ def _seed(context: dict) -> None:
         # Catch the nightly settlement up (idempotent: a run already done changes nothing).
         settle_through(business_date=today - timedelta(days=1))
     context["settlement_bindings"] = Binding.objects.filter(status=BindingStatus.ACTIVE).count()
+
+
+def summary(*, users_only: bool) -> list[str]:
+    """seed_demo's report: orders and how far they are settled (the details: -v 2)."""
+    if users_only:
+        return []
+    last = SettlementRun.objects.order_by("-business_date").first()
+    settled = Order.objects.filter(settled_at__isnull=False).count()
+    through = f", settled through {last.business_date}" if last else ""
+    return [
+        f"{Order.objects.count()} orders ({settled} settled{through}), "
+        f"{Binding.objects.filter(status=BindingStatus.ACTIVE).count()} active agency bindings"
+    ]

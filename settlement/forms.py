@@ -155,3 +155,45 @@ class FundFilterForm(Form):
         if not data.get("date_to") and data.get("date_from"):
             end = max(start, min(today, start + timedelta(days=self.MAX_DAYS - 1)))
         return start, end
+
+
+class PayoutAccountForm(Form):
+    """收款账户: Alipay or a bank account; the service checks the name and the number."""
+
+    method = forms.ChoiceField(
+        label=_("收款方式"),
+        choices=[("alipay", _("支付宝")), ("bank", _("银行账户"))],
+        initial="alipay",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择收款方式。"),
+            "invalid_choice": _("请选择收款方式。"),
+        },
+    )
+    holder_name = forms.CharField(
+        label=_("户名"),
+        max_length=100,
+        help_text=_(
+            "须与平台登记的实名信息一致（达人：支付宝实名认证的姓名；机构：营业执照上的公司名称）。"
+        ),
+        error_messages={
+            "required": _("请填写户名。"),
+            "max_length": _("户名最多 %(limit_value)d 个字。"),
+        },
+    )
+    account_number = forms.CharField(
+        label=_("账号"),
+        max_length=64,
+        help_text=_("支付宝：手机号或邮箱；银行账户：银行卡号。"),
+        error_messages={
+            "required": _("请填写收款账号。"),
+            "max_length": _("账号最多 %(limit_value)d 个字符。"),
+        },
+    )
+    bank_name = forms.CharField(
+        label=_("开户银行"),
+        max_length=100,
+        required=False,
+        help_text=_("仅银行账户需要，例如：招商银行杭州分行。"),
+        error_messages={"max_length": _("开户银行最多 %(limit_value)d 个字。")},
+    )

@@ -23,11 +23,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from hotwave.money import ZERO
-
-MIN_RATE = Decimal("0.01")
-MAX_RATE = Decimal("0.80")
+from settlement.commission import MAX_RATE, MIN_RATE
 
 
 def _money(verbose_name, **kwargs):
@@ -431,8 +430,9 @@ class Account(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("账户")
-        verbose_name_plural = _("账户")
+        # The ledger account of a party (its 资金账户); admission's User is 登录账户.
+        verbose_name = _("资金账户")
+        verbose_name_plural = _("资金账户")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "user"],
@@ -512,6 +512,20 @@ class Journal(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def shown_memo(self) -> str:
+        """The memo in the reader's language.
+
+        Memos are stored as written when posted (Chinese, e.g. "坑位费托管 task:12"); the
+        ones the kernel writes itself are its kind's name plus a reference, so they are
+        shown as the kind's translated name and the same reference.
+        """
+        label = str(JournalKind(self.kind).label) if self.kind in JournalKind.values else ""
+        for written in ("打款", "坑位费托管", "坑位费结算", "坑位费退回"):
+            if self.memo == written or self.memo.startswith(written + " "):
+                return (label + self.memo[len(written) :]).strip()
+        return self.memo
 
 
 class Posting(models.Model):
@@ -680,3 +694,101 @@ class EscrowHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.amount}"
+
+
+# --- Payout accounts (收款账户) --------------------------------------------------------------
+
+
+class PayoutMethod(models.TextChoices):
+    ALIPAY = "alipay", _("支付宝")
+    BANK = "bank", _("银行账户")
+
+
+class PayoutAccountStatus(models.TextChoices):
+    PENDING = "pending", _("待核实")
+    VERIFIED = "verified", _("已核实")
+    REJECTED = "rejected", _("未通过")
+    REPLACED = "replaced", _("已更换")
+
+
+CURRENT_PAYOUT_ACCOUNT = (PayoutAccountStatus.PENDING, PayoutAccountStatus.VERIFIED)
+
+
+class PayoutAccount(models.Model):
+    """收款账户: where a creator's or agency's payouts go, verified by an operator.
+
+    One current account (待核实 or 已核实) per party at a time; a new one replaces
+    it and needs verifying again, payouts being held until then
+    (``settlement.holds``). Rows are never deleted: replaced and rejected accounts
+    stay as the party's history, and every change is audited (django-simple-history:
+    who, when, old, new).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户持有人"),
+        on_delete=models.PROTECT,
+        related_name="payout_accounts",
+    )
+    method = models.CharField(_("收款方式"), max_length=16, choices=PayoutMethod.choices)
+    holder_name = models.CharField(_("户名"), max_length=100)
+    # An Alipay login (mobile number or e-mail) or a bank card number, as the party typed it.
+    account_number = models.CharField(_("账号"), max_length=64)
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PayoutAccountStatus.choices,
+        default=PayoutAccountStatus.PENDING,
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+    decided_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.CharField(_("核实说明"), max_length=200, blank=True)
+    replaced_at = models.DateTimeField(_("更换时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("收款账户")
+        verbose_name_plural = _("收款账户")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=["pending", "verified"]),
+                name="payout_account_one_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(method="alipay", bank_name="") | (Q(method="bank") & ~Q(bank_name="")),
+                name="payout_account_bank_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | Q(status__in=["verified", "rejected"], decided_at__isnull=False)
+                | Q(status="replaced", replaced_at__isnull=False),
+                name="payout_account_status_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.masked_number}"
+
+    @property
+    def masked_number(self) -> str:
+        """The number as pages show it: enough to recognise, not enough to reuse."""
+        number = self.account_number
+        if self.method == PayoutMethod.ALIPAY and "@" in number:
+            name, _at, domain = number.partition("@")
+            return f"{name[:2]}***@{domain}"
+        if len(number) <= 4:
+            return "*" * len(number)
+        if self.method == PayoutMethod.ALIPAY:
+            return f"{number[:3]}****{number[-4:]}"
+        return f"**** {number[-4:]}"

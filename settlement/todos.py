@@ -83,3 +83,66 @@ AGENCY_INVITATIONS = _source(
     _("已发出、等待达人确认的绑定邀请"),
     15,
 )
+
+
+# --- Payouts held (settlement.holds) ------------------------------------------------------
+
+
+def _held_expr_any_role():
+    from django.db.models import Case, IntegerField, Value, When
+
+    from settlement.holds import PAYEE_ROLES, hold_count_expr
+
+    return Case(
+        *[When(role=role, then=hold_count_expr(role)) for role in PAYEE_ROLES],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _held_count_all() -> dict[int, int]:
+    from admission.models import User
+    from settlement.holds import PAYEE_ROLES
+
+    rows = (
+        User.objects.filter(role__in=PAYEE_ROLES)
+        .annotate(n=_held_expr_any_role())
+        .filter(n__gt=0)
+        .values_list("pk", "n")
+    )
+    return dict(rows)
+
+
+def _held_count_for(user) -> int:
+    from admission.models import User
+    from settlement.holds import hold_count_expr
+
+    n = (
+        User.objects.filter(pk=user.pk)
+        .annotate(n=hold_count_expr(user.role))
+        .values_list("n", flat=True)
+        .first()
+    )
+    return int(n or 0)
+
+
+def _held_expr(role: str):
+    from settlement.holds import hold_count_expr
+
+    return hold_count_expr(role)
+
+
+PAYOUTS_HELD = register(
+    TodoSource(
+        key="settlement.payouts_held",
+        roles=("creator", "agency"),
+        title=_("打款暂缓"),
+        # The number is the reasons listed there (not admitted, no verified 收款账户).
+        url=lambda user=None: f"{reverse('settlement:fund_account')}#payout-holds",
+        count_all=_held_count_all,
+        count_for=_held_count_for,
+        order=5,
+        description=_("收益已入账但暂不打款：处理列出的原因后，下一次结算一并打款"),
+        count_expr=_held_expr,
+    )
+)

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from settlement import api, views
+from settlement import api, payout_views, views
+from settlement.converters import OrderIdConverter
+
+register_converter(OrderIdConverter, "order_id")
 
 app_name = "settlement"
 
@@ -16,5 +19,6 @@ urlpatterns = [
     path("bindings/<int:pk>/share/", views.binding_share, name="binding_share"),
     path("funds/", views.fund_account, name="fund_account"),
     path("funds/export.csv", views.fund_export, name="fund_export"),
-    path("funds/orders/<str:order_id>/", views.fund_order, name="fund_order"),
+    path("funds/orders/<order_id:order_id>/", views.fund_order, name="fund_order"),
+    path("funds/payout-account/", payout_views.payout_account, name="payout_account"),
 ]

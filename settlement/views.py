@@ -4,18 +4,17 @@ one service, then render or redirect. Someone else's binding or order is a 404.
 
 from __future__ import annotations
 
-import csv
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from admission.exceptions import NotAdmitted
@@ -23,8 +22,11 @@ from admission.models import Role
 from hotwave.charts import line_chart
 from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
+from hotwave.http import htmx_template
 from hotwave.money import MoneyError, parse_decimal
-from settlement import selectors
+from settlement import exports, holds, selectors
+from settlement.catalog import attach_titles
+from settlement.commission import MAX_RATE, MIN_RATE, platform_rate
 from settlement.forms import (
     BindingInviteForm,
     CreatorSearchForm,
@@ -32,18 +34,11 @@ from settlement.forms import (
     ShareChangeForm,
 )
 from settlement.models import BindingStatus, JournalKind, OrderStatus
+from settlement.payout_accounts import current_payout_account_of
 from settlement.services import binding_invites
 
 BINDINGS_PER_PAGE = 20
 FUND_ROWS_PER_PAGE = 20
-
-
-def _partial(request: HttpRequest, template: str, partial: str) -> str:
-    """The named partial for an htmx request (not for a history restore), else the page."""
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
 
 
 # --- 机构绑定 -------------------------------------------------------------------------------
@@ -87,7 +82,9 @@ def _binding_list_context(request: HttpRequest, **overrides) -> dict:
 def binding_list(request: HttpRequest) -> HttpResponse:
     """机构绑定: the actor's invitations, agreements in force and history; agencies invite here."""
     context = _binding_list_context(request)
-    return render(request, _partial(request, "settlement/bindings.html", "binding-body"), context)
+    return render(
+        request, htmx_template(request, "settlement/bindings.html", "binding-body"), context
+    )
 
 
 @require_POST
@@ -134,11 +131,7 @@ def _detail_context(request: HttpRequest, binding, **overrides) -> dict:
         try:
             price = parse_decimal(request.GET.get("price", ""), places=2, field="price")
             rate = parse_decimal(request.GET.get("rate", ""), places=2, field="rate") / 100
-            if (
-                price <= 0
-                or price > Decimal("10000000")
-                or not (Decimal("0.01") <= rate <= Decimal("0.80"))
-            ):
+            if price <= 0 or price > Decimal("10000000") or not (MIN_RATE <= rate <= MAX_RATE):
                 raise MoneyError("out of range")
         except (MoneyError, InvalidOperation):
             price, rate = selectors.EXAMPLE_PRICE, selectors.EXAMPLE_RATE
@@ -173,7 +166,9 @@ def binding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One invitation (the creator's consent page, with the preview) or agreement."""
     binding = selectors.binding_for(actor=request.user, pk=pk)
     context = _detail_context(request, binding)
-    return render(request, _partial(request, "settlement/binding_detail.html", "preview"), context)
+    return render(
+        request, htmx_template(request, "settlement/binding_detail.html", "preview"), context
+    )
 
 
 def _act(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
@@ -342,18 +337,12 @@ def fund_account(request: HttpRequest) -> HttpResponse:
         )
     elif tab == "statement":
         rows = selectors.journal_lines(account=account, period=period)
-    if tab == "creators":
-        items = selectors.sales_by_creator(actor=user, account=account, period=period)
-        page = Paginator(items, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    else:
-        page = Paginator(rows, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    elif tab == "creators":
+        rows = selectors.sales_by_creator(actor=user, account=account, period=period)
     if tab in ("settled", "pending"):
-        # The split of each row (pure arithmetic on the frozen rule, no queries).
-        for order in page.object_list:
-            order.split = selectors.order_breakdown(order)
-            order.estimate = selectors.party_amount(user, order.split)
-            order.shown_refunded = order.settled_refunded if tab == "settled" else order.refunded
-            order.shown_price = order.amount - order.shown_refunded
+        # Each row with its split and the viewer's side of it (built for the page only).
+        rows = selectors.order_lines(actor=user, orders=rows)
+    page = Paginator(rows, FUND_ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
     summary = selectors.fund_summary(actor=user, account=account, period=period)
     label = _("每日收益") if user.role != Role.MERCHANT else _("每日服务费")
@@ -366,7 +355,11 @@ def fund_account(request: HttpRequest) -> HttpResponse:
         series_label=label,
     )
     filters = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    payee = user.role in holds.PAYEE_ROLES
     context = {
+        # Why payouts are held, and where they go (creators and agencies).
+        "payout_holds": holds.holds_for(user) if payee else [],
+        "payout_account": current_payout_account_of(actor=user) if payee else None,
         "account": account,
         "summary": summary,
         "chart": chart,
@@ -383,12 +376,12 @@ def fund_account(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "quick_ranges": _quick_ranges(tab),
     }
-    return render(request, _partial(request, "settlement/fund_account.html", "fund-body"), context)
+    return render(
+        request, htmx_template(request, "settlement/fund_account.html", "fund-body"), context
+    )
 
 
 def _quick_ranges(tab: str) -> list[tuple[str, str]]:
-    from datetime import timedelta
-
     today = timezone.localdate()
     out = []
     for label, days in ((_("近 7 天"), 7), (_("近 30 天"), 30), (_("近 90 天"), 90)):
@@ -410,60 +403,6 @@ def _quick_ranges(tab: str) -> list[tuple[str, str]]:
     return out
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-CSV_HEADER = [
-    gettext_lazy("业务日期"),
-    gettext_lazy("类型"),
-    gettext_lazy("订单号"),
-    gettext_lazy("商品"),
-    gettext_lazy("达人"),
-    gettext_lazy("商家"),
-    gettext_lazy("结算价格"),
-    gettext_lazy("服务费率"),
-    gettext_lazy("分成规则"),
-    gettext_lazy("机构分成比例"),
-    gettext_lazy("金额"),
-    gettext_lazy("摘要"),
-]
-
-
-def _pct(value) -> str:
-    if value is None:
-        return ""
-    return f"{(value * 100).normalize():f}%"
-
-
-def _text(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def statement_rows(lines):
-    """The CSV rows of statement postings (header first); amounts as plain decimals."""
-    yield [str(h) for h in CSV_HEADER]
-    for p in lines.iterator(chunk_size=2000):
-        j = p.journal
-        o = j.order
-        yield [
-            j.business_date.isoformat(),
-            j.get_kind_display(),
-            _text(o.order_id) if o else "",
-            _text(o.product_sku) if o else "",
-            _text(o.creator.nickname) if o else "",
-            _text(o.merchant.shop_name) if o else "",
-            f"{j.basis_price:.2f}" if j.basis_price is not None else "",
-            _pct(o.service_fee_rate) if o else "",
-            o.get_rule_display() if o else "",
-            _pct(o.agency_share) if o and o.agency_share is not None else "",
-            f"{p.amount:.2f}",
-            _text(j.memo),
-        ]
-
-
 @require_GET
 def fund_export(request: HttpRequest) -> HttpResponse:
     """The statement of the chosen period as CSV (UTF-8 with BOM for spreadsheet apps)."""
@@ -478,17 +417,8 @@ def fund_export(request: HttpRequest) -> HttpResponse:
         )
     start, end = form.period()
     lines = selectors.statement_lines(account=account, period=selectors.Period(start, end))
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"
-        for row in statement_rows(lines):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     filename = f"hotwave-statement-{user.username}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.statement_response(lines, filename=filename)
 
 
 @require_GET
@@ -496,24 +426,23 @@ def fund_order(request: HttpRequest, order_id: str) -> HttpResponse:
     """为什么是这个数: one order's full breakdown, its binding at payment, events and postings."""
     user = request.user
     order = selectors.order_for(actor=user, order_id=order_id)
+    attach_titles([order])
     account = selectors.fund_account_of(actor=user)
-    breakdown = selectors.order_breakdown(order)
+    line = selectors.order_line(user, order)
     pending_clawback = (
         order.status == OrderStatus.SETTLED and order.refunded != order.settled_refunded
     )
-    settled = order.status == OrderStatus.SETTLED
-    shown_refunded = order.settled_refunded if settled else order.refunded
     context = {
         "order": order,
-        "shown_refunded": shown_refunded,
-        "shown_price": order.amount - shown_refunded,
-        "breakdown": breakdown,
+        "shown_refunded": line.shown_refunded,
+        "shown_price": line.shown_price,
+        "breakdown": line.split,
         "pending_clawback": pending_clawback,
-        "mine": selectors.party_amount(user, breakdown),
+        "mine": line.estimate,
         "journals": selectors.order_journals(actor=user, order=order, account=account),
         "events": list(order.events.order_by("occurred_at", "id")),
         "is_merchant": user.role == Role.MERCHANT,
         "is_agency": user.role == Role.AGENCY,
-        "platform_rate": Decimal("0.30") if order.rule == "agency" else Decimal("0.40"),
+        "platform_rate": platform_rate(order.rule),
     }
     return render(request, "settlement/fund_order.html", context)

@@ -209,9 +209,10 @@ def _sqlite_flush_vs_append_only_ledger(request, django_db_blocker):
 # starter help). A transactional test's flush removes it; the next test that
 # touches the database gets it back, as a fresh migrate would leave it.
 REFERENCE_DATA = [
-    ("admission.migrations.0002_categories", "forwards"),
-    ("admission.migrations.0004_agreement_v1", "publish"),
-    ("workbench.migrations.0002_starter_help", "create_starter_help"),
+    ("admission.starter_content", "create_categories"),
+    ("admission.starter_content", "publish_agreement_v1"),
+    ("admission.starter_content", "add_agreement_v1_english"),
+    ("workbench.starter_content", "create_starter_help"),
 ]
 
 

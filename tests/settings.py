@@ -9,7 +9,10 @@ os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from hotwave.settings import *  # noqa: E402,F403
-from hotwave.settings import STORAGES  # noqa: E402
+from hotwave.settings import INSTALLED_APPS, STORAGES  # noqa: E402
+
+# The load generator (manage.py generate_load) is tested and used by tests/bench.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

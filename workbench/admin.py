@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hotwave.admin import LabelledInputsAdmin, LabelledInputsInline
 from workbench.markdown import render_markdown
 from workbench.models import CaseFigure, HelpArticle, HelpCategory, SuccessCase
 
 
 @admin.register(HelpCategory)
-class HelpCategoryAdmin(admin.ModelAdmin):
+class HelpCategoryAdmin(LabelledInputsAdmin, admin.ModelAdmin):
     list_display = ["name_zh", "name_en", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -19,7 +20,7 @@ class HelpCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpArticle)
-class HelpArticleAdmin(admin.ModelAdmin):
+class HelpArticleAdmin(LabelledInputsAdmin, admin.ModelAdmin):
     list_display = [
         "title_zh",
         "category",
@@ -55,14 +56,14 @@ class HelpArticleAdmin(admin.ModelAdmin):
         return format_html('<div class="wb-admin-preview">{}</div>', render_markdown(obj.body_en))
 
 
-class CaseFigureInline(admin.TabularInline):
+class CaseFigureInline(LabelledInputsInline, admin.TabularInline):
     model = CaseFigure
     extra = 1
     fields = ["label_zh", "label_en", "value", "position"]
 
 
 @admin.register(SuccessCase)
-class SuccessCaseAdmin(admin.ModelAdmin):
+class SuccessCaseAdmin(LabelledInputsAdmin, admin.ModelAdmin):
     list_display = ["title_zh", "party_kind", "party_name", "published", "position", "updated_at"]
     list_filter = ["published", "party_kind"]
     list_editable = ["published", "position"]

@@ -15,9 +15,10 @@ How to-do counts flow (SPEC §5 待办事项):
   which writes that one user's entry (with its own time): one query for the
   user, ONE precompiled statement for all its role's counts
   (``hotwave.todos.counts_for``).
-* The page (``workbench.selectors.todos_for``) takes the fresher of the two,
-  and when the cache is down, cold or older than ``TODO_MAX_AGE`` computes the
-  user's counts directly — never failing the page.
+* The page (:func:`todos_board`) takes the fresher of the two
+  (``workbench.selectors.todos``, which also owns the cache's layout), and when
+  the cache is down, cold or older than ``TODO_MAX_AGE`` computes the user's
+  counts directly and stores them — never failing the page.
 """
 
 from __future__ import annotations
@@ -31,23 +32,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotwave import todos
+from workbench.selectors.todos import (
+    GEN_KEY,
+    TODO_MAX_AGE,  # noqa: F401 - the cache's layout, importable from here too
+    TODO_TTL,
+    TodoBoard,
+    cached_counts,
+    gen_user_key,
+    role_counts,
+    todo_board,
+    user_key,
+)
 
 logger = logging.getLogger(__name__)
 
-# Entries older than this are not trusted (two beat periods plus slack).
-TODO_MAX_AGE = 12 * 60
-# Cache entries live a little longer than they are trusted, then vanish.
-TODO_TTL = TODO_MAX_AGE + 3 * 60
-GEN_KEY = "wb:todos:gen"
 SET_MANY_BATCH = 2_000
-
-
-def gen_user_key(gen: str, user_id: int) -> str:
-    return f"wb:todos:g{gen}:{user_id}"
-
-
-def user_key(user_id: int) -> str:
-    return f"wb:todos:u:{user_id}"
 
 
 def todos_recount_all() -> dict:
@@ -96,6 +95,34 @@ def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> N
     cache.set(user_key(user_id), {"at": at.isoformat(), "counts": counts}, timeout=TODO_TTL)
 
 
+def todos_board(user) -> TodoBoard:
+    """The user's 待办事项: the cached counts when fresh, otherwise counted now (one
+    statement for the role) and stored for the next page.
+
+    Never raises because of the cache: a dead Redis means "compute directly", and the
+    board says so (``cache_error``).
+    """
+    cache_error = False
+    try:
+        cached = cached_counts(user.pk)
+    except Exception:  # noqa: BLE001 - any cache failure falls back to the database
+        logger.warning(
+            "to-do cache unavailable; computing user %s directly", user.pk, exc_info=True
+        )
+        cached, cache_error = None, True
+    if cached is not None:
+        counts, at = cached
+        return todo_board(user, counts, computed_at=at, source="cache")
+    at = timezone.now()
+    counts = role_counts(user.role, todos_compute_user(user))
+    if not cache_error:
+        try:
+            todos_store_user(user_id=user.pk, counts=counts, at=at)
+        except Exception:  # noqa: BLE001
+            cache_error = True
+    return todo_board(user, counts, computed_at=at, source="live", cache_error=cache_error)
+
+
 def todos_recount_user(*, user_id: int) -> dict[str, int] | None:
     """Recount one user into the cache; None if the user no longer exists."""
     from admission.models import User
@@ -138,22 +165,11 @@ def _on_todos_changed(user_ids: list[int]) -> None:
 def help_seed_starter() -> int:
     """Create the missing starter help categories and articles (by slug); returns how many
     articles were created. Never overwrites an operator's edits."""
-    from workbench.models import HelpArticle, HelpCategory
-    from workbench.starter_content import HELP_ARTICLES, HELP_CATEGORIES
+    from django.apps import apps
 
-    categories = {}
-    for data in HELP_CATEGORIES:
-        categories[data["slug"]], _ = HelpCategory.objects.get_or_create(
-            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
-        )
-    created = 0
-    for data in HELP_ARTICLES:
-        fields = {k: v for k, v in data.items() if k not in ("slug", "category")}
-        _, made = HelpArticle.objects.get_or_create(
-            slug=data["slug"], defaults={**fields, "category": categories[data["category"]]}
-        )
-        created += made
-    return created
+    from workbench.starter_content import create_starter_help
+
+    return create_starter_help(apps)
 
 
 @transaction.atomic

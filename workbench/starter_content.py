@@ -5,7 +5,9 @@ The help center ships with real tutorials on a fresh install (data migration
 are demo content (``workbench.demo``): operators curate real ones. Their parties
 are made up, never a demo account: a case's figures are shown as told, and a
 case about demo_merchant would contradict the shop's own figures on its workbench.
-This module holds plain data only, so the migration stays valid as models change.
+This module holds plain data and one function that writes it through the app
+registry it is given (the historical one in the migration), touching only fields
+that exist at that migration, so the migration stays valid as models change.
 """
 
 from __future__ import annotations
@@ -465,3 +467,24 @@ Because each invitation shows what the platform, agency and creator get on an ex
         ],
     },
 ]
+
+
+def create_starter_help(apps, schema_editor=None) -> int:
+    """Create the starter help categories and articles that are missing (by slug),
+    published; returns how many articles were created. Never overwrites an edit."""
+    HelpCategory = apps.get_model("workbench", "HelpCategory")
+    HelpArticle = apps.get_model("workbench", "HelpArticle")
+    categories = {}
+    for data in HELP_CATEGORIES:
+        categories[data["slug"]], _ = HelpCategory.objects.get_or_create(
+            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
+        )
+    created = 0
+    for data in HELP_ARTICLES:
+        fields = {k: v for k, v in data.items() if k not in ("slug", "category")}
+        _, made = HelpArticle.objects.get_or_create(
+            slug=data["slug"],
+            defaults={**fields, "category": categories[data["category"]], "published": True},
+        )
+        created += made
+    return created

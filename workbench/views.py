@@ -1,6 +1,7 @@
 """Workbench views: the page every merchant, creator and agency lands on, the
 help center (帮助中心) and success cases (成功案例). Views only translate HTTP:
-everything shown comes from ``workbench.selectors``."""
+everything shown comes from ``workbench.selectors`` (the to-do board from
+``workbench.services.todos_board``, which stores what it counts)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from hotwave.http import htmx_template
-from workbench import selectors
+from workbench import selectors, services
 from workbench.models import Audience, PartyKind
 
 HELP_PAGE_SIZE = 20
@@ -24,8 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_operator:
         return redirect("admin:index")
     context = {
-        "board": selectors.todos_for(user),
-        "core": selectors.core_data_for(user),
+        "board": services.todos_board(user),
+        "core": selectors.core_data_for(user, chart_days=_chart_days(request)),
+        "chart_windows": selectors.CHART_WINDOWS,
         "guide": selectors.guide_for(user),
         "recs": selectors.recommendations_for(user),
         "cases": selectors.cases_for_workbench(),
@@ -42,8 +44,14 @@ def todos(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("workbench:home")
     return render(
-        request, "workbench/home.html#todos", {"board": selectors.todos_for(request.user)}
+        request, "workbench/home.html#todos", {"board": services.todos_board(request.user)}
     )
+
+
+def _chart_days(request: HttpRequest) -> int:
+    """The trend chart's window from ``?days=7|30|90`` (anything else: 30)."""
+    value = request.GET.get("days", "")
+    return int(value) if value.isdigit() and int(value) in selectors.CHART_WINDOWS else 30
 
 
 @require_GET

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Activity, Creator, Merchant
@@ -45,7 +46,14 @@ class ProductChoices(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Product) -> str:
         pct = f"{(obj.service_fee_rate * 100).normalize():f}%"
-        return f"{obj.title} · {format_cny(obj.price)} · {_('服务费率')} {pct}"
+        # The title is the merchant's own words (marked as such); the rest is ours.
+        return format_html(
+            "<span data-user-content>{}</span> · {} · {} {}",
+            obj.title,
+            format_cny(obj.price),
+            _("服务费率"),
+            pct,
+        )
 
 
 class TaskCreateForm(Form):
@@ -86,6 +94,8 @@ class TaskCreateForm(Form):
         queryset=Activity.objects.none(),
         required=False,
         empty_label=_("不参加官方活动"),
+        # Activities are named by operators: the English check leaves their names be.
+        widget=forms.Select(attrs={"data-user-options": ""}),
         help_text=_("参加官方活动的合作，双方须在活动期间营销规范合规。"),
     )
     note = forms.CharField(

@@ -10,9 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-# The platform's cap on the promotion service-fee rate (SPEC §3): 1%–80%.
-MIN_SERVICE_FEE_RATE = Decimal("0.01")
-MAX_SERVICE_FEE_RATE = Decimal("0.80")
+from settlement.commission import MAX_RATE, MIN_RATE
+
+# The platform's cap on the promotion service-fee rate (SPEC §3): 1%–80%, the
+# rates an order may carry (settlement.commission).
+MIN_SERVICE_FEE_RATE = MIN_RATE
+MAX_SERVICE_FEE_RATE = MAX_RATE
 
 
 class ProductStatus(models.TextChoices):

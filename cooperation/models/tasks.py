@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from settlement.commission import MAX_RATE, MIN_RATE
 
 # An invitation unanswered this long expires (beat job ``expire_invitations``).
 INVITATION_TTL = timedelta(hours=72)
@@ -278,8 +279,7 @@ class TaskProduct(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "product"], name="task_product_once"),
             models.CheckConstraint(
-                condition=Q(service_fee_rate__gte=Decimal("0.01"))
-                & Q(service_fee_rate__lte=Decimal("0.80")),
+                condition=Q(service_fee_rate__gte=MIN_RATE) & Q(service_fee_rate__lte=MAX_RATE),
                 name="task_product_rate_1_80",
             ),
         ]

@@ -1,1 +1,4 @@
-"""Cooperation reads, scoped by the actor: products, plaza, hot products, cart (and tasks)."""
+"""Cooperation reads, scoped by the actor: products, plaza, hot products, cart (and tasks).
+
+``figures`` is what the workbench reads about a party's cooperation (its read API).
+"""

@@ -12,27 +12,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from admission.models import Creator, User
 from admission.selectors import admitted_creators
 from cooperation.selectors.access import merchant_of
-from hotwave.money import ZERO
-from settlement.models import Binding, Order
-
-
-def _bindings_in_force(now) -> QuerySet[Binding]:
-    return Binding.objects.filter(creator=OuterRef("pk"), valid_from__lte=now).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
-    )
+from settlement.selectors import bindings_in_force, figures
 
 
 def with_binding(qs: QuerySet[Creator], *, now=None) -> QuerySet[Creator]:
     """Annotate ``is_bound`` (机构主播 now) and ``agency_name`` (the agency in force, if any)."""
     now = now or timezone.now()
-    in_force = _bindings_in_force(now)
+    in_force = bindings_in_force(now).filter(creator=OuterRef("pk"))
     return qs.annotate(
         is_bound=Exists(in_force),
         agency_name=Subquery(in_force.order_by("-valid_from").values("agency__name")[:1]),
@@ -81,7 +74,7 @@ class SalesStats:
 def creator_sales(*, creator: Creator, days: int = 30, now=None) -> SalesStats:
     """Orders the creator brought in the last ``days`` days and their paid amount (one query)."""
     now = now or timezone.now()
-    row = Order.objects.filter(creator=creator, paid_at__gte=now - timedelta(days=days)).aggregate(
-        orders=Count("pk"), gmv=Sum(F("amount") - F("refunded"))
+    totals = figures.order_totals(
+        party="creator", party_id=creator.pk, paid_since=now - timedelta(days=days)
     )
-    return SalesStats(orders=row["orders"] or 0, gmv=row["gmv"] or ZERO)
+    return SalesStats(orders=totals.orders, gmv=totals.sales)

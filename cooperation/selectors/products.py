@@ -48,13 +48,6 @@ def product_for_merchant(*, actor: User, pk: int) -> Product:
         raise Http404 from exc
 
 
-def titles_by_sku(merchant_id: int, skus: list[str]) -> dict[str, str]:
-    """``{sku: title}`` of the merchant's products (admission names restricted products with it)."""
-    return dict(
-        Product.objects.filter(merchant_id=merchant_id, sku__in=skus).values_list("sku", "title")
-    )
-
-
 def cooperate_choices(*, merchant: Merchant) -> QuerySet[Product]:
     """The merchant's active products for 我要合作, newest first.
 
@@ -110,3 +103,19 @@ def product_for_creator(*, actor: User, pk: int) -> Product:
         return Product.objects.select_related("merchant", "category").get(pk=pk)
     except Product.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def titles_by_sku(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """{(merchant id, sku): title} of the products named by ``pairs`` (one query).
+
+    Settlement's order pages and CSV call this through ``settlement.catalog``,
+    admission's refusals and 准入中心 through ``admission.product_titles``.
+    """
+    if not pairs:
+        return {}
+    merchants = {m for m, _sku in pairs}
+    skus = {sku for _m, sku in pairs}
+    rows = Product.objects.filter(merchant_id__in=merchants, sku__in=skus).values_list(
+        "merchant_id", "sku", "title"
+    )
+    return {(m, sku): title for m, sku, title in rows if (m, sku) in pairs}

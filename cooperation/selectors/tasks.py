@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from admission.models import Creator, Role, User
 from cooperation.models import (
@@ -134,14 +135,16 @@ def cooperate_target(*, actor: User, creator_pk: int) -> Creator:
     return creator
 
 
-# The main path of a task, shown as steps on its page.
-MAIN_PATH: tuple[tuple[str, str], ...] = (
-    (TaskState.INVITED, "created_at"),
-    (TaskState.ACCEPTED, "accepted_at"),
-    (TaskState.SHIPPED, "shipped_at"),
-    (TaskState.RECEIVED, "received_at"),
-    (TaskState.LIVE_REPORTED, "live_reported_at"),
-    (TaskState.COMPLETED, "completed_at"),
+# The main path of a task, shown as steps on its page: what happens at each step (not
+# the state it leads to: a finished task reads 发出邀请 ✓ … 确认完成 ✓, not 待寄样 ✓),
+# the state it leads to, and the timestamp that records it.
+MAIN_PATH: tuple[tuple[str, str, object], ...] = (
+    (TaskState.INVITED, "created_at", pgettext_lazy("task step", "发出邀请")),
+    (TaskState.ACCEPTED, "accepted_at", pgettext_lazy("task step", "达人接受")),
+    (TaskState.SHIPPED, "shipped_at", pgettext_lazy("task step", "寄出样品")),
+    (TaskState.RECEIVED, "received_at", pgettext_lazy("task step", "签收样品")),
+    (TaskState.LIVE_REPORTED, "live_reported_at", pgettext_lazy("task step", "完成直播")),
+    (TaskState.COMPLETED, "completed_at", pgettext_lazy("task step", "确认完成")),
 )
 
 
@@ -149,32 +152,35 @@ MAIN_PATH: tuple[tuple[str, str], ...] = (
 class Step:
     state: str
     label: str
-    at: object  # when the task entered this state, or None
-    status: str  # "done", "current", "todo", or "stopped" (where a closed task ended)
+    at: object  # when the step happened, or None
+    status: str  # "done", "current" (the step being waited for), "todo", or "stopped"
 
 
 def task_progress(*, task: Task) -> list[Step]:
-    """The main path's steps with what is done, current and to do (from the task's own timestamps)."""
-    order = [s for s, _ in MAIN_PATH]
-    steps = []
+    """The main path's steps: done, the one being waited for, to do (from the task's timestamps).
+
+    A task in a main-path state has done every step up to the one that led there; the
+    next is current. A closed task (declined, cancelled, expired) stopped at the step
+    after the last one it reached, which is labelled with how it ended.
+    """
+    order = [s for s, _f, _l in MAIN_PATH]
     if task.state in order:
-        current = order.index(task.state)
-        stopped = None
+        reached, stopped = order.index(task.state), False
     else:
-        # Declined, cancelled, expired: the last state reached is where it stopped.
-        reached = [i for i, (_, f) in enumerate(MAIN_PATH) if getattr(task, f)]
-        current = None
-        stopped = max(reached) if reached else 0
-    for i, (state, field) in enumerate(MAIN_PATH):
-        if current is not None:
-            status = (
-                "done"
-                if i < current or state == TaskState.COMPLETED == task.state
-                else ("current" if i == current else "todo")
-            )
+        reached = max([i for i, (_s, f, _l) in enumerate(MAIN_PATH) if getattr(task, f)] or [0])
+        stopped = True
+    steps = []
+    for i, (state, field, label) in enumerate(MAIN_PATH):
+        if i <= reached:
+            status = "done"
+        elif i == reached + 1:
+            status = "stopped" if stopped else "current"
         else:
-            status = "done" if i < stopped else ("stopped" if i == stopped else "todo")
-        steps.append(Step(state, TaskState(state).label, getattr(task, field), status))
+            status = "todo"
+        shown = TaskState(task.state).label if status == "stopped" else label
+        steps.append(
+            Step(state, str(shown), getattr(task, field) if i <= reached else None, status)
+        )
     return steps
 
 

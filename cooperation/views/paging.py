@@ -28,6 +28,8 @@ class WindowPage:
     per_page: int
     has_next: bool
     max_pages: int
+    total: int | None = None  # how many match, counted no further than the last page
+    capped: bool = False  # more match than the pages reach
 
     @property
     def has_previous(self) -> bool:
@@ -36,6 +38,10 @@ class WindowPage:
     @property
     def has_other_pages(self) -> bool:
         return self.has_next or self.has_previous
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // self.per_page))
 
     @property
     def at_limit(self) -> bool:
@@ -55,15 +61,27 @@ class WindowPage:
 
 
 def paginate_window(
-    request: HttpRequest, queryset, *, per_page: int = 24, max_pages: int = 100
+    request: HttpRequest, queryset, *, per_page: int = 24, max_pages: int = 100, count: bool = False
 ) -> WindowPage:
-    """The requested page (1…max_pages) of an ordered queryset, without counting it."""
+    """The requested page (1…max_pages) of an ordered queryset, without counting all of it.
+
+    ``count``: also count the matches, but only as far as the pages reach (a COUNT
+    over ``LIMIT per_page × max_pages + 1``), and turn a page number past the end
+    into the last page rather than an empty one.
+    """
     try:
         number = int(request.GET.get("page", 1))
     except (TypeError, ValueError):
         number = 1
     number = min(max(number, 1), max_pages)
+    total, capped = None, False
+    if count:
+        reach = per_page * max_pages
+        total = queryset[: reach + 1].count()
+        capped = total > reach
+        total = min(total, reach)
+        number = min(number, max(1, -(-total // per_page)))
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
     has_next = len(rows) > per_page and number < max_pages
-    return WindowPage(rows[:per_page], number, per_page, has_next, max_pages)
+    return WindowPage(rows[:per_page], number, per_page, has_next, max_pages, total, capped)

@@ -21,7 +21,7 @@ COOPERATE_FORM_TEMPLATE = "cooperation/tasks/_cooperate_form.html"
 def plaza(request):
     creators = selectors.plaza_creators(actor=request.user)
     filterset = PlazaFilter(request.GET, queryset=creators)
-    page = paginate_window(request, filterset.qs, per_page=PLAZA_PAGE_SIZE)
+    page = paginate_window(request, filterset.qs, per_page=PLAZA_PAGE_SIZE, count=True)
     context = {"filterset": filterset, "page": page, "sort": filterset.sort_key()}
     return render(request, htmx_template(request, "cooperation/plaza.html", "results"), context)
 

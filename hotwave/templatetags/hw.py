@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from hotwave.formats import compact_count
 from hotwave.money import format_cny
 
 register = template.Library()
@@ -38,16 +43,12 @@ def rate(value) -> str:
 
 @register.filter
 def count(value) -> str:
-    """Large counts the Chinese way: 12,345 → 1.2万; 123,456,789 → 1.2亿."""
+    """Large counts per language: 12,345 → 1.2万 (Chinese) / 12.3K (English); 1.2亿 / 123.5M."""
     try:
         n = int(value)
     except (TypeError, ValueError):
         return "—"
-    if abs(n) >= 100_000_000:
-        return f"{n / 100_000_000:.1f}亿"
-    if abs(n) >= 10_000:
-        return f"{n / 10_000:.1f}万"
-    return f"{n:,}"
+    return compact_count(n)
 
 
 @register.filter
@@ -56,3 +57,34 @@ def localdt(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not value:
         return "—"
     return timezone.localtime(value).strftime(fmt)
+
+
+@register.filter
+def user(value) -> str:
+    """What people typed (nicknames, shop names, product titles, notes), marked as theirs.
+
+    ``<span data-user-content>…</span>``: the English check skips it (it stays in the
+    language it was written in), and it keeps its own escaping.
+    """
+    return format_html("<span data-user-content>{}</span>", value)
+
+
+_FIGURE = re.compile(r"\s*([0-9][0-9.,]*)\s*(倍|位)\s*")
+
+
+@register.filter
+def figure(value) -> str:
+    """A figure as operators write it ("3.1 倍", "20 位", "¥128,000"), unit per language.
+
+    The counted units come from the catalogue (3.1×, 20 in English); anything else is
+    shown as written.
+    """
+    text = str(value or "")
+    match = _FIGURE.fullmatch(text)
+    if not match:
+        return text
+    number, unit = match.groups()
+    if unit == "倍":
+        return _("%(n)s 倍") % {"n": number}
+    count = int(number.replace(",", "")) if number.replace(",", "").isdigit() else 2
+    return ngettext("%(n)s 位", "%(n)s 位", count) % {"n": number}

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from admission.guard import require_admitted
 from admission.models import Agency, Creator, Role
+from admission.selectors import is_admitted
 from hotwave.exceptions import DomainError
 from settlement.models import Binding, BindingStatus
 from settlement.services import bindings as kernel
@@ -128,6 +129,15 @@ def invitation_accept(*, actor, binding: Binding) -> Binding:
     already accepted changes nothing. Raises BindingRefused."""
     if actor.role != Role.CREATOR or binding.creator_id != actor.pk:
         raise BindingRefused(_("只有被邀请的达人可以同意绑定。"), code="binding.not_creator")
+    # Both sides of a binding cooperate, so both must be admitted now (SPEC §2): the
+    # creator consenting, and the agency, which may have lost admission since it invited.
+    require_admitted(actor, action="bind")
+    if not is_admitted(binding.agency.user):
+        raise BindingRefused(
+            _("机构「%(agency)s」目前未通过准入，暂不能建立绑定。")
+            % {"agency": binding.agency.name},
+            code="binding.agency_not_admitted",
+        )
     # Same lock order as the kernel (the creator's profile row first), so the check below
     # and the kernel's start happen under one lock: two consents cannot both pass it.
     list(Creator.objects.select_for_update().filter(pk=binding.creator_id).values_list("pk"))

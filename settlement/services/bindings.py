@@ -47,8 +47,8 @@ class BindingError(DomainError):
     code = "binding.invalid"
 
 
-def _lock_creator(creator_id: int) -> None:
-    # Serialises every binding change of one creator (row lock on its profile).
+def lock_creator(creator_id: int) -> None:
+    """Serialise every binding change of one creator (row lock on its profile)."""
     list(Creator.objects.select_for_update().filter(pk=creator_id).values_list("pk", flat=True))
 
 
@@ -126,7 +126,7 @@ def binding_invite(
     if actor.pk != agency.pk:
         raise BindingError(_("只有机构本人可以发出绑定邀请。"), code="binding.not_agency")
     _check_share(agency_share)
-    _lock_creator(creator.pk)
+    lock_creator(creator.pk)
     at = at or timezone.now()
     current = binding_in_force(creator.pk, at)
     if current and current.agency_id == agency.pk and current.agency_share == agency_share:
@@ -163,7 +163,7 @@ def binding_accept(*, binding: Binding, actor, at: datetime | None = None) -> Bi
     """The creator consents: the agreement starts now, ending any current one. Raises BindingError."""
     if actor.pk != binding.creator_id:
         raise BindingError(_("只有被邀请的达人可以同意绑定。"), code="binding.not_creator")
-    _lock_creator(binding.creator_id)
+    lock_creator(binding.creator_id)
     binding = _pending(binding)
     at = at or timezone.now()
     current = binding_in_force(binding.creator_id, at)
@@ -207,7 +207,7 @@ def binding_end(*, binding: Binding, actor, at: datetime | None = None) -> Bindi
     """Either side ends an agreement in force, from now on. Raises BindingError."""
     if actor.pk not in (binding.creator_id, binding.agency_id):
         raise BindingError(_("只有绑定双方可以解除绑定。"), code="binding.not_party")
-    _lock_creator(binding.creator_id)
+    lock_creator(binding.creator_id)
     binding = Binding.objects.select_for_update().get(pk=binding.pk)
     _end(binding, at=at or timezone.now(), actor=actor)
     todos.changed([binding.creator_id, binding.agency_id])
@@ -220,7 +220,7 @@ def binding_start_imported(
 ) -> Binding:
     """``binding.started`` from the agency back office: an agreement already consented there."""
     _check_share(agency_share)
-    _lock_creator(creator.pk)
+    lock_creator(creator.pk)
     binding = Binding(
         creator=creator,
         agency=agency,
@@ -234,7 +234,7 @@ def binding_start_imported(
 @transaction.atomic
 def binding_end_imported(*, creator: Creator, agency: Agency, at: datetime) -> Binding:
     """``binding.ended`` from the agency back office. Raises BindingError if none is in force."""
-    _lock_creator(creator.pk)
+    lock_creator(creator.pk)
     binding = (
         Binding.objects.select_for_update()
         .filter(creator=creator, agency=agency, valid_from__isnull=False, valid_to__isnull=True)

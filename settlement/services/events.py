@@ -166,12 +166,17 @@ class Parsed:
 # --- Parsing ----------------------------------------------------------------------
 
 
+# Control characters (C0, DEL, C1): never part of an id or a name; they would corrupt
+# pages, logs and the CSV.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _text(obj: dict, name: str, *, max_length: int = 64) -> str:
     value = obj.get(name)
     if not isinstance(value, str) or not value.strip():
         raise Reject(_("缺少字段 %(field)s") % {"field": name}, "missing_field")
     value = value.strip()
-    if "\x00" in value:
+    if _CONTROL.search(value) is not None:
         raise Reject(_("字段 %(field)s 含非法字符") % {"field": name}, "bad_field")
     if len(value) > max_length:
         raise Reject(
@@ -240,7 +245,7 @@ def _fast_text(obj: dict, name: str, max_length: int = 64) -> str:
     value = obj.get(name)
     if value.__class__ is str:
         value = value.strip()
-        if value and len(value) <= max_length and "\x00" not in value:
+        if value and len(value) <= max_length and _CONTROL.search(value) is None:
             return value
     return _text(obj, name, max_length=max_length)
 
@@ -819,6 +824,11 @@ def _apply_binding_event(p: Parsed, *, source: str) -> Outcome:
             creator = Creator.objects.filter(user__username=p.creator).first()
             if creator is None:
                 raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
+            # Look again once we hold the creator's lock: a concurrent import of the same
+            # event may have committed it while we waited (a duplicate, not a contradiction).
+            binding_services.lock_creator(creator.pk)
+            if OrderEvent.objects.filter(key=p.key).exists():
+                return Outcome(p.line, DUPLICATE, p.type)
             agency = Agency.objects.filter(user__username=p.agency).first()
             if agency is None:
                 raise Reject(_("未知的机构：%(u)s") % {"u": p.agency}, "unknown_party")

@@ -11,7 +11,9 @@ and the Celery beat task (for yesterday) both call. It:
    recomputed on the new price under the same frozen rule and share and the
    *difference* is posted as a ``clawback`` journal — nothing is edited;
 3. pays out every creator's and agency's positive balance (one payout per
-   account per business day); a negative balance is carried.
+   account per business day) — unless a reason holds it (not admitted, no
+   verified 收款账户: ``settlement.holds``), then it waits in the account for
+   the first run after the reason is gone; a negative balance is carried.
 
 Idempotency: journal keys (``settle:<order>``, ``clawback:<order>:<refunded
 fen>``, ``payout:<account>:<day>``) and (order, kind, sequence) are unique,
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -51,6 +53,7 @@ from settlement.commission import (
     Split,
     split,
 )
+from settlement.holds import payable_account_ids
 from settlement.models import (
     Account,
     AccountKind,
@@ -300,6 +303,7 @@ def _payout_chunk_py(
         )
         if not candidates:
             return 0, ZERO, after_id
+        payable = set(payable_account_ids(candidates))  # the others are held (settlement.holds)
         paid = set(
             Payout.objects.filter(
                 account_id__in=candidates, business_date=business_date
@@ -315,7 +319,7 @@ def _payout_chunk_py(
         due = [
             (account_id, from_fen_sum(s))
             for account_id, s in sorted(sums)
-            if account_id not in paid
+            if account_id in payable and account_id not in paid
         ]
         if due:
             day = business_date.isoformat()
@@ -601,10 +605,13 @@ def _payout_chunk_sql(
         ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return 0, ZERO, after_id
+        payable = payable_account_ids(ids)  # the others are held (settlement.holds)
+        if not payable:
+            return 0, ZERO, ids[-1]
         cursor.execute(
             _PAYOUT_SQL,
             {
-                "ids": ids,
+                "ids": payable,
                 "day": business_date,
                 "day_iso": business_date.isoformat(),
                 "memo": "打款",
@@ -762,7 +769,11 @@ def settle_through(
             SettlementRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()
             )
-            logger.exception("settlement run for %s failed", business_date)
+            if isinstance(exc, OperationalError) and "locked" in str(exc):
+                # SQLite's busy timeout ran out: contention, not a bug (no traceback).
+                logger.warning("settlement run for %s: %s", business_date, exc)
+            else:
+                logger.exception("settlement run for %s failed", business_date)
             raise
         SettlementRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE,

@@ -130,6 +130,8 @@ ROUTES: dict[str, Route] = {
     "settlement:fund_order": R(
         lambda w: {"order_id": w.order.order_id}, {"merchant", "creator_in", "agency"}, GET
     ),
+    # 收款账户: the parties that are paid out (creators and agencies), their own only
+    "settlement:payout_account": R(insiders=CREATORS | AGENCIES),
     # cooperation: products (merchants, their own)
     "cooperation:product_list": R(insiders=MERCHANTS),
     "cooperation:product_create": R(insiders=MERCHANTS),

@@ -259,3 +259,33 @@ def test_publishing_a_new_version_warns_and_unadmits(client_for, operator):
     )
     assert "所有合作方须重新签署" in r.content.decode()
     assert not rules.evaluate(creator.user).admitted
+
+
+@pytest.mark.parametrize("factory", [CreatorFactory, AgencyFactory, MerchantFactory])
+def test_the_owning_account_of_a_profile_is_read_only_after_creation(client_for, operator, factory):
+    """Editing ``user`` on a profile used to save the profile under another account."""
+    profile = factory()
+    model = type(profile)
+    other = AgencyFactory().user if factory is not AgencyFactory else CreatorFactory().user
+    url = f"/admin/admission/{model._meta.model_name}/{profile.pk}/change/"
+    page = client_for(operator).get(url)
+    assert page.status_code == 200
+    assert b'name="user"' not in page.content  # shown, not editable
+    data = {
+        f.name: getattr(profile, f.attname)
+        for f in model._meta.concrete_fields
+        if f.editable and f.name != "user" and not isinstance(getattr(profile, f.attname), bool)
+    }
+    data.update(
+        {f.name: "on" for f in model._meta.concrete_fields if getattr(profile, f.attname) is True}
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client_for(operator).post(url, {**data, "user": other.pk})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not model.objects.filter(pk=other.pk).exists()
+    assert model.objects.filter(pk=profile.pk).exists()
+
+
+def test_the_role_of_an_account_is_read_only_after_creation(client_for, operator, creator):
+    page = client_for(operator).get(f"/admin/admission/user/{creator.pk}/change/")
+    assert page.status_code == 200 and b'name="role"' not in page.content

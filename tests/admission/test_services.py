@@ -111,21 +111,55 @@ def _refusal(shop, username) -> str:
     return exc.value.code
 
 
-def test_bad_operating_accounts_are_refused(tmall):
-    assert _refusal(tmall, "nobody") == "operating.unknown"
+def test_the_shop_is_refused_only_what_it_knows_itself(tmall, ops):
     assert _refusal(tmall, tmall.user.username) == "operating.self"
-    assert _refusal(tmall, CreatorFactory().user.username) == "operating.not_merchant"
-    other_tmall = admitted(MerchantFactory, seller_type=SellerType.TMALL)
-    assert _refusal(tmall, other_tmall.user.username) == "operating.shop"
+    req = services.operating_account_designate(shop=tmall, username="tm_ops")
+    services.operating_request_decide(request=req, actor=ops.user, accept=True)
+    tmall.refresh_from_db()
+    assert _refusal(tmall, "tm_ops") == "operating.already"
+
+
+def _unfit_accounts(tmall) -> dict[str, object]:
     unverified = MerchantFactory(alipay_verified=False)
     sign_agreement(unverified.user)
-    assert _refusal(tmall, unverified.user.username) == "operating.unverified"
-    unsigned = MerchantFactory()
-    assert _refusal(tmall, unsigned.user.username) == "operating.unsigned"
-    # Another merchant's operating account.
     taken = admitted(MerchantFactory)
     MerchantFactory(seller_type=SellerType.TMALL, operating_account=taken.user)
-    assert _refusal(tmall, taken.user.username) == "operating.taken"
+    return {
+        "nobody": None,
+        "creator": CreatorFactory().user,
+        "other_tmall": admitted(MerchantFactory, seller_type=SellerType.TMALL).user,
+        "unverified": unverified.user,
+        "unsigned": MerchantFactory().user,
+        "taken": taken.user,
+    }
+
+
+def test_any_other_name_gets_the_same_pending_request(tmall):
+    """Naming an account tells the shop nothing about it (issue 14, defect 8)."""
+    for what, user in _unfit_accounts(tmall).items():
+        username = user.username if user else "nobody"
+        req = services.operating_account_designate(shop=tmall, username=username)
+        assert (req.status, req.username) == (DesignationStatus.PENDING, username), what
+        # Only a Taobao-seller login can see and answer it.
+        seller = user is not None and what not in ("creator", "other_tmall")
+        assert (req.account == user) if seller else req.account is None, what
+
+
+def test_the_named_account_learns_what_it_lacks_when_it_confirms(tmall):
+    accounts = _unfit_accounts(tmall)
+    expected = {
+        "unverified": "operating.unverified",
+        "unsigned": "operating.unsigned",
+        "taken": "operating.taken",
+    }
+    for what, code in expected.items():
+        user = accounts[what]
+        req = services.operating_account_designate(shop=tmall, username=user.username)
+        with pytest.raises(DomainError) as exc:
+            services.operating_request_decide(request=req, actor=user, accept=True)
+        assert exc.value.code == code, what
+    tmall.refresh_from_db()
+    assert tmall.operating_account is None
 
 
 def test_only_tmall_designates(ops):

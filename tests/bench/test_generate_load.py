@@ -12,17 +12,17 @@ from django.core.management.base import CommandError
 
 from admission.models import Agency, AgreementSignature, Creator, Merchant, User
 from admission.selectors import admitted_creators
-from cooperation.models import Product
-from settlement.commission import binding_in_force
-from settlement.models import Binding, Order, OrderEvent
-from workbench.loadgen.generate import (
+from bench.loadgen.generate import (
     LoadGenerator,
     Sizes,
     split_by_weights,
     yuan,
     zipf_cum_weights,
 )
-from workbench.loadgen.sink import Sink
+from bench.loadgen.sink import Sink
+from cooperation.models import Product
+from settlement.commission import binding_in_force
+from settlement.models import Binding, Order, OrderEvent
 
 pytestmark = pytest.mark.django_db
 

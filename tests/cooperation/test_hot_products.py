@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -108,6 +109,8 @@ def test_page_shows_cards_with_earnings_and_cart_buttons(client_for, creator):
     body = client_for(creator).get(HOT).content.decode()
     # fee 30.42, creator 60% → 18.25 (platform 12.17)
     assert "露营椅" in body and "¥169.00" in body and "18%" in body and "¥18.25" in body
+    # What it earns per unit, in the seed's word (issue 13).
+    assert re.sub(r"<[^>]+>", "", body).count("佣金 ¥18.25 · 服务费率 18%") == 1
     assert "加入带货车" in body and reverse("cooperation:cart_add", args=[p.pk]) in body
     assert "个人主播" in body
 

@@ -76,15 +76,30 @@ def test_plaza_query_count_is_fixed(client_for, merchant, django_assert_num_quer
     agency = AgencyFactory()
     first = admitted_creators(3)
     bind(first[0], agency)
-    # session, user, merchant, categories (filter form), page (+1 row, no COUNT), categories prefetch
-    with django_assert_num_queries(6):
+    # session, user, merchant, categories (filter form), the total (a COUNT no further
+    # than the last page), page (+1 row), categories prefetch
+    with django_assert_num_queries(7):
         c.get(PLAZA, {"sort": "-fans"})
     more = admitted_creators(30)
     bind(more[0], AgencyFactory())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         body = c.get(PLAZA, {"sort": "-fans"}).content.decode()
     assert body.count('class="pcard creator-card"') == 24
     assert "显示第 1–24 位达人" in body and "page=2" in body
+
+
+def test_the_plaza_says_how_many_creators_match(client_for, merchant):
+    admitted_creators(30)
+    body = client_for(merchant).get(PLAZA).content.decode()
+    assert "共 30 位达人符合条件" in body
+    assert "第 1 / 2 页" in body
+
+
+def test_a_page_past_the_end_shows_the_last_page(client_for, merchant):
+    admitted_creators(30)
+    body = client_for(merchant).get(PLAZA, {"page": "9"}).content.decode()
+    assert "没有符合条件的达人" not in body
+    assert "显示第 25–30 位达人" in body and "第 2 / 2 页" in body
 
 
 def test_merchant_opens_an_admitted_creators_homepage(client_for, merchant):
@@ -142,7 +157,8 @@ def test_pages_walk_forward_and_stop(client_for, merchant):
     # Nonsense and out-of-range page numbers land on a real page.
     assert c.get(PLAZA, {"page": "abc"}).context["page"].number == 1
     assert c.get(PLAZA, {"page": "-4"}).context["page"].number == 1
-    assert c.get(PLAZA, {"page": "100000"}).context["page"].number == 100
+    # Past the end: the last page, not an empty one (issue 13).
+    assert c.get(PLAZA, {"page": "100000"}).context["page"].number == 2
 
 
 def test_homepage_query_count_is_fixed(client_for, merchant, django_assert_num_queries):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -285,3 +286,36 @@ def test_operators_read_tasks_in_admin_but_cannot_change_them(
     assert c.get("/admin/cooperation/task/add/").status_code == 403
     c.post(f"/admin/cooperation/task/{task.pk}/change/", {"state": "completed"})
     assert Task.objects.get(pk=task.pk).state == TaskState.SHIPPED
+
+
+def _steps(html: str) -> list[tuple[str, str]]:
+    """(status, label) of each step of the task page's stepper."""
+    progress = html.split('class="task-progress"', 1)[1].split("</ol>", 1)[0]
+    found = re.findall(
+        r'task-progress__step is-(\w+)".*?task-progress__label">([^<]+)', progress, re.S
+    )
+    return [(status, label.strip()) for status, label in found]
+
+
+def test_a_completed_tasks_stepper_names_the_steps_not_the_states(client_for, merchant, creator):
+    task = make_task(merchant=merchant, creator=creator, state=TaskState.COMPLETED)
+    html = client_for(merchant).get(reverse("cooperation:task_detail", args=[task.pk])).content
+    assert _steps(html.decode()) == [
+        ("done", "发出邀请"),
+        ("done", "达人接受"),
+        ("done", "寄出样品"),
+        ("done", "签收样品"),
+        ("done", "完成直播"),
+        ("done", "确认完成"),
+    ]
+
+
+def test_the_stepper_marks_the_step_being_waited_for(client_for, merchant, creator):
+    task = make_task(merchant=merchant, creator=creator, state=TaskState.ACCEPTED)
+    html = client_for(creator).get(reverse("cooperation:task_detail", args=[task.pk])).content
+    steps = _steps(html.decode())
+    assert steps[:3] == [("done", "发出邀请"), ("done", "达人接受"), ("current", "寄出样品")]
+    assert {s for s, _label in steps[3:]} == {"todo"}
+    declined = make_task(merchant=merchant, creator=creator, state=TaskState.DECLINED)
+    html = client_for(merchant).get(reverse("cooperation:task_detail", args=[declined.pk]))
+    assert _steps(html.content.decode())[:2] == [("done", "发出邀请"), ("stopped", "已拒绝")]

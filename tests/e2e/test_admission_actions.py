@@ -28,10 +28,17 @@ def test_tmall_operating_account_confirmed_by_the_account_itself(
     page.fill("#id_username", "merchant07")
     page.get_by_role("button", name="指定运营账户").click()
     assert "不能指定本店账户自己作为运营账户。" in page.locator("#id_username_error").inner_text()
+    # Another shop's operating account: the same answer as any name (issue 14, defect 8) —
+    # nothing about that account or its shop; only the named account learns, confirming.
     page.fill("#id_username", "demo_tmall_ops")
     page.get_by_role("button", name="指定运营账户").click()
-    assert "已是其他商家（山野旗舰店）的运营账户" in page.locator("#id_username_error").inner_text()
-    shot(page, "admission-tmall-designation-error")
+    said = page.locator(".messages").inner_text()
+    assert "已向 demo_tmall_ops 发出运营账户邀请" in said and "山野旗舰店" not in said
+    assert "山野旗舰店" not in page.locator("#operating").inner_text()
+    shot(page, "admission-tmall-designation-neutral")
+    page.fill("#id_username", "merchant07_ops")
+    page.get_by_role("button", name="指定运营账户").click()
+    assert "等待其登录确认" in page.locator("#operating").inner_text()
 
     page.context.clear_cookies()
     login(page, live_server, "merchant07_ops")

@@ -117,7 +117,7 @@ def test_creator_adds_a_hot_product_to_the_cart(page, live_server, demo_world, l
     first = page.locator(".product-card").first
     titles = page.locator(".product-card .pcard__name").all_inner_texts()
     assert titles[0] == "云南小粒咖啡豆 500g"  # 20 orders in the last 7 days: the best seller
-    assert "预估每件收益" in first.inner_text()
+    assert "佣金 ¥" in first.inner_text() and "服务费率" in first.inner_text()
     shot(page, "cooperation-hot-desktop")
 
     card = page.locator(".product-card", has_text="云南小粒咖啡豆")

@@ -88,7 +88,7 @@ def test_agency_invites_creator_consents_then_fund_account(
     page.goto(f"{live_server.url}/funds/")
     assert re.match(r"-?¥[\d,]+\.\d\d", page.get_by_test_id("earned").inner_text())
     assert page.locator(".fund-table tbody tr").count() > 0
-    assert page.locator("svg.chart path.series").count() == 1
+    assert page.locator("svg.chart--wide path.series").count() == 1
     shot(page, "settlement-funds-creator")
     page.get_by_role("link", name="为什么是这个数").first.click()
     page.wait_for_load_state("load")

@@ -22,7 +22,7 @@ def test_merchant_workbench(page, live_server, demo_world, login, shot):
     assert page.url == live_server.url + "/"
     assert section_titles(page) == SECTIONS
     assert page.locator(".wb-core .stat").count() >= 6
-    assert page.locator(".wb-core svg.chart").is_visible()
+    assert page.locator(".wb-core svg.chart--wide").is_visible()
     assert page.locator(".wb-steps li").count() == 7
     cards = page.locator(".wb-creator")
     assert cards.count() >= 1

@@ -20,7 +20,7 @@ from tests.hotwave.test_sec_operators import make_group_operator
 
 pytestmark = pytest.mark.django_db
 
-GRANTED = importlib.import_module("workbench.migrations.0003_operator_group").OPERATOR_PERMISSIONS
+GRANTED = importlib.import_module("workbench.operator_group").OPERATOR_PERMISSIONS
 
 # Changeable by operators without a simple-history trail (Django's admin LogEntry
 # still records who changed which fields, and when, for changes made in admin).

@@ -1,6 +1,6 @@
 """Operators: admin limited to staff with per-model permissions (issue #8, item 13).
 
-Operators are staff in the 运营 group (``workbench/migrations/0003_operator_group``),
+Operators are staff in the 运营 group (``workbench/migrations/0003_operator_group``, 0004),
 not superusers. Checked here, over every model registered in the admin:
 
 * anonymous and non-staff users are sent to the admin login;
@@ -42,7 +42,7 @@ from tests.settlement.test_kernel_admin import MODELS as MONEY_MODELS
 
 pytestmark = pytest.mark.django_db
 
-_migration = importlib.import_module("workbench.migrations.0003_operator_group")
+_migration = importlib.import_module("workbench.operator_group")
 OPERATORS = _migration.OPERATORS
 GRANTED = _migration.OPERATOR_PERMISSIONS
 MONEY = MONEY_MODELS  # settlement's money models, as the kernel's admin test lists them
@@ -91,7 +91,7 @@ def test_the_migration_makes_the_group_with_view_only_money_and_no_auth_rights()
     Group.objects.filter(name=OPERATORS).delete()
     # Run the migration's function with the models as they were at that migration.
     state = MigrationLoader(connection).project_state(
-        ("workbench", "0003_operator_group"), at_end=False
+        ("workbench", "0004_operator_payout_accounts"), at_end=False
     )
     # The function uses only the schema editor's connection (no DDL).
     _migration.ensure_operator_group(state.apps, SimpleNamespace(connection=connection))

@@ -150,6 +150,12 @@ FORMS = [
         ["creator", "agency_share", "message"],
     ),
     ("settlement:binding_share", "agency", lambda w: {"pk": w.binding.pk}, ["agency_share"]),
+    (
+        "settlement:payout_account",
+        "creator_in",
+        lambda w: {},
+        ["method", "holder_name", "account_number", "bank_name"],
+    ),
     ("admission:agreement_sign", "creator_out", lambda w: {}, ["version", "agree"]),
     ("admission:operating_designate", "other_merchant", lambda w: {}, ["username"]),
     ("admission:assessment_request", "provider", lambda w: {}, ["note"]),

@@ -2,7 +2,8 @@
 
 Random sequences of pay, bind / unbind / change share, confirm, partial and full
 refund, replayed (duplicate) events, settle (sometimes twice for the same day,
-sometimes for the day before) — payouts happen inside each settlement run — are
+sometimes for the day before) — payouts happen inside each settlement run — and
+payout accounts changed (payouts held) and verified again (paid by the next run) are
 driven through the real services (``settlement.services.events.ingest_objects``,
 the code behind ``POST /api/events/`` and ``import_events``, and
 ``settlement.services.settle.settle_through``, the code behind ``manage.py settle``
@@ -51,11 +52,19 @@ from settlement.models import (
     Order,
     OrderStatus,
     Payout,
+    PayoutAccount,
     Posting,
 )
 from settlement.services.events import ingest_objects
+from settlement.services.payout_accounts import payout_account_submit, payout_account_verify
 from settlement.services.settle import settle_through
-from tests.admission.factories import AgencyFactory, CreatorFactory, MerchantFactory
+from tests.admission.factories import (
+    AgencyFactory,
+    CreatorFactory,
+    MerchantFactory,
+    OperatorFactory,
+)
+from tests.settlement.factories import payable
 
 MAX_EXAMPLES = int(os.environ.get("HOTWAVE_MODEL_EXAMPLES", "30"))
 STEPS = 35
@@ -104,6 +113,7 @@ class Model:
     bound: dict[str, tuple[str, Decimal]] = field(default_factory=dict)  # creator → (agency, share)
     balance: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: Z))
     payouts: dict[tuple[str, date], Decimal] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)  # parties whose payouts are held (SPEC §7)
 
     def post(self, o: MOrder, parts: tuple[Decimal, ...], sign: int = 1) -> None:
         fee, platform, agency, creator = parts
@@ -127,7 +137,7 @@ class Model:
                 o.settled_refunded = o.refunded
         for name, value in list(self.balance.items()):
             party = name.startswith(("creator:", "agency:"))
-            if party and value > 0 and (name, day) not in self.payouts:
+            if party and value > 0 and name not in self.held and (name, day) not in self.payouts:
                 self.payouts[(name, day)] = value
                 self.balance[name] = Z
                 self.balance["payouts"] += value
@@ -156,6 +166,9 @@ class MoneyKernel(RuleBasedStateMachine):
             self.users[name] = CreatorFactory(user__username=f"mk_{name}").user
         for name in AGENCIES:
             self.users[name] = AgencyFactory(user__username=f"mk_{name}").user
+        # Admitted, each with a verified 收款账户: paid out until a rule holds them.
+        payable(*(self.users[n] for n in (*CREATORS, *AGENCIES)))
+        self.operator = OperatorFactory()
         self.model = Model()
         self.clock = datetime(2026, 10, 1, 9, 0, tzinfo=SH)
         self.ids = itertools.count(1)
@@ -182,6 +195,33 @@ class MoneyKernel(RuleBasedStateMachine):
         self.sent.extend(e for e, s in zip(events, got, strict=True) if s == "accepted")
 
     # rules
+    @rule(who=st.sampled_from((*CREATORS, *AGENCIES)), now=st.sampled_from([True, False, False]))
+    def change_payout_account(self, who, now):
+        """A new 收款账户 replaces the verified one: payouts are held until it is verified.
+        (Drawn one time in three, so parties are paid out most of the time.)"""
+        if not now:
+            return
+        user = self.users[who]
+        payout_account_submit(
+            actor=user,
+            method="alipay",
+            holder_name=user.profile.real_name,
+            account_number=f"1{next(self.ids):010d}",
+        )
+        self.model.held.add(f"{user.role}:{who}")
+        STATS["payout accounts changed"] += 1
+
+    @precondition(lambda self: bool(self.model.held))
+    @rule(data=st.data())
+    def verify_payout_account(self, data):
+        """An operator verifies it: the next run pays everything held."""
+        name = data.draw(st.sampled_from(sorted(self.model.held)))
+        user = self.users[name.split(":")[1]]
+        account = PayoutAccount.objects.get(user=user, status="pending")
+        payout_account_verify(account=account, operator=self.operator)
+        self.model.held.discard(name)
+        STATS["payout accounts verified"] += 1
+
     @rule(hours=st.integers(min_value=0, max_value=40))
     def tick(self, hours):
         """Time passes; at each Shanghai midnight crossed, the nightly run settles the day."""

@@ -44,9 +44,16 @@ from settlement.services.reconcile import reconcile
 from settlement.services.settle import settle_through
 from settlement.tasks import settle_yesterday
 from tests.reliability.test_money_model import split
-from tests.settlement.factories import confirmed, paid, refunded, started
+from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, other_creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, other_creator, agency_creator, agency)
+
 
 ORDERS = 5000
 REFUND_RACES = 20

@@ -170,17 +170,17 @@ def test_an_action_that_enqueues_work_succeeds_once(
 @pytest.mark.django_db
 def test_when_redis_returns_the_recount_catches_up_without_double_writes(settings):
     """After the outage the cache works again: the beat recount fills it, nothing doubles."""
-    from workbench import selectors
+    from workbench import services
     from workbench.tasks import recount_all_todos
 
     w = build_world()
     user = w.users["creator_in"]
-    live = selectors.todos_for(user)
+    live = services.todos_board(user)
     assert live.source == "live"
     journals = Journal.objects.count()
     recount_all_todos.apply()  # what beat runs every 5 minutes
     recount_all_todos.apply()  # twice (beat firing twice): harmless
-    cached = selectors.todos_for(user)
+    cached = services.todos_board(user)
     assert cached.source == "cache"
     assert [(i.key, i.count) for i in cached.items] == [(i.key, i.count) for i in live.items]
     assert Journal.objects.count() == journals

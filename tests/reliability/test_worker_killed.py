@@ -34,7 +34,7 @@ from settlement.services.events import ingest_objects
 from settlement.services.reconcile import reconcile
 from settlement.tasks import settle_yesterday
 from tests.reliability.test_money_model import split
-from tests.settlement.factories import confirmed, paid
+from tests.settlement.factories import confirmed, paid, payable
 from tests.workers import worker_command, worker_env
 
 pytestmark = [
@@ -43,6 +43,14 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 10_000  # two chunks of 5,000
 D = date(2026, 10, 31)

@@ -101,3 +101,34 @@ def ended(creator, agency, when) -> dict:
         "agency": getattr(agency, "username", agency),
         "at": when,
     }
+
+
+def payable(*users):
+    """Make creators/agencies payable: admitted (signed) with a verified 收款账户.
+
+    SPEC §7: a balance is paid out only to an admitted party with a verified payout
+    account; without that it is held (``settlement.holds``). Goes through the services:
+    the real-name record is set, the party submits, an operator verifies.
+    """
+    from admission.models import Role
+    from settlement.services.payout_accounts import payout_account_submit, payout_account_verify
+    from tests.admission.factories import OperatorFactory, sign_agreement
+
+    operator = OperatorFactory()
+    accounts = []
+    for user in users:
+        sign_agreement(user)
+        profile = user.profile
+        if not profile.real_name:
+            profile.real_name = f"实名{user.username}"
+            profile.save(update_fields=["real_name"])
+        creator = user.role == Role.CREATOR
+        account = payout_account_submit(
+            actor=user,
+            method="alipay" if creator else "bank",
+            holder_name=profile.real_name,
+            account_number=f"1{user.pk:010d}"[-11:] if creator else f"6222{user.pk:012d}",
+            bank_name="" if creator else "招商银行",
+        )
+        accounts.append(payout_account_verify(account=account, operator=operator))
+    return accounts

@@ -106,3 +106,30 @@ def test_no_csrf_or_login_needed(db, body):
 
     client = Client(enforce_csrf_checks=True)
     assert post(client, body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 50_000 + b"]" * 50_000,
+        b'[{"type": "order.paid", "x": ' + b"[" * 50_000 + b"]" * 50_000 + b"}]",
+        b'[{"type": "order.paid", "x": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_000 + b"}]",
+    ],
+    ids=["array", "inside-an-event", "objects"],
+)
+def test_deeply_nested_json_is_a_400_and_stores_nothing(db, anonymous, raw):
+    response = post(anonymous, raw)
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_json"
+    assert "nested" in response.json()["message"]
+    assert OrderEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("depth", [500, 900, 990])
+def test_an_event_with_a_deep_but_parsable_value_is_answered(anonymous, merchant, creator, depth):
+    event = paid("T9", merchant, creator, "10.00", "0.20", T)
+    raw = json.dumps([event])[:-2] + ', "x": ' + "[" * depth + "]" * depth + "}]"
+    response = post(anonymous, raw.encode())
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["accepted"] + response.json()["rejected"] == 1

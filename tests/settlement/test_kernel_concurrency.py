@@ -24,9 +24,17 @@ from settlement.services.escrow import escrow_hold, escrow_release
 from settlement.services.events import ingest_objects
 from settlement.services.reconcile import reconcile
 from settlement.services.settle import settle_through
-from tests.settlement.factories import confirmed, paid, refunded, started
+from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
+
+
 OCT31 = date(2026, 10, 31)
 
 

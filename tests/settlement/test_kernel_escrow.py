@@ -11,7 +11,13 @@ from settlement.models import EscrowStatus, Journal, Posting, Rule
 from settlement.services.escrow import escrow_hold, escrow_release, escrow_return
 from settlement.services.ledger import balance, party_account, system_account
 from settlement.services.reconcile import reconcile
-from tests.settlement.factories import BindingFactory, at
+from tests.settlement.factories import BindingFactory, at, payable
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
 
 
 def bal(user, kind):

@@ -18,9 +18,17 @@ from settlement.models import Journal, JournalKind, Order, OrderStatus, Payout
 from settlement.services.events import ingest_objects
 from settlement.services.reconcile import reconcile
 from settlement.services.settle import settle_through
-from tests.settlement.factories import confirmed, paid
+from tests.settlement.factories import confirmed, paid, payable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, other_creator):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, other_creator)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -28,9 +28,15 @@ from settlement.services.events import ingest_objects
 from settlement.services.ledger import balance
 from settlement.services.reconcile import reconcile
 from settlement.services.settle import settle_through
-from tests.settlement.factories import confirmed, paid, refunded, started
+from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
 OCT31 = date(2026, 10, 31)
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, other_creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, other_creator, agency_creator, agency)
 
 
 def report() -> dict:

@@ -29,9 +29,16 @@ from settlement.services.events import ingest_objects
 from settlement.services.ledger import day_end, system_account
 from settlement.services.reconcile import reconcile
 from settlement.services.settle import settle_through
-from tests.settlement.factories import confirmed, paid, refunded, started
+from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, other_creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, other_creator, agency_creator, agency)
+
 
 _SRC = (
     "SELECT %s::numeric(14, 2) AS price, %s::numeric(5, 4) AS rate, %s::text AS rule,"

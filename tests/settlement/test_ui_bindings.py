@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def admit(*users):
-    """Sign the current authorization agreement: the persona agencies become admitted."""
+    """Sign the current authorization agreement: the persona agencies and creators become admitted."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -38,8 +39,9 @@ def admit(*users):
 
 
 @pytest.fixture(autouse=True)
-def _admitted_agencies(agency, other_agency):
-    admit(agency, other_agency)
+def _admitted_parties(agency, other_agency, creator, other_creator):
+    # Both sides of a binding must be admitted to start one (SPEC §2).
+    admit(agency, other_agency, creator, other_creator)
 
 
 def invite(agency, creator, share="0.30"):
@@ -308,7 +310,7 @@ def test_creator_accepts_through_the_page_and_a_double_submit_is_harmless(
     b.refresh_from_db()
     assert b.status == BindingStatus.ACTIVE
     page = c.get(reverse("settlement:binding_list")).content.decode()
-    assert "已绑定「艾琳传媒」" in page
+    assert "已绑定「艾琳传媒」" in re.sub(r"<[^>]+>", "", page)
 
 
 def test_accept_refused_on_the_page_says_why(agency, other_agency, creator, client_for):
@@ -435,3 +437,36 @@ def test_an_agency_not_admitted_cannot_invite(creator, client_for):
     assert "尚未通过准入" in errors[0] and len(errors) > 1
     assert "去准入中心" in r.content.decode()
     assert not Binding.objects.exists()
+
+
+# --- both sides admitted (issue 14, defect 3) -------------------------------------------------
+
+
+def test_a_creator_that_is_not_admitted_cannot_accept(agency):
+    newbie = CreatorFactory(alipay_verified=False).user  # not admitted: unsigned, unverified
+    b = invite(agency, newbie)
+    from admission.exceptions import NotAdmitted
+
+    with pytest.raises(NotAdmitted):
+        svc.invitation_accept(actor=newbie, binding=b)
+    b.refresh_from_db()
+    assert b.status == BindingStatus.INVITED and b.valid_from is None
+
+
+def test_an_agency_that_lost_admission_since_inviting_cannot_be_accepted(agency, creator):
+    b = invite(agency, creator)
+    type(agency.agency).objects.filter(pk=agency.pk).update(registered_verified=False)
+    with pytest.raises(BindingRefused) as exc:
+        svc.invitation_accept(actor=creator, binding=b)
+    assert exc.value.code == "binding.agency_not_admitted"
+    assert "目前未通过准入" in exc.value.message
+    b.refresh_from_db()
+    assert b.status == BindingStatus.INVITED
+
+
+def test_the_page_says_why_a_creator_not_admitted_cannot_accept(agency, client_for):
+    newbie = CreatorFactory(alipay_verified=False).user
+    b = invite(agency, newbie)
+    r = client_for(newbie).post(reverse("settlement:binding_accept", args=[b.pk]))
+    assert r.status_code == 400
+    assert "尚未通过准入" in r.content.decode()

@@ -14,9 +14,16 @@ from django.urls import reverse
 from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import CreatorFactory, ProviderFactory
-from tests.settlement.factories import BindingFactory, at, confirmed, paid, refunded
+from tests.settlement.factories import BindingFactory, at, confirmed, paid, payable, refunded
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
+
 
 NOV = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
 
@@ -251,12 +258,27 @@ def test_csv_statement_is_exact(world, client_for, agency_creator):
     assert 'filename="hotwave-statement-gina-20261101-20261130.csv"' in r["Content-Disposition"]
     body = b"".join(r.streaming_content).decode("utf-8")
     assert body == (
-        "\ufeff业务日期,类型,订单号,商品,达人,商家,结算价格,服务费率,分成规则,机构分成比例,金额,摘要\r\n"
-        "2026-11-06,结算,T2,SKU-1,吉娜,爱丽丝的店,99.99,15%,机构主播,33%,7.03,\r\n"
-        "2026-11-06,结算,T3,SKU-1,吉娜,爱丽丝的店,200.00,20%,机构主播,33%,18.76,\r\n"
-        "2026-11-06,打款,,,,,,,,,-25.79,打款\r\n"
-        "2026-11-09,退款冲回,T3,SKU-1,吉娜,爱丽丝的店,150.00,20%,机构主播,33%,-4.69,\r\n"
+        "\ufeff业务日期,类型,订单号,商品,商品编码,达人,商家,结算价格,服务费率,分成规则,机构分成比例,金额,摘要\r\n"
+        "2026-11-06,结算,T2,,SKU-1,吉娜,爱丽丝的店,99.99,15%,机构主播,33%,7.03,\r\n"
+        "2026-11-06,结算,T3,,SKU-1,吉娜,爱丽丝的店,200.00,20%,机构主播,33%,18.76,\r\n"
+        "2026-11-06,打款,,,,,,,,,,-25.79,打款\r\n"
+        "2026-11-09,退款冲回,T3,,SKU-1,吉娜,爱丽丝的店,150.00,20%,机构主播,33%,-4.69,\r\n"
     )
+
+
+def test_pages_and_csv_name_the_product_by_title_with_the_sku_second(
+    world, client_for, merchant, agency_creator
+):
+    from tests.cooperation.task_factories import ProductFactory
+
+    ProductFactory(merchant=merchant.merchant, sku="SKU-1", title="北欧风陶瓷餐具 16 件套")
+    r = get(client_for(agency_creator), "fund_export", NOV)
+    rows = b"".join(r.streaming_content).decode("utf-8").splitlines()
+    assert rows[1].startswith("2026-11-06,结算,T2,北欧风陶瓷餐具 16 件套,SKU-1,")
+    page = get(client_for(merchant), "fund_account", NOV).content.decode()
+    assert "北欧风陶瓷餐具 16 件套" in page and "SKU-1" in page
+    order = get(client_for(merchant), "fund_order", None, "T2").content.decode()
+    assert "北欧风陶瓷餐具 16 件套" in order and "SKU-1" in order
 
 
 def test_csv_uses_the_same_filters(world, client_for, agency_creator, creator):
@@ -358,9 +380,11 @@ def test_fund_page_query_counts_do_not_grow_with_data(
     assert small == big
     # session, user, account, [tab count, tab rows], ledger signature, pending signature,
     # profile; the summary and the chart are cached under the ledger signature, the
-    # pending estimate under the signature of the unsettled orders
-    for tab in ("settled", "pending", "statement"):
-        with django_assert_num_queries(8):
+    # pending estimate under the signature of the unsettled orders; order tabs + the
+    # products' titles (one query, settlement.catalog); for the parties paid out
+    # (creators, agencies) + what holds their payouts and their 收款账户 (2)
+    for tab, queries in (("settled", 11), ("pending", 11), ("statement", 10)):
+        with django_assert_num_queries(queries):
             get(c_creator, "fund_account", {**NOV, "tab": tab})
     # the first look since the account's last posting and the party's last order change:
     # + summary, chart, the pending estimate's grouped orders
@@ -368,11 +392,12 @@ def test_fund_page_query_counts_do_not_grow_with_data(
         get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
     with django_assert_num_queries(8):
         get(c_merchant, "fund_account", {**NOV, "tab": "creators"})
+    with django_assert_num_queries(14):
+        get(c_agency, "fund_account", {**NOV, "tab": "settled"})
     with django_assert_num_queries(11):
         get(c_agency, "fund_account", {**NOV, "tab": "settled"})
+    # session, user, order, product title, account, journals, events, profile
     with django_assert_num_queries(8):
-        get(c_agency, "fund_account", {**NOV, "tab": "settled"})
-    with django_assert_num_queries(7):  # session, user, order, account, journals, events, profile
         get(c_creator, "fund_order", None, "B0003")
 
 
@@ -392,5 +417,5 @@ def test_csv_cells_never_run_as_formulas(client_for, merchant, creator):
     settle_through(business_date=date(2026, 11, 2))
     r = get(client_for(creator), "fund_export", NOV)
     rows = b"".join(r.streaming_content).decode("utf-8").splitlines()
-    assert rows[1].startswith("2026-11-02,结算,'=HYPERLINK(1),'@SUM(A1),卡萝,")
+    assert rows[1].startswith("2026-11-02,结算,'=HYPERLINK(1),,'@SUM(A1),卡萝,")
     assert rows[1].endswith(",1.20,")

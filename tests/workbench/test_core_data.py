@@ -14,7 +14,15 @@ from settlement.models import EscrowHold
 from settlement.services.settle import settle_through
 from tests.cooperation.factories import ProductFactory, admit, bind, paid_order
 from tests.cooperation.task_factories import make_task
+from tests.settlement.factories import payable
 from workbench.selectors import TREND_DAYS, core_data_for
+
+
+@pytest.fixture(autouse=True)
+def _payable_parties(creator, agency_creator, agency):
+    """Paid parties are admitted with a verified 收款账户 (SPEC §7; held otherwise)."""
+    payable(creator, agency_creator, agency)
+
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -105,7 +113,19 @@ def test_agency_figures(merchant, agency, agency_creator):
     assert figures(agency_creator)["昨日预估收益"] == Decimal("7.00")
 
 
+def test_the_trend_chart_switches_between_7_30_and_90_days_without_js(merchant, sales, client_for):
+    c = client_for(merchant)
+    for days, points in (("7", 7), ("90", 90), ("365", 30), ("x", 30)):
+        response = c.get("/", {"days": days})
+        assert len(response.context["core"].chart.points) == points, days
+    html = c.get("/", {"days": "7"}).content.decode()
+    assert 'aria-label="近7天达人带货销售额"' in html
+    assert 'href="?days=90#s-core"' in html and 'aria-current="true">近7天<' in html
+    # The figures keep their 30-day window whatever the chart shows.
+    assert "¥360.00" in html
+
+
 def test_the_trend_chart_is_drawn_on_the_page(merchant, sales, client_for):
     html = client_for(merchant).get("/").content.decode()
-    assert '<svg class="chart"' in html and 'aria-label="近30天达人带货销售额"' in html
+    assert '<svg class="chart chart--wide"' in html and 'aria-label="近30天达人带货销售额"' in html
     assert "¥360.00" in html  # 近30天销售额

@@ -41,7 +41,7 @@ def test_full_demo_is_idempotent_and_each_role_sees_its_workbench(db, client):
         html = client.get("/").content.decode()
         assert html.index("待办事项") < html.index("核心数据") < html.index("操作指引")
         assert html.index("操作指引") < html.index("平台推荐") < html.index("成功案例")
-        assert '<svg class="chart"' in html, username  # the demo has 30 days of orders
+        assert '<svg class="chart chart--wide"' in html, username  # the demo has 30 days of orders
 
 
 def test_provider_gets_a_workbench_too(db, client_for):

@@ -8,7 +8,7 @@ import pytest
 
 from settlement.models import AccountKind, JournalKind
 from settlement.services.ledger import party_account, post_journal, system_account
-from workbench import selectors
+from workbench.selectors import core as selectors
 
 pytestmark = pytest.mark.django_db
 

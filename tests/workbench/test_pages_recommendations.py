@@ -10,7 +10,7 @@ from settlement.models import BindingStatus
 from tests.admission.factories import CreatorFactory
 from tests.cooperation.factories import ProductFactory, admit, bind
 from tests.settlement.factories import BindingFactory
-from workbench import selectors
+from workbench.selectors import recommendations as selectors
 from workbench.selectors import recommended_creators, recruit_creators
 
 pytestmark = pytest.mark.django_db

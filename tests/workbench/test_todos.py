@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from hotwave import todos
-from workbench import selectors, services, tasks
+from workbench import services, tasks
 
 DEAD_REDIS = {
     "default": {
@@ -49,11 +49,11 @@ def test_recount_all_runs_one_count_all_per_source_and_pages_read_the_cache(
     assert fake_source.all_calls == 1
     assert summary["users"] >= 1
 
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "cache"
     assert counts_of(board)["test.fake"] == 3
     # A user with no entry in a known generation has zero, without touching the database.
-    board = selectors.todos_for(creator)
+    board = services.todos_board(creator)
     assert board.source == "cache"
     assert counts_of(board)["test.fake"] == 0
     assert fake_source.for_calls == 0
@@ -64,17 +64,17 @@ def test_recount_all_makes_a_new_generation_so_cleared_counts_read_zero(fake_sou
     services.todos_recount_all()
     fake_source.counts = {merchant.pk: 0}
     services.todos_recount_all()
-    assert counts_of(selectors.todos_for(merchant))["test.fake"] == 0
+    assert counts_of(services.todos_board(merchant))["test.fake"] == 0
 
 
 def test_cold_cache_computes_the_user_directly_and_stores_it(fake_source, merchant):
     fake_source.counts = {merchant.pk: 5}
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "live" and not board.cache_error
     assert counts_of(board)["test.fake"] == 5
     assert fake_source.for_calls == 1
     # The direct result was cached: the next view reads it.
-    again = selectors.todos_for(merchant)
+    again = services.todos_board(merchant)
     assert again.source == "cache"
     assert fake_source.for_calls == 1
 
@@ -83,7 +83,7 @@ def test_stale_cache_is_not_trusted(fake_source, merchant):
     old = timezone.now() - timedelta(seconds=services.TODO_MAX_AGE + 60)
     services.todos_store_user(user_id=merchant.pk, counts={"test.fake": 9}, at=old)
     fake_source.counts = {merchant.pk: 1}
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "live"
     assert counts_of(board)["test.fake"] == 1
 
@@ -93,7 +93,7 @@ def test_the_fresher_of_generation_and_user_entry_wins(fake_source, merchant):
     services.todos_recount_all()
     fake_source.counts = {merchant.pk: 7}
     services.todos_recount_user(user_id=merchant.pk)
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "cache"
     assert counts_of(board)["test.fake"] == 7
 
@@ -107,8 +107,8 @@ def test_changed_recounts_the_user_after_commit(fake_source, merchant):
     with transaction.atomic():
         todos.changed([merchant.pk, None])
         # Not yet: the recount waits for the commit.
-        assert counts_of(selectors.todos_for(merchant))["test.fake"] == 0
-    assert counts_of(selectors.todos_for(merchant))["test.fake"] == 4
+        assert counts_of(services.todos_board(merchant))["test.fake"] == 0
+    assert counts_of(services.todos_board(merchant))["test.fake"] == 4
 
 
 def test_changed_never_breaks_the_callers_write(fake_source, merchant, monkeypatch):
@@ -125,7 +125,7 @@ def test_changed_never_breaks_the_callers_write(fake_source, merchant, monkeypat
 def test_cache_down_computes_directly_and_says_so(fake_source, merchant, client_for):
     fake_source.counts = {merchant.pk: 2}
     with override_settings(CACHES=DEAD_REDIS):
-        board = selectors.todos_for(merchant)
+        board = services.todos_board(merchant)
         assert board.source == "live" and board.cache_error
         assert counts_of(board)["test.fake"] == 2
         response = client_for(merchant).get("/")

@@ -9,7 +9,7 @@ from django.core.paginator import Page
 
 from cooperation.models import TaskState
 from tests.cooperation.task_factories import make_task
-from workbench import selectors, tasks
+from workbench import services, tasks
 
 # One open invitation per pair: the invited task comes last.
 STATES = [
@@ -52,7 +52,7 @@ def test_task_todo_counts_equal_the_items_on_the_linked_page(world, client_for, 
         cache.clear()
     checked = 0
     for user in (merchant, creator):
-        board = selectors.todos_for(user)
+        board = services.todos_board(user)
         assert board.source == path
         client = client_for(user)
         for item in board.items:
@@ -61,19 +61,19 @@ def test_task_todo_counts_equal_the_items_on_the_linked_page(world, client_for, 
             assert page_count(client.get(item.url)) == item.count, item
             checked += 1
     assert checked == 6
-    counts = {i.key: i.count for i in selectors.todos_for(merchant).items}
+    counts = {i.key: i.count for i in services.todos_board(merchant).items}
     assert counts["cooperation.merchant_to_ship"] == 2
     assert counts["cooperation.merchant_to_confirm"] == 3
-    counts = {i.key: i.count for i in selectors.todos_for(creator).items}
+    counts = {i.key: i.count for i in services.todos_board(creator).items}
     assert counts["cooperation.creator_to_receive"] == 2  # one from the other merchant
 
 
 def test_recount_all_matches_direct_counts_for_every_user(world, other_merchant, other_creator):
     tasks.recount_all_todos.delay()
     for user in world + (other_merchant, other_creator):
-        cached = {i.key: i.count for i in selectors.todos_for(user).items}
+        cached = {i.key: i.count for i in services.todos_board(user).items}
         cache.clear()
-        live = {i.key: i.count for i in selectors.todos_for(user).items}
+        live = {i.key: i.count for i in services.todos_board(user).items}
         assert cached == live
         tasks.recount_all_todos.delay()
 
@@ -85,10 +85,10 @@ def test_a_task_transition_moves_the_workbench_count_after_commit(world, client_
     merchant, creator = world
     tasks.recount_all_todos.delay()
     task = Task.objects.filter(merchant__user=merchant, state=TaskState.ACCEPTED).first()
-    before = {i.key: i.count for i in selectors.todos_for(merchant).items}
+    before = {i.key: i.count for i in services.todos_board(merchant).items}
     task_services.task_ship_sample(task=task, actor=merchant, carrier="顺丰速运", tracking_no="SF1")
     cache.clear()  # whatever the cooperation service does about recounting, the page is right
-    after = {i.key: i.count for i in selectors.todos_for(merchant).items}
+    after = {i.key: i.count for i in services.todos_board(merchant).items}
     assert after["cooperation.merchant_to_ship"] == before["cooperation.merchant_to_ship"] - 1
 
 
@@ -121,7 +121,7 @@ def test_counts_round_trip_through_redis(world):
     assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
     summary = tasks.recount_all_todos.delay().get()
     assert summary["users"] >= 2
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "cache"
     assert {i.key: i.count for i in board.items}["cooperation.merchant_to_confirm"] == 3
 
@@ -137,6 +137,6 @@ def test_a_real_worker_recounts_into_the_cache(celery_worker_process, merchant, 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and cache.get("wb:todos:gen") is None:
         time.sleep(0.2)
-    board = selectors.todos_for(merchant)
+    board = services.todos_board(merchant)
     assert board.source == "cache"
     assert {i.key: i.count for i in board.items}["cooperation.merchant_to_ship"] == 1

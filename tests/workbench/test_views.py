@@ -76,6 +76,8 @@ def test_creator_hot_products_add_to_cart_in_place(merchant, creator, client_for
     c = client_for(creator)
     html = c.get("/").content.decode()
     assert "热卖保温杯" in html and "加入带货车" in html
+    # ¥99.00 at the factory's rate, 60% to an individual creator, in the seed's word 佣金.
+    assert re.search(r"佣金 (<[^>]+>)?¥[\d.,]+(</[^>]+>)? · 服务费率 \d+%", html)
     assert f'hx-post="/cart/add/{product.pk}/"' in html
     response = c.post(f"/cart/add/{product.pk}/", headers={"HX-Request": "true"})
     assert response.status_code == 200

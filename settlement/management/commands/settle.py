@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from django.utils import timezone
 
 from settlement.services.settle import CHUNK_SIZE, KERNELS, settle_spread, settle_through
@@ -60,4 +61,14 @@ class Command(BaseCommand):
             if "kernel" not in str(exc):
                 raise
             raise CommandError(str(exc)) from exc
+        except OperationalError as exc:
+            # SQLite: a writer waits up to its busy timeout for the lock; past it, say so
+            # plainly. Every chunk done is committed, so running again finishes the day.
+            if "locked" not in str(exc):
+                raise
+            raise CommandError(
+                "the database stayed locked by another writer (another settlement run for "
+                f"this date may be in progress): nothing half-done was kept; run settle --through "
+                f"{through} again"
+            ) from exc
         self.stdout.write(str(summary))

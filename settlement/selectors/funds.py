@@ -1,9 +1,7 @@
-"""Reads for the settlement pages, always scoped by the actor.
+"""资金账户 reads, always scoped by the actor.
 
-Bindings: a creator sees the agreements it is party to, an agency those it
-offered; nobody else sees any. Fund accounts: each merchant, creator and
-agency sees only its own ledger account and the orders it is party to.
-Someone else's object is a 404 (``Http404``), never a 403.
+Each merchant, creator and agency sees only its own ledger account and the
+orders it is party to; someone else's object is a 404 (``Http404``), never a 403.
 
 Every list selector returns a queryset with its relations already joined, so
 each page runs a fixed number of queries whatever the data size.
@@ -11,24 +9,22 @@ each page runs a fixed number of queries whatever the data size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from admission.models import Creator, Role
-from hotwave.exceptions import DomainError
 from hotwave.money import ZERO
 from hotwave.readcache import get_or_compute
+from settlement.catalog import attach_titles
 from settlement.commission import Split, split, split_for_order
 from settlement.models import (
     Account,
-    Binding,
-    BindingStatus,
     EscrowHold,
     Journal,
     JournalKind,
@@ -38,167 +34,6 @@ from settlement.models import (
     Posting,
 )
 from settlement.services.ledger import day_end, day_start
-
-# --- Bindings -------------------------------------------------------------------------
-
-BINDING_ROLES = (Role.CREATOR, Role.AGENCY)
-HISTORY_STATUSES = (BindingStatus.DECLINED, BindingStatus.WITHDRAWN, BindingStatus.ENDED)
-BINDING_TABS = ("invited", "active", "history")
-
-
-def _require_binding_role(actor) -> None:
-    if getattr(actor, "role", None) not in BINDING_ROLES:
-        raise Http404("no bindings for this role")
-
-
-def bindings_for(*, actor, status: str = "") -> QuerySet[Binding]:
-    """The actor's own agreements and invitations (creator or agency), newest first.
-
-    ``status``: "invited", "active", "history" (declined, withdrawn, ended) or "" for all.
-    Raises Http404 for any other role.
-    """
-    _require_binding_role(actor)
-    qs = Binding.objects.select_related(
-        "creator", "creator__user", "agency", "agency__user", "ended_by"
-    )
-    if actor.role == Role.CREATOR:
-        qs = qs.filter(creator_id=actor.pk)
-    else:
-        qs = qs.filter(agency_id=actor.pk)
-    if status == "invited":
-        qs = qs.filter(status=BindingStatus.INVITED)
-    elif status == "active":
-        qs = qs.filter(status=BindingStatus.ACTIVE)
-    elif status == "history":
-        qs = qs.filter(status__in=HISTORY_STATUSES)
-    if status == "history":
-        return qs.order_by("-responded_at", "-valid_to", "-created_at", "-id")
-    return qs.order_by("-created_at", "-id")
-
-
-def binding_for(*, actor, pk: int) -> Binding:
-    """One agreement or invitation the actor is party to. Raises Http404 otherwise."""
-    try:
-        return bindings_for(actor=actor).get(pk=pk)
-    except Binding.DoesNotExist as exc:
-        raise Http404("no such binding") from exc
-
-
-def binding_tab_counts(*, actor) -> dict[str, int]:
-    """How many of the actor's bindings are in each tab (one query)."""
-    _require_binding_role(actor)
-    owner = Q(creator_id=actor.pk) if actor.role == Role.CREATOR else Q(agency_id=actor.pk)
-    row = Binding.objects.filter(owner).aggregate(
-        all=Count("id"),
-        invited=Count("id", filter=Q(status=BindingStatus.INVITED)),
-        active=Count("id", filter=Q(status=BindingStatus.ACTIVE)),
-        history=Count("id", filter=Q(status__in=HISTORY_STATUSES)),
-    )
-    return {k: v or 0 for k, v in row.items()}
-
-
-def active_binding_of(*, creator_id: int) -> Binding | None:
-    """The creator's agreement in force now (status active), with its agency."""
-    return (
-        Binding.objects.select_related("agency", "agency__user")
-        .filter(creator_id=creator_id, status=BindingStatus.ACTIVE)
-        .first()
-    )
-
-
-def creator_search(*, actor, q: str, limit: int = 10) -> list[Creator]:
-    """Creators an agency may invite, matched by username or nickname (one query).
-
-    Each creator carries ``current_agency_name`` (None when individual) and
-    ``pending_here`` (an invitation from this agency awaits its answer).
-    """
-    if actor.role != Role.AGENCY:
-        raise Http404("only agencies search creators to invite")
-    q = (q or "").strip()
-    if not q:
-        return []
-    active = Binding.objects.filter(creator_id=OuterRef("pk"), status=BindingStatus.ACTIVE)
-    pending = Binding.objects.filter(
-        creator_id=OuterRef("pk"), agency_id=actor.pk, status=BindingStatus.INVITED
-    )
-    return list(
-        Creator.objects.select_related("user")
-        .filter(user__role=Role.CREATOR, user__is_active=True)
-        .filter(Q(user__username__iexact=q) | Q(nickname__icontains=q))
-        .annotate(
-            current_agency_name=Subquery(active.values("agency__name")[:1]),
-            current_agency_id=Subquery(active.values("agency_id")[:1]),
-            pending_here=Exists(pending),
-        )
-        .order_by("-avg_viewers", "user_id")[:limit]
-    )
-
-
-def resolve_creator(text: str) -> Creator:
-    """The creator named by exact username, else by exact nickname. Raises DomainError."""
-    text = (text or "").strip()
-    base = Creator.objects.select_related("user").filter(
-        user__role=Role.CREATOR, user__is_active=True
-    )
-    found = base.filter(user__username=text).first()
-    if found is not None:
-        return found
-    by_nick = list(base.filter(nickname=text)[:5])
-    if len(by_nick) == 1:
-        return by_nick[0]
-    if len(by_nick) > 1:
-        names = "、".join(c.user.username for c in by_nick)
-        raise DomainError(
-            _("有多位达人使用昵称「%(nick)s」，请改填用户名（%(names)s）。")
-            % {"nick": text, "names": names},
-            code="binding.creator_ambiguous",
-        )
-    raise DomainError(
-        _("没有找到用户名或昵称为「%(text)s」的达人，请先搜索再选择。") % {"text": text},
-        code="binding.creator_unknown",
-    )
-
-
-EXAMPLE_PRICE = Decimal("100.00")
-EXAMPLE_RATE = Decimal("0.20")
-
-
-@dataclass(frozen=True)
-class SharePreview:
-    """What one example order would pay under each rule (for the consent page)."""
-
-    price: Decimal
-    rate: Decimal
-    proposed: Split
-    individual: Split
-    current: Split | None  # the creator's current agreement, for a share change
-    current_share: Decimal | None
-    rows: list = field(default_factory=list)
-
-
-def share_preview(
-    *,
-    agency_share: Decimal,
-    current_share: Decimal | None = None,
-    price: Decimal = EXAMPLE_PRICE,
-    rate: Decimal = EXAMPLE_RATE,
-) -> SharePreview:
-    """The split of an example order under the proposed share, the individual rule and
-    (for a share change) the share currently in force. Pure: no queries."""
-    proposed = split(price, rate, agency_share=agency_share)
-    individual = split(price, rate, agency_share=None)
-    current = split(price, rate, agency_share=current_share) if current_share is not None else None
-    return SharePreview(
-        price=price,
-        rate=rate,
-        proposed=proposed,
-        individual=individual,
-        current=current,
-        current_share=current_share,
-    )
-
-
-# --- Fund account ----------------------------------------------------------------------
 
 FUND_ROLES = (Role.MERCHANT, Role.CREATOR, Role.AGENCY)
 EARNING_KINDS = (JournalKind.SETTLEMENT, JournalKind.CLAWBACK)
@@ -552,6 +387,73 @@ def order_journals(*, actor, order: Order, account: Account | None) -> list[Jour
         .annotate(my_amount=Subquery(mine.values("amount")[:1]))
         .order_by("business_date", "id")
     )
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One row of the 资金账户 order tables: the order and what it means to the viewer.
+
+    It reads like the order (any other attribute falls through to it, so templates
+    write ``line.order_id``), plus the split the row shows, the viewer's side of it
+    and the refund the shown price reflects (the ledger's for a settled order).
+    """
+
+    order: Order
+    split: Split
+    estimate: Decimal  # the viewer's side of ``split``, signed like its postings
+    shown_refunded: Decimal
+
+    @property
+    def shown_price(self) -> Decimal:
+        return self.order.amount - self.shown_refunded
+
+    def __getattr__(self, name: str):
+        if name == "order":  # not set yet (copy, pickle): never recurse
+            raise AttributeError(name)
+        return getattr(self.order, name)
+
+
+def order_line(actor, order: Order) -> OrderLine:
+    """The row of ``order`` for ``actor`` (pure arithmetic on the frozen rule, no queries)."""
+    s = order_breakdown(order)
+    settled = order.status == OrderStatus.SETTLED
+    return OrderLine(
+        order=order,
+        split=s,
+        estimate=party_amount(actor, s),
+        shown_refunded=order.settled_refunded if settled else order.refunded,
+    )
+
+
+class OrderLines(Sequence):
+    """Orders as :class:`OrderLine` rows, built only for the slice a page takes.
+
+    A paginator counts the queryset and slices it as usual (the same two queries).
+    """
+
+    def __init__(self, orders: QuerySet[Order], line: Callable[[Order], OrderLine]):
+        self.orders = orders
+        self.line = line
+
+    def count(self) -> int:
+        return self.orders.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            orders = list(self.orders[index])
+            attach_titles(orders)  # product titles: one query for the page
+            return [self.line(o) for o in orders]
+        order = self.orders[index]
+        attach_titles([order])
+        return self.line(order)
+
+
+def order_lines(*, actor, orders: QuerySet[Order]) -> OrderLines:
+    """``orders`` as the actor's rows of the 资金账户 order tables (see :class:`OrderLine`)."""
+    return OrderLines(orders, lambda order: order_line(actor, order))
 
 
 def order_breakdown(order: Order) -> Split:

@@ -1,11 +1,13 @@
 """generate_load: fill the database with a large, realistic, reproducible world (benchmarks).
 
-    python manage.py generate_load --creators 100000 --merchants 2000 \\
-        --products 20000 --orders 1000000 [--seed 1] [--jsonl orders.jsonl]
+    DJANGO_SETTINGS_MODULE=bench.settings python manage.py generate_load \\
+        --creators 100000 --merchants 2000 --products 20000 --orders 1000000 \\
+        [--seed 1] [--jsonl orders.jsonl]
 
-See ``workbench.loadgen.generate`` for what the world looks like. Generated
-accounts are named ``lg_…`` with the password ``hotwave-load``. Never run it
-on production data.
+Only ``bench.settings`` and the test settings install the ``bench`` app: the
+product does not ship it. See ``bench.loadgen.generate`` for what the world looks
+like. Generated accounts are named ``lg_…`` with the password ``hotwave-load``.
+Never run it on production data.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from workbench.loadgen.generate import LoadError, LoadGenerator, Sizes
+from bench.loadgen.generate import LoadError, LoadGenerator, Sizes
 
 
 class Progress:

@@ -59,10 +59,10 @@ from admission.models import (
     ShopStatus,
     User,
 )
+from bench.loadgen import names
+from bench.loadgen.sink import Sink
 from cooperation.models import Product, ProductStatus, Task, TaskProduct, TaskState, TaskTransition
 from settlement.models import Binding, BindingSource, BindingStatus, Order, OrderEvent
-from workbench.loadgen import names
-from workbench.loadgen.sink import Sink
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "hotwave-load"  # noqa: S105 - documented password of generated accounts

@@ -1,0 +1,140 @@
+"""Payout holds: why a creator's or agency's balance is not paid out (SPEC §2, §7).
+
+Orders of every party are accepted and settled, but a balance is paid out
+only to a party that is admitted and has a verified 收款账户. Otherwise the
+balance is *held*, with its reasons; the first settlement run after the last
+reason is gone pays it (a payout is the whole positive balance, so what was
+held is in it). Nothing is posted for a hold: the money simply stays in the
+party's ledger account.
+
+Each reason is one :class:`HoldReason` in ``REASONS``: a stable code, the
+message the party reads, where it can act on it, and the reason as a filter
+on ``User`` (``held_q(role)``). Everything else is written once over that
+list, so a new reason (issue 20's payout batches: a failed payout item, a
+frozen account) is one more entry:
+
+* ``payable_account_ids(ids)`` — the settlement run's filter (one query per
+  chunk of accounts, both kernels);
+* ``holds_for(user)`` — the reasons of one party now (资金账户, its to-do);
+* ``hold_count_expr(role)`` — the to-do count as one SQL expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Role, User
+from admission.selectors import admitted_q
+from settlement.models import Account, PayoutAccount, PayoutAccountStatus, Posting
+from settlement.services.ledger import fen_sum
+
+PAYEE_ROLES = (Role.CREATOR, Role.AGENCY)
+
+
+@dataclass(frozen=True)
+class HoldReason:
+    code: str
+    message: Promise | str  # what the party reads (lazy)
+    action: Promise | str  # the link's text
+    url: Callable[[], str]  # where the party can act on it
+    held_q: Callable[[str], Q]  # on User, for a party of ``role``: held for this reason
+
+
+def _not_admitted(role: str) -> Q:
+    return ~admitted_q(role, on_user=True)
+
+
+def _no_verified_account(role: str) -> Q:
+    verified = PayoutAccount.objects.filter(
+        user=OuterRef("pk"), status=PayoutAccountStatus.VERIFIED
+    )
+    return ~Q(Exists(verified))
+
+
+REASONS: tuple[HoldReason, ...] = (
+    HoldReason(
+        code="not_admitted",
+        message=_(
+            "你尚未通过准入：订单照常结算，但收益暂不打款，通过准入后的第一次结算会一并打款。"
+        ),
+        action=_("去准入中心"),
+        url=lambda: reverse("admission:center"),
+        held_q=_not_admitted,
+    ),
+    HoldReason(
+        code="no_verified_payout_account",
+        message=_(
+            "没有已核实的收款账户：添加或更换收款账户后须经平台核实，核实后的第一次结算会一并打款。"
+        ),
+        action=_("管理收款账户"),
+        url=lambda: reverse("settlement:payout_account"),
+        held_q=_no_verified_account,
+    ),
+)
+
+
+def _held_q(role: str) -> Q:
+    q = Q(pk__in=[])
+    for reason in REASONS:
+        q |= reason.held_q(role)
+    return q
+
+
+def payable_users_q() -> Q:
+    """On ``User``: creators and agencies that may be paid out now (no reason holds them)."""
+    q = Q(pk__in=[])
+    for role in PAYEE_ROLES:
+        q |= Q(role=role) & ~_held_q(role)
+    return q
+
+
+def payable_account_ids(account_ids: list[int]) -> list[int]:
+    """Of these creator/agency ledger accounts, the ones whose holder may be paid, in order."""
+    if not account_ids:
+        return []
+    payable = User.objects.filter(payable_users_q()).values("pk")
+    return list(
+        Account.objects.filter(pk__in=account_ids, user__in=payable)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def holds_for(user) -> list[HoldReason]:
+    """The reasons holding ``user``'s payouts now (empty: paid by the next run). One query."""
+    if user.role not in PAYEE_ROLES:
+        return []
+    flags = User.objects.filter(pk=user.pk).annotate(
+        **{
+            f"hold_{i}": Case(When(r.held_q(user.role), then=Value(1)), default=Value(0))
+            for i, r in enumerate(REASONS)
+        }
+    )
+    row = flags.values_list(*[f"hold_{i}" for i in range(len(REASONS))]).first()
+    return [r for r, held in zip(REASONS, row or (), strict=False) if held]
+
+
+def hold_count_expr(role: str):
+    """For the ``User`` row at ``OuterRef("pk")``: how many reasons hold a positive balance
+    (0 when nothing is owed). One SQL expression, for the to-do count."""
+    owed = (
+        Posting.objects.filter(account__user=OuterRef("pk"), account__kind=role)
+        .order_by()
+        .values("account__user")
+        .annotate(fen=fen_sum())
+        .filter(fen__gt=0)
+    )
+    reasons = [
+        Case(When(r.held_q(role), then=Value(1)), default=Value(0), output_field=IntegerField())
+        for r in REASONS
+    ]
+    total = reasons[0]
+    for reason in reasons[1:]:
+        total = total + reason
+    return Case(When(Exists(owed), then=total), default=Value(0), output_field=IntegerField())

@@ -1,0 +1,142 @@
+"""The operators' group (运营): per-model admin permissions for platform staff.
+
+Operators are staff, not superusers (issue #8, item 13). This group gives them
+what the admin workflows need and nothing more:
+
+* money rows (settlement: orders, events, bindings, accounts, journals,
+  postings, payouts, escrow, settlement runs) — view only; the admin classes
+  refuse add/change/delete for everyone anyway, and reconcile is an action on
+  the settlement-run list;
+* parties and qualifications — view and change (verify flags, shop status,
+  assessments, operating accounts); accounts (users) view only, so an operator
+  can't grant itself staff or superuser rights;
+* activities, compliance, restricted products and permissions, agreement
+  versions, categories — view, add, change (restricted products also delete:
+  lifting a restriction); simple-history keeps every change;
+* products — view and change; carts and tasks — view (tasks move only
+  through their services);
+* help center and success cases — full editing.
+
+Permissions are created here first (``create_permissions``), since on a fresh
+database the post-migrate signal that normally creates them runs only after
+every migration. Migration ``0003_operator_group`` runs ``ensure_operator_group``
+and the demo seed runs it again: a flushed test database loses the group with
+the rest of the data. Each migration applies the map frozen for it here
+(``PERMISSIONS_0003``, ``PERMISSIONS_0004``, …), which names only models whose
+tables exist by then; a later model gets a new map built from the previous one
+and its own migration (depending on that model's). ``OPERATOR_PERMISSIONS`` is
+the newest map: what the demo seed applies and the tests check.
+"""
+
+from __future__ import annotations
+
+OPERATORS = "运营"
+
+VIEW = ("view",)
+VIEW_CHANGE = ("view", "change")
+EDIT = ("view", "add", "change")
+ALL = ("view", "add", "change", "delete")
+
+Permissions = dict[str, dict[str, tuple[str, ...]]]
+
+PERMISSIONS_0003: Permissions = {
+    "admission": {
+        "user": VIEW,
+        "category": EDIT,
+        "merchant": VIEW_CHANGE,
+        "creator": VIEW_CHANGE,
+        "agency": VIEW_CHANGE,
+        "provider": VIEW_CHANGE,
+        "agreement": EDIT,
+        "agreementsignature": VIEW,
+        "assessment": VIEW_CHANGE,
+        "operatingaccountrequest": VIEW_CHANGE,
+        "activity": EDIT,
+        "marketingcompliance": EDIT,
+        "restrictedproduct": ALL,
+        "productpermission": EDIT,
+    },
+    "settlement": {
+        model: VIEW
+        for model in (
+            "order",
+            "orderevent",
+            "binding",
+            "account",
+            "journal",
+            "posting",
+            "payout",
+            "escrowhold",
+            "settlementrun",
+        )
+    },
+    "cooperation": {
+        "product": VIEW_CHANGE,
+        "cartitem": VIEW,
+        "task": VIEW,
+        "taskproduct": VIEW,
+        "tasktransition": VIEW,
+    },
+    "workbench": {
+        "helpcategory": ALL,
+        "helparticle": ALL,
+        "successcase": ALL,
+        "casefigure": ALL,
+    },
+}
+
+
+def extended(base: Permissions, **additions: dict[str, tuple[str, ...]]) -> Permissions:
+    """``base`` with more models per app label (a new map; ``base`` is unchanged)."""
+    out = {app: dict(models) for app, models in base.items()}
+    for app, models in additions.items():
+        out.setdefault(app, {}).update(models)
+    return out
+
+
+# 0004: operators verify payout accounts (收款账户).
+PERMISSIONS_0004 = extended(PERMISSIONS_0003, settlement={"payoutaccount": VIEW_CHANGE})
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0004  # the newest map
+
+
+def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):
+    """Create (or reset) the 运营 group with exactly ``permissions`` (default: the newest)."""
+    from django.contrib.auth.management import create_permissions
+
+    permissions = permissions or OPERATOR_PERMISSIONS
+    using = schema_editor.connection.alias if schema_editor is not None else "default"
+    for app_config in apps.get_app_configs():
+        if app_config.label not in permissions:
+            continue
+        # Historical app configs have no models module; create_permissions skips those.
+        saved = getattr(app_config, "models_module", None)
+        app_config.models_module = True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        finally:
+            app_config.models_module = saved
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    wanted = {
+        (app_label, f"{action}_{model}")
+        for app_label, models in permissions.items()
+        for model, actions in models.items()
+        for action in actions
+    }
+    found = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.using(using)
+        .select_related("content_type")
+        .filter(content_type__app_label__in=permissions)
+    }
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise RuntimeError(f"operator group: permissions not found: {missing}")
+    group, _ = Group.objects.using(using).get_or_create(name=OPERATORS)
+    group.permissions.set([found[key] for key in sorted(wanted)])
+
+
+def remove_operator_group(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name=OPERATORS).delete()
