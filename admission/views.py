@@ -25,7 +25,7 @@ from admission.forms import (
 )
 from admission.models import Role, SellerType
 from hotwave.clientip import client_ip
-from hotwave.confirm import Confirmation, render_confirmation
+from hotwave.confirm import Confirmation, naming, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.ratelimit import hit, parse_rate
@@ -186,14 +186,17 @@ def _operating_confirmation(req, decision: str) -> Confirmation:
     """Answering a Tmall shop's request cannot be taken back: asked once (hotwave/confirm.py)."""
     shop = req.shop.shop_name
     if decision == "accept":
-        title = _("担任「%(shop)s」的运营账户？") % {"shop": shop}
-        body = _(
-            "确认后，你的支付宝实名认证和授权协议签署将作为「%(shop)s」的准入条件；"
-            "之后由该店铺决定是否更换运营账户。"
-        ) % {"shop": shop}
+        title = naming(_("担任「%(shop)s」的运营账户？"), shop=shop)
+        body = naming(
+            _(
+                "确认后，你的支付宝实名认证和授权协议签署将作为「%(shop)s」的准入条件；"
+                "之后由该店铺决定是否更换运营账户。"
+            ),
+            shop=shop,
+        )
         button, style = _("确认担任"), "btn--primary"
     else:
-        title = _("拒绝「%(shop)s」的运营账户邀请？") % {"shop": shop}
+        title = naming(_("拒绝「%(shop)s」的运营账户邀请？"), shop=shop)
         body = _("拒绝后这份邀请关闭，不能撤回；店铺可以重新邀请你。")
         button, style = _("拒绝"), "btn--danger"
     return Confirmation(

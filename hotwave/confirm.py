@@ -19,7 +19,9 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 
 from hotwave.http import htmx_template
 
@@ -37,6 +39,17 @@ class Confirmation:
     facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value) to check
     form: forms.Form | None = None  # fields the action takes (a reason)
     hidden: dict[str, str] = field(default_factory=dict)  # carried along (next)
+
+
+def naming(template: str, **names: str) -> str:
+    """``template`` % ``names``, each name marked as what a person typed (the |user filter).
+
+    Shop names, nicknames and titles stay in the language they were written in; the
+    English sweep skips them. The template is escaped first, the names by ``user``.
+    """
+    from hotwave.templatetags.hw import user
+
+    return mark_safe(conditional_escape(template) % {k: user(v) for k, v in names.items()})  # noqa: S308
 
 
 def back_url(request: HttpRequest, default: str) -> str:

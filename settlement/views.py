@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from admission.exceptions import NotAdmitted
 from admission.models import Role
 from hotwave.charts import line_chart
-from hotwave.confirm import Confirmation, render_confirmation
+from hotwave.confirm import Confirmation, naming, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.money import MoneyError, parse_decimal
@@ -195,20 +195,22 @@ def _confirm(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     texts = {
         "decline": (
             BindingStatus.INVITED,
-            _("拒绝「%(agency)s」的绑定邀请？") % {"agency": agency},
+            naming(_("拒绝「%(agency)s」的绑定邀请？"), agency=agency),
             _("拒绝后这份邀请关闭，不能撤回；机构可以重新邀请你。你的订单继续按个人主播规则结算。"),
             _("拒绝"),
         ),
         "withdraw": (
             BindingStatus.INVITED,
-            _("撤回给「%(creator)s」的邀请？") % {"creator": creator},
+            naming(_("撤回给「%(creator)s」的邀请？"), creator=creator),
             _("撤回后达人不能再同意这份邀请；需要时可以重新邀请。"),
             _("撤回邀请"),
         ),
         "end": (
             BindingStatus.ACTIVE,
-            _("解除与「%(party)s」的绑定？")
-            % {"party": creator if request.user.role == Role.AGENCY else agency},
+            naming(
+                _("解除与「%(party)s」的绑定？"),
+                party=creator if request.user.role == Role.AGENCY else agency,
+            ),
             _(
                 "解除立即生效，不能撤回：此后支付的订单按个人主播规则结算（平台 40%%，达人 60%%），"
                 "解除前支付的订单仍按本约定结算。重新绑定需要新的邀请和达人同意。"

@@ -91,7 +91,7 @@ class SuccessCaseAdmin(LabelledInputsAdmin, admin.ModelAdmin):
                 # Issue 13: a case about a demo account contradicted its own workbench.
                 "description": _(
                     "成功案例是运营整理的经历：案例里的数字按讲述原样展示，不从任何账户的数据计算。"
-                    "因此案例主体不要用平台上演示账户的名称（例如演示商家「小满生活馆」），"
+                    "因此案例主体不要用平台上演示账户的名称（例如演示商家 demo_merchant 的店铺），"
                     "否则案例里的数字会和该账户工作台上它自己的数据互相矛盾。"
                 ),
             },

@@ -16,7 +16,7 @@ from cooperation.selectors.hot import EarningsEstimator
 from cooperation.selectors.products import product_for_creator
 from cooperation.services import cart as services
 from cooperation.views.paging import paginate
-from hotwave.confirm import Confirmation, back_url, render_confirmation
+from hotwave.confirm import Confirmation, back_url, naming, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.money import format_cny
@@ -79,7 +79,7 @@ def cart_remove(request, product_pk: int):
         return render_confirmation(
             request,
             Confirmation(
-                title=_("把「%(title)s」移出带货车？") % {"title": product.title},
+                title=naming(_("把「%(title)s」移出带货车？"), title=product.title),
                 body=_(
                     "移出后它不再出现在你的带货车和预估收益里；已产生的订单佣金不受影响。"
                     "需要时可以从热销商品重新加入。"

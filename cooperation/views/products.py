@@ -16,7 +16,7 @@ from cooperation.selectors import products as selectors
 from cooperation.selectors.access import merchant_of
 from cooperation.services import products as services
 from cooperation.views.paging import paginate
-from hotwave.confirm import Confirmation, back_url, render_confirmation
+from hotwave.confirm import Confirmation, back_url, naming, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 
@@ -95,7 +95,7 @@ def product_archive(request, pk: int):
         return render_confirmation(
             request,
             Confirmation(
-                title=_("下架「%(title)s」？") % {"title": product.title},
+                title=naming(_("下架「%(title)s」？"), title=product.title),
                 body=_(
                     "下架后，这个商品不再出现在热销商品和新的合作里；"
                     "已发起的合作和已产生的订单不受影响。需要时可以重新上架。"
