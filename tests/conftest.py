@@ -107,6 +107,21 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans).
+
+    LocaleMiddleware activates a request's language on the thread and leaves
+    it there; without this, a test that asserts a Chinese label fails when
+    xdist happens to run it after a request made in English.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (Redis in CI persists between tests)."""
     import contextlib
