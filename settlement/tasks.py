@@ -18,16 +18,9 @@ from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from settlement.services.settle import (
-    CHUNK_SIZE,
-    begin_spread_run,
-    run_totals,
-    settle_through,
-    work_ranges,
-)
+from settlement.services.settle import CHUNK_SIZE, settle_night, work_ranges
 
 # A helper message older than this is stale (its run has long been finished by the
 # final step): the broker drops it instead of running it.
@@ -52,31 +45,21 @@ def settle_yesterday(
         if business_date
         else timezone.localdate() - timedelta(days=1)
     )
-    workers = _workers(workers)
-    if workers == 1 or connection.vendor != "postgresql":
-        return str(settle_through(business_date=day, chunk_size=chunk_size))
-    now, plan = begin_spread_run(business_date=day, chunk_size=chunk_size)
     # The helpers go to the queue this task came from (the settlement workers). In
     # eager mode (tests, no broker) they would only run inline, one after the other:
     # this task does their share itself.
     queue = (self.request.delivery_info or {}).get("routing_key") or None
-    helpers = range(1, workers) if not self.app.conf.task_always_eager else ()
-    for i in helpers:
-        settle_ranges.apply_async(
-            kwargs={
-                "business_date": day.isoformat(),
-                "plan": plan,
-                "start": i,
-                "workers": workers,
-                "now": now.isoformat(),
-            },
-            queue=queue,
-            expires=HELPER_EXPIRES,
-        )
-    work_ranges(business_date=day, plan=plan, start=0, workers=workers, now=now)
-    settle_through(business_date=day, chunk_size=chunk_size, now=now)
-    # The helpers' chunks are counted on the run record, not in the final step's summary.
-    return f"{run_totals(day)} ({workers} tasks; totals of the day's run record)"
+
+    def send_helpers(helpers: list[dict]) -> None:
+        for kwargs in helpers:
+            settle_ranges.apply_async(kwargs=kwargs, queue=queue, expires=HELPER_EXPIRES)
+
+    return settle_night(
+        business_date=day,
+        workers=_workers(workers),
+        chunk_size=chunk_size,
+        send_helpers=None if self.app.conf.task_always_eager else send_helpers,
+    )
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

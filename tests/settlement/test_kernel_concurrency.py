@@ -19,10 +19,10 @@ from settlement.models import (
     Posting,
     SettlementRun,
 )
-from settlement.services import settle as settle_module
 from settlement.services.escrow import escrow_hold, escrow_release
 from settlement.services.events import ingest_objects
 from settlement.services.reconcile import reconcile
+from settlement.services.settle import run as settle_run
 from settlement.services.settle import settle_through
 from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
@@ -100,7 +100,7 @@ def test_concurrent_runs_post_exactly_one_set(world, n):
 @pytest.mark.parametrize("n", [2, 4])
 def test_concurrent_runs_without_the_advisory_lock_still_post_once(world, monkeypatch, n):
     """The constraints and row locks are the guarantee; the advisory lock only reduces contention."""
-    monkeypatch.setattr(settle_module, "_run_lock", contextlib.nullcontext)
+    monkeypatch.setattr(settle_run, "settlement_runs_exclusive", contextlib.nullcontext)
     in_threads(n, lambda i: settle_through(business_date=OCT31, chunk_size=5))
     assert Journal.objects.filter(kind=JournalKind.SETTLEMENT).count() == 60
     assert Order.objects.filter(status="settled").count() == 60

@@ -23,10 +23,10 @@ from settlement.models import (
     RunStatus,
     SettlementRun,
 )
-from settlement.services import settle as settle_module
 from settlement.services.events import ingest_objects
 from settlement.services.ledger import balance
 from settlement.services.reconcile import reconcile
+from settlement.services.settle import run as settle_run
 from settlement.services.settle import settle_through
 from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
@@ -258,7 +258,7 @@ def test_a_run_killed_in_the_middle_resumes(merchant, creator, monkeypatch):
             )
         ]
     )
-    real = settle_module._settle_chunk
+    real = settle_run.settle_chunk
     calls = {"n": 0}
 
     def dying(**kwargs):
@@ -267,13 +267,13 @@ def test_a_run_killed_in_the_middle_resumes(merchant, creator, monkeypatch):
             raise RuntimeError("killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(settle_module, "_settle_chunk", dying)
+    monkeypatch.setattr(settle_run, "settle_chunk", dying)
     with pytest.raises(RuntimeError):
         settle_through(business_date=OCT31, chunk_size=2)
     assert SettlementRun.objects.get().status == RunStatus.FAILED
     assert Order.objects.filter(status=OrderStatus.SETTLED).count() == 4
     assert not Payout.objects.exists()
-    monkeypatch.setattr(settle_module, "_settle_chunk", real)
+    monkeypatch.setattr(settle_run, "settle_chunk", real)
     summary = settle_through(business_date=OCT31, chunk_size=2)
     assert summary.orders_settled == 1
     assert Journal.objects.filter(kind=JournalKind.SETTLEMENT).count() == 5

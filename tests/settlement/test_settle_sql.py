@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from hotwave.money import quantize
 from settlement.commission import split
 from settlement.models import Account, Journal, Order, OrderStatus, Payout, Posting
-from settlement.services import settle as settle_module
 from settlement.services.events import ingest_objects
 from settlement.services.ledger import day_end, system_account
 from settlement.services.reconcile import reconcile
-from settlement.services.settle import settle_through
+from settlement.services.settle import rule_sql, settle_through
+from settlement.services.settle import run as settle_run
 from tests.settlement.factories import confirmed, paid, payable, refunded, started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -49,7 +49,7 @@ _SPLIT_SQL = "".join(
         "SELECT fee, platform, agency, creator FROM (",
         _SRC,
         ") src",
-        settle_module._split_sql("src.price", ""),
+        rule_sql.split_sql("src.price", ""),
     ]
 )
 
@@ -247,7 +247,7 @@ def test_a_party_without_an_account_is_created_and_the_chunk_retried(merchant, c
     )
     assert not Account.objects.filter(user_id=creator.pk).exists()
     day = date(2026, 10, 31)
-    n, _ = settle_module._settle_chunk_sql(
+    n, _ = rule_sql.settle_chunk_sql(
         cutoff=day_end(day),
         business_date=day,
         after_id=0,
@@ -261,10 +261,10 @@ def test_a_party_without_an_account_is_created_and_the_chunk_retried(merchant, c
 
 
 def test_kernel_choice(db):
-    assert settle_module._sql_kernel("auto") is True
-    assert settle_module._sql_kernel("python") is False
+    assert settle_run.use_sql_kernel("auto") is True
+    assert settle_run.use_sql_kernel("python") is False
     with pytest.raises(ValueError, match="kernel"):
-        settle_module._sql_kernel("fast")
+        settle_run.use_sql_kernel("fast")
 
 
 def test_settle_command_runs_the_python_kernel_on_request(merchant, creator):
