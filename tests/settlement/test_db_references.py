@@ -19,7 +19,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
 from settlement.models import Order, OrderEvent
-from settlement.services.events_copy import copy_text
+from settlement.services.events.pg_text import copy_text
 from tests.admission.factories import AgencyFactory, CreatorFactory, MerchantFactory
 from tests.settlement.factories import BindingFactory, OrderFactory, at
 

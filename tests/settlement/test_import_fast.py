@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 
 from settlement.models import MAX_RATE, MIN_RATE, Binding, EventType, Order, OrderEvent
 from settlement.services import events as ev
+from settlement.services.events import parse as ev_parse
+from settlement.services.events import pipeline as ev_pipeline
+from settlement.services.events import write as ev_write
 from tests.settlement.factories import confirmed, ended, paid, refunded, started
 
 T = "2026-10-05T20:15:00+08:00"
@@ -35,46 +38,48 @@ def _reference_parse(line, obj, raw=None):
     if not isinstance(obj, dict):
         raise ev.Reject(_("事件必须是 JSON 对象"), "not_object")
     kind = obj.get("type")
-    if not isinstance(kind, str) or kind not in ev._EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in ev_parse.EVENT_TYPES:
         raise ev.Reject(_("未知的事件类型：%(t)s") % {"t": str(kind)[:40]}, "unknown_type")
-    at = ev._at(obj)
+    at = ev_parse.time_field(obj)
     iso = at.isoformat()
     p = ev.Parsed(line=line, type=kind, key="", at=at, payload=obj, raw=raw)
     if kind == EventType.ORDER_PAID:
-        p.order_id = ev._text(obj, "order_id")
-        p.merchant = ev._text(obj, "merchant", max_length=150)
-        p.creator = ev._text(obj, "creator", max_length=150)
-        p.product = ev._text(obj, "product")
-        p.amount = ev._amount(obj)
-        rate = ev._decimal(obj, "service_fee_rate", places=4)
+        p.order_id = ev_parse.text_field(obj, "order_id")
+        p.merchant = ev_parse.text_field(obj, "merchant", max_length=150)
+        p.creator = ev_parse.text_field(obj, "creator", max_length=150)
+        p.product = ev_parse.text_field(obj, "product")
+        p.amount = ev_parse.amount_field(obj)
+        rate = ev_parse.decimal_field(obj, "service_fee_rate", places=4)
         if not MIN_RATE <= rate <= MAX_RATE:
             raise ev.Reject(
                 _("服务费率须在 1%% 到 80%% 之间：%(v)s") % {"v": obj["service_fee_rate"]},
                 "bad_rate",
             )
         p.rate = rate.quantize(Decimal("0.0001"))
-        p.key = ev._key(kind, p.order_id, p.merchant, p.creator, p.product, p.amount, p.rate, iso)
+        p.key = ev_parse.event_key(
+            kind, p.order_id, p.merchant, p.creator, p.product, p.amount, p.rate, iso
+        )
     elif kind == EventType.ORDER_CONFIRMED:
-        p.order_id = ev._text(obj, "order_id")
-        p.key = ev._key(kind, p.order_id, iso)
+        p.order_id = ev_parse.text_field(obj, "order_id")
+        p.key = ev_parse.event_key(kind, p.order_id, iso)
     elif kind == EventType.ORDER_REFUNDED:
-        p.order_id = ev._text(obj, "order_id")
-        p.amount = ev._amount(obj)
-        p.key = ev._key(kind, p.order_id, p.amount, iso)
+        p.order_id = ev_parse.text_field(obj, "order_id")
+        p.amount = ev_parse.amount_field(obj)
+        p.key = ev_parse.event_key(kind, p.order_id, p.amount, iso)
     elif kind == EventType.BINDING_STARTED:
-        p.creator = ev._text(obj, "creator", max_length=150)
-        p.agency = ev._text(obj, "agency", max_length=150)
-        share = ev._decimal(obj, "agency_share", places=4)
+        p.creator = ev_parse.text_field(obj, "creator", max_length=150)
+        p.agency = ev_parse.text_field(obj, "agency", max_length=150)
+        share = ev_parse.decimal_field(obj, "agency_share", places=4)
         if not Decimal("0") <= share <= Decimal("1"):
             raise ev.Reject(
                 _("机构分成比例须在 0 到 1 之间：%(v)s") % {"v": obj["agency_share"]}, "bad_share"
             )
         p.share = share.quantize(Decimal("0.0001"))
-        p.key = ev._key(kind, p.creator, p.agency, p.share, iso)
+        p.key = ev_parse.event_key(kind, p.creator, p.agency, p.share, iso)
     else:
-        p.creator = ev._text(obj, "creator", max_length=150)
-        p.agency = ev._text(obj, "agency", max_length=150)
-        p.key = ev._key(kind, p.creator, p.agency, iso)
+        p.creator = ev_parse.text_field(obj, "creator", max_length=150)
+        p.agency = ev_parse.text_field(obj, "agency", max_length=150)
+        p.key = ev_parse.event_key(kind, p.creator, p.agency, iso)
     return p
 
 
@@ -214,7 +219,7 @@ def _decoded(lines):
 def test_decode_lines_with_orjson_is_json(monkeypatch):
     pytest.importorskip("orjson")
     fast = _decoded(_LINES)
-    monkeypatch.setattr(ev, "orjson", None)
+    monkeypatch.setattr(ev_parse, "orjson", None)
     assert fast == _decoded(_LINES)
     assert fast == _decoded([line.decode("utf-8", errors="replace") for line in _LINES])
 
@@ -223,7 +228,7 @@ def test_decode_lines_raises_what_json_raises_on_deep_nesting(monkeypatch):
     deep = [b"[" * 100_000 + b"]" * 100_000 + b"\n"]
     with pytest.raises(RecursionError):
         list(ev.decode_lines(deep))
-    monkeypatch.setattr(ev, "orjson", None)
+    monkeypatch.setattr(ev_parse, "orjson", None)
     with pytest.raises(RecursionError):
         list(ev.decode_lines(deep))
 
@@ -324,12 +329,12 @@ def test_file_path_equals_the_plain_loop(
 ):
     lines = _stream(merchant, creator, other_creator, agency_creator, agency)
     data = [(line + "\n").encode() for line in lines]
-    monkeypatch.setattr(ev, "CHUNK_SIZE", chunk_size)
+    monkeypatch.setattr(ev_pipeline, "CHUNK_SIZE", chunk_size)
 
     def plain():
         # The plain loop, writing through bulk.insert_rows (psycopg adapts each value).
         with monkeypatch.context() as m:
-            m.setattr(ev._Chunk, "_write_copy", ev._Chunk._write_rows)
+            m.setattr(ev_write, "write_copy", ev_write.write_rows)
             items = ev.decode_lines(list(data))
             return list(ev.ingest(items, source="file", chunk_size=chunk_size))
 
@@ -387,7 +392,7 @@ def run_import_command(tmp_path, capsys, lines) -> tuple[list[int], str]:
 def test_command_prints_rejections_in_line_order_across_chunks(
     monkeypatch, tmp_path, capsys, merchant, creator
 ):
-    monkeypatch.setattr(ev, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(ev_pipeline, "CHUNK_SIZE", 3)
     lines, expected = mixed_lines(merchant, creator, 20)
     numbers, summary = run_import_command(tmp_path, capsys, lines)
     assert numbers == expected

@@ -30,7 +30,10 @@ from django.db import connection
 from settlement.models import Order
 from settlement.services import bulk
 from settlement.services import events as ev
-from settlement.services.events_copy import int_array, text_array
+from settlement.services.events import forked as ev_forked
+from settlement.services.events import parse as ev_parse
+from settlement.services.events import pipeline as ev_pipeline
+from settlement.services.events.pg_text import int_array, text_array
 from tests.settlement.factories import paid
 from tests.settlement.test_import_fast import (
     _run_and_undo,
@@ -44,7 +47,7 @@ from tests.workers import worker_env
 pytestmark = [
     pytest.mark.postgres,
     # Under pytest-xdist the worker has threads of its own (execnet), so the import
-    # would not fork by itself (``_forking_is_safe``); these tests let it, and the
+    # would not fork by itself (``forked.forking_is_safe``); these tests let it, and the
     # child only parses.
     pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
 ]
@@ -52,7 +55,7 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _fork_allowed(monkeypatch):
-    monkeypatch.setattr(ev, "_forking_is_safe", lambda: True)
+    monkeypatch.setattr(ev_forked, "forking_is_safe", lambda: True)
 
 
 T = "2026-10-05T20:15:00+08:00"
@@ -65,15 +68,15 @@ def test_parallel_path_equals_the_plain_loop(
 ):
     lines = _stream(merchant, creator, other_creator, agency_creator, agency)
     data = [(line + "\n").encode() for line in lines]
-    monkeypatch.setattr(ev, "CHUNK_SIZE", chunk_size)
+    monkeypatch.setattr(ev_pipeline, "CHUNK_SIZE", chunk_size)
     forked = []
-    parsed_by_process = ev._parsed_by_process
+    parsed_by_process = ev_forked.parsed_in_child_process
 
     def spy(lines, size):
         forked.append(size)
         return parsed_by_process(lines, size)
 
-    monkeypatch.setattr(ev, "_parsed_by_process", spy)
+    monkeypatch.setattr(ev_forked, "parsed_in_child_process", spy)
 
     def plain():
         seen = []
@@ -115,7 +118,7 @@ def test_parallel_path_reports_a_parse_error_after_the_steps_before_it(merchant,
 def test_the_command_uses_the_parallel_path_and_prints_rejections_in_line_order(
     monkeypatch, tmp_path, capsys, merchant, creator
 ):
-    monkeypatch.setattr(ev, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(ev_pipeline, "CHUNK_SIZE", 4)
     lines, expected = mixed_lines(merchant, creator, 30)
     numbers, summary = run_import_command(tmp_path, capsys, lines)
     assert numbers == expected  # bad JSON inside chunks included
@@ -129,7 +132,7 @@ def test_forking_is_refused_while_another_thread_runs(monkeypatch):
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert ev._forking_is_safe() is False
+        assert ev_forked.forking_is_safe() is False
     finally:
         stop.set()
         thread.join()
@@ -160,10 +163,12 @@ def test_parsed_events_survive_the_trip_from_the_child():
         ev.Parsed(3, "order.confirmed", "k3", at, None, "{}", "O\\1\t\"x\"", iso=at.isoformat()),
     ]  # fmt: skip
     rejected = [ev.Outcome(4, ev.REJECTED, "", "不是合法的 JSON", "bad_json")]
-    kind, (data, rejected_after) = ev._unpacked(*ev._packed(ev._CHUNK, (items, rejected)))
-    assert kind == ev._CHUNK and rejected_after == rejected
+    kind, (data, rejected_after) = ev_forked.unpack_step(
+        *ev_forked.pack_step(ev_parse.CHUNK, (items, rejected))
+    )
+    assert kind == ev_parse.CHUNK and rejected_after == rejected
     for before, after in zip(items, data, strict=True):
-        for name in ev._PARSED_FIELDS:
+        for name in ev_forked.PARSED_FIELDS:
             if name == "payload" and before.raw is not None:
                 assert after.payload is None  # the text travels, not the object
             else:
@@ -171,9 +176,15 @@ def test_parsed_events_survive_the_trip_from_the_child():
         assert after.at.utcoffset() == before.at.utcoffset()
     binding = ev.Parsed(4, "binding.started", "k4", at, {"creator": "c"}, None, creator="c",
                         agency="a", share=Decimal("0.3000"), iso=at.isoformat())  # fmt: skip
-    assert ev._unpacked(*ev._packed(ev._BINDING, binding)) == (ev._BINDING, binding)
+    assert ev_forked.unpack_step(*ev_forked.pack_step(ev_parse.BINDING, binding)) == (
+        ev_parse.BINDING,
+        binding,
+    )
     outcome = ev.Outcome(5, ev.REJECTED, "x", "reason", "code")
-    assert ev._unpacked(*ev._packed(ev._OUT, outcome)) == (ev._OUT, outcome)
+    assert ev_forked.unpack_step(*ev_forked.pack_step(ev_parse.OUTCOME, outcome)) == (
+        ev_parse.OUTCOME,
+        outcome,
+    )
 
 
 @pytest.mark.django_db
@@ -205,9 +216,13 @@ def test_reserved_ids_are_fresh_and_distinct():
 
 def test_chunks_start_small_and_double_up_to_the_chunk_size():
     items = [(n, paid(f"P{n}", "m", "c", "1.00", "0.20", T)) for n in range(1, 101)]
-    sizes = [len(step[0]) for kind, step in ev._plan(items, 30, first_size=4) if kind == ev._CHUNK]
+    sizes = [
+        len(step[0])
+        for kind, step in ev_parse.plan_steps(items, 30, first_size=4)
+        if kind == ev_parse.CHUNK
+    ]
     assert sizes == [4, 8, 16, 30, 30, 12]
-    assert [len(step[0]) for _, step in ev._plan(items, 30)] == [30, 30, 30, 10]
+    assert [len(step[0]) for _, step in ev_parse.plan_steps(items, 30)] == [30, 30, 30, 10]
 
 
 def test_steps_report_every_line_in_line_order():
@@ -217,18 +232,18 @@ def test_steps_report_every_line_in_line_order():
     for n in range(1, 41):
         items.append((n, bad if n % 3 == 0 else paid(f"P{n}", "m", "c", "1.00", "0.20", T)))
     lines = []
-    for kind, step in ev._plan(items, 8, first_size=2):
-        if kind == ev._CHUNK:
+    for kind, step in ev_parse.plan_steps(items, 8, first_size=2):
+        if kind == ev_parse.CHUNK:
             events, rejected = step
             accepted = [ev.Outcome(p.line, ev.ACCEPTED, p.type) for p in events]
-            lines += [o.line for o in ev._chunk_outcomes([accepted], rejected)]
+            lines += [o.line for o in ev_pipeline.merge_by_line([accepted], rejected)]
         else:
             lines.append(step.line)
     assert lines == list(range(1, 41))
     # A run of bad lines longer than a chunk closes the chunk: memory stays bounded.
     items = [(1, paid("P1", "m", "c", "1.00", "0.20", T))] + [(n, bad) for n in range(2, 30)]
-    steps = list(ev._plan(items, 5))
-    assert steps[0][0] == ev._CHUNK and len(steps[0][1][1]) == 5
+    steps = list(ev_parse.plan_steps(items, 5))
+    assert steps[0][0] == ev_parse.CHUNK and len(steps[0][1][1]) == 5
 
 
 @pytest.mark.django_db(transaction=True)

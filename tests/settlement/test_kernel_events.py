@@ -284,7 +284,7 @@ def test_binding_replay_is_duplicate(agency_creator, agency):
 
 
 def test_chunks_see_earlier_chunks(merchant, creator, monkeypatch):
-    monkeypatch.setattr("settlement.services.events.CHUNK_SIZE", 2)
+    monkeypatch.setattr("settlement.services.events.pipeline.CHUNK_SIZE", 2)
     from settlement.services import events as ev
 
     tally = ev.Tally()

@@ -1,4 +1,4 @@
-"""COPY text for the event import's writes on Postgres (orders and order events).
+"""Postgres text formats for the event import: COPY rows (``write``) and array literals (``decide``).
 
 ``bulk.insert_rows`` hands each row to psycopg's ``write_row``, which adapts
 every value on its own (≈8 µs a row). The import writes two fixed shapes of

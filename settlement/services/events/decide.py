@@ -1,0 +1,306 @@
+"""Deciding a chunk of order events against the stored state, in memory.
+
+``ChunkDecision.decide()`` runs inside the chunk's transaction. It first loads
+the facts the events need, locking what the decisions rely on: the chunk's
+stored orders ``FOR UPDATE`` (in id order, as every writer of orders does, so
+no deadlock), the keys of their stored events (duplicates), the merchants and
+creators by username (``KnownParties``, kept across chunks), the creators
+being paid ``FOR SHARE`` (a concurrent binding change waits, so the rule
+frozen at payment stays true) and their agreements. Then each event is
+decided in order, in memory: accepted, a duplicate, or rejected with a
+reason. What the accepted events change — new orders, changed orders, event
+rows — is left on the decision for ``write.write_chunk``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from admission.models import Creator, Merchant
+from hotwave.money import ZERO
+from settlement.models import Binding, Order, OrderEvent, OrderStatus, Rule
+from settlement.services.events.parse import (
+    ACCEPTED,
+    CONFIRMED,
+    DUPLICATE,
+    PAID,
+    REJECTED,
+    Outcome,
+    Parsed,
+    Reject,
+)
+from settlement.services.events.pg_text import int_array, text_array
+
+_STATUS_PAID = str(OrderStatus.PAID.value)
+_STATUS_CONFIRMED = str(OrderStatus.CONFIRMED.value)
+_RULE_AGENCY = str(Rule.AGENCY.value)
+_RULE_INDIVIDUAL = str(Rule.INDIVIDUAL.value)
+
+
+@dataclass(slots=True)
+class StoredOrder:
+    """The fields of an order that ingestion reads and writes (lighter than a model)."""
+
+    pk: int | None
+    order_id: str
+    merchant_id: int
+    creator_id: int
+    product_sku: str
+    amount: Decimal
+    refunded: Decimal
+    service_fee_rate: Decimal
+    paid_at: datetime
+    confirmed_at: datetime | None
+    status: str
+    rule: str
+    binding_id: int | None
+    agency_id: int | None
+    agency_share: Decimal | None
+
+
+STORED_ORDER_FIELDS = tuple(f for f in StoredOrder.__dataclass_fields__ if f != "pk")
+
+
+def stored_event_keys(keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT key FROM settlement_orderevent WHERE key = ANY(%s::text[])",
+                [text_array(keys)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(OrderEvent.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
+def lock_stored_orders(order_ids: set[str]) -> dict[str, StoredOrder]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Locked in id order, one order for every writer: no deadlock.
+            cursor.execute(
+                f"SELECT id, {', '.join(STORED_ORDER_FIELDS)} FROM settlement_order "  # noqa: S608 - fixed names
+                "WHERE order_id = ANY(%s::text[]) ORDER BY id FOR UPDATE",
+                [text_array(order_ids)],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = Order.objects.filter(order_id__in=order_ids).values_list("id", *STORED_ORDER_FIELDS)
+    return {row[1]: StoredOrder(*row) for row in rows}
+
+
+def agreements_of(creator_ids: set[int]) -> list[tuple]:
+    """(creator, valid_from, valid_to, id, agency, agency_share) of the creators' agreements."""
+    if not creator_ids:
+        return []
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT creator_id, valid_from, valid_to, id, agency_id, agency_share "
+                "FROM settlement_binding WHERE creator_id = ANY(%s::bigint[]) "
+                "AND valid_from IS NOT NULL",
+                [int_array(creator_ids)],
+            )
+            return cursor.fetchall()
+    return list(
+        Binding.objects.filter(creator_id__in=creator_ids, valid_from__isnull=False).values_list(
+            "creator_id", "valid_from", "valid_to", "pk", "agency_id", "agency_share"
+        )
+    )
+
+
+class KnownParties:
+    """Usernames → ids of the merchants and creators already found during one ingestion.
+
+    A party once found stays (parties are not deleted while they have orders, and
+    the foreign keys would refuse a vanished one); a name not found is asked
+    again in the next chunk, so a party created meanwhile is seen.
+    """
+
+    def __init__(self):
+        self.merchants: dict[str, int] = {}
+        self.creators: dict[str, int] = {}
+        self._lock = threading.Lock()  # shared by the import's writer threads
+
+    def load(self, merchants: set[str], creators: set[str]) -> None:
+        with self._lock:
+            for model, names, found in (
+                (Merchant, merchants, self.merchants),
+                (Creator, creators, self.creators),
+            ):
+                missing = names.difference(found)
+                if missing:
+                    found.update(party_ids(model, missing))
+
+
+def party_ids(model, usernames: set[str]) -> Iterable[tuple[str, int]]:
+    """(username, id) of the parties of ``model`` (Merchant or Creator) among ``usernames``."""
+    if connection.vendor != "postgresql":
+        return model.objects.filter(user__username__in=usernames).values_list(
+            "user__username", "pk"
+        )
+    # One array parameter instead of an IN list of thousands of names.
+    user = model._meta.get_field("user").related_model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.{user.get_field('username').column}, p.user_id "  # noqa: S608 - model names
+            f"FROM {model._meta.db_table} p JOIN {user.db_table} u ON u.{user.pk.column} = p.user_id "
+            f"WHERE u.{user.get_field('username').column} = ANY(%s::text[])",
+            [text_array(usernames)],
+        )
+        return cursor.fetchall()
+
+
+class ChunkDecision:
+    """A list of parsed order events decided against the stored state, in memory.
+
+    After ``decide()``: ``new_orders`` (to insert), ``changed_orders`` (stored
+    orders confirmed or refunded, by order id) and ``accepted`` (each accepted
+    event with its order) are what ``write.write_chunk`` stores.
+    """
+
+    def __init__(self, events: list[Parsed], *, parties: KnownParties | None = None):
+        self.events = events
+        self.parties = parties if parties is not None else KnownParties()
+        self.new_orders: list[StoredOrder] = []
+        self.changed_orders: dict[str, StoredOrder] = {}
+        self.accepted: list[tuple[Parsed, StoredOrder]] = []
+
+    def decide(self) -> list[Outcome]:
+        """Load (and lock) the facts, then decide each event in order; one Outcome per event."""
+        self._load_facts()
+        seen = self.seen
+        accepted = self.accepted
+        decide_event = self._decide_event
+        outcomes = []
+        append = outcomes.append
+        for p in self.events:
+            if p.key in seen:
+                append(Outcome(p.line, DUPLICATE, p.type))
+                continue
+            try:
+                order = decide_event(p)
+            except Reject as r:
+                append(Outcome(p.line, REJECTED, p.type, r.reason, r.code))
+                continue
+            seen.add(p.key)
+            accepted.append((p, order))
+            append(Outcome(p.line, ACCEPTED, p.type))
+        return outcomes
+
+    def _load_facts(self) -> None:
+        events = self.events
+        pg = connection.vendor == "postgresql"
+        # Lock the chunk's stored orders: a concurrent refund waits, so "what remains" holds.
+        self.orders: dict[str, StoredOrder] = lock_stored_orders({p.order_id for p in events})
+        # An order event is stored with its order in one transaction, so only events of
+        # orders already stored can be duplicates: look up just those keys.
+        orders = self.orders
+        self.seen = stored_event_keys([p.key for p in events if p.order_id in orders])
+        paid = [p for p in events if p.type == PAID]
+        creator_names = {p.creator for p in paid}
+        self.parties.load({p.merchant for p in paid}, creator_names)
+        self.merchants = self.parties.merchants
+        self.creators = self.parties.creators
+        creator_ids = {self.creators[n] for n in creator_names if n in self.creators}
+        if pg and creator_ids:
+            # Share-lock the creators being paid: a concurrent binding change of one of them
+            # (which takes the creator row FOR UPDATE) waits, so the frozen rule stays true.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT user_id FROM admission_creator WHERE user_id = ANY(%s::bigint[]) "
+                    "ORDER BY user_id FOR SHARE",
+                    [int_array(creator_ids)],
+                )
+        # (creator id) → [(valid_from, valid_to, binding id, agency id, agency share)]
+        self.agreements: dict[int, list[tuple]] = {}
+        for creator_id, *b in agreements_of(creator_ids):
+            self.agreements.setdefault(creator_id, []).append(b)
+
+    def _agreement_at(self, creator_id: int, at: datetime) -> tuple | None:
+        for b in self.agreements.get(creator_id, ()):
+            if b[0] <= at and (b[1] is None or at < b[1]):  # Binding.covers: [from, to)
+                return b
+        return None
+
+    def _decide_event(self, p: Parsed) -> StoredOrder:
+        """The order ``p`` creates or changes (changed in memory); raises Reject."""
+        order = self.orders.get(p.order_id)
+        if p.type == PAID:
+            return self._decide_paid(p, order)
+        if order is None:
+            if p.type == CONFIRMED:
+                raise Reject(
+                    _("确认收货的订单不存在：%(id)s") % {"id": p.order_id}, "unknown_order"
+                )
+            raise Reject(_("退款的订单不存在：%(id)s") % {"id": p.order_id}, "unknown_order")
+        if p.at < order.paid_at:
+            raise Reject(
+                _("事件时间早于订单 %(id)s 的支付时间") % {"id": p.order_id}, "contradiction"
+            )
+        if p.type == CONFIRMED:
+            if order.confirmed_at is not None:
+                raise Reject(
+                    _("与已存储的订单 %(id)s 矛盾（已于 %(at)s 确认收货）")
+                    % {"id": p.order_id, "at": order.confirmed_at.isoformat()},
+                    "contradiction",
+                )
+            order.confirmed_at = p.at
+            order.status = _STATUS_CONFIRMED
+        else:
+            remaining = order.amount - order.refunded
+            if p.amount > remaining:
+                raise Reject(
+                    _("退款金额 %(a)s 超过订单 %(id)s 剩余可退金额 %(r)s")
+                    % {"a": p.amount, "id": p.order_id, "r": remaining},
+                    "refund_exceeds",
+                )
+            order.refunded += p.amount
+        if order.pk is not None:
+            self.changed_orders[order.order_id] = order
+        return order
+
+    def _decide_paid(self, p: Parsed, order: StoredOrder | None) -> StoredOrder:
+        """The new order of an ``order.paid`` event, with the rule in force at payment."""
+        if order is not None:
+            raise Reject(
+                _("与已存储的订单 %(id)s 矛盾（该订单已以不同内容支付）") % {"id": p.order_id},
+                "contradiction",
+            )
+        merchant_id = self.merchants.get(p.merchant)
+        if merchant_id is None:
+            raise Reject(_("未知的商家：%(u)s") % {"u": p.merchant}, "unknown_party")
+        creator_id = self.creators.get(p.creator)
+        if creator_id is None:
+            raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
+        agreement = self._agreement_at(creator_id, p.at) if creator_id in self.agreements else None
+        # The rule in force at payment, frozen onto the order: rule, binding, agency, share.
+        frozen = (
+            (_RULE_INDIVIDUAL, None, None, None)
+            if agreement is None
+            else (_RULE_AGENCY, agreement[2], agreement[3], agreement[4])
+        )
+        order = StoredOrder(
+            None,
+            p.order_id,
+            merchant_id,
+            creator_id,
+            p.product,
+            p.amount,
+            ZERO,
+            p.rate,
+            p.at,
+            None,
+            _STATUS_PAID,
+            *frozen,
+        )
+        self.orders[p.order_id] = order
+        self.new_orders.append(order)
+        return order
