@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from admission.models import ShopStatus
 from tests.admission.factories import MerchantFactory
-from tests.hotwave.test_sec_operators import make_group_operator
+from tests.hotwave.operators import make_group_operator
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from tests.admission.test_restricted_end_to_end import (  # noqa: F401
 from tests.cooperation.test_tasks_views import (  # noqa: F401
     test_operators_read_tasks_in_admin_but_cannot_change_them,
 )
-from tests.hotwave.test_sec_operators import make_group_operator
-from tests.settlement.test_kernel_admin import (  # noqa: F401
+from tests.hotwave.operators import make_group_operator
+from tests.settlement.admin_checks import (  # noqa: F401
     settled,
     test_detail_pages_are_read_only,
     test_lists_and_search_work_and_nothing_can_be_added,

@@ -24,7 +24,6 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -37,8 +36,9 @@ from settlement.models import Journal, JournalKind, Order, Posting
 from settlement.services.events import ingest_objects
 from settlement.services.settle import settle_through
 from tests.admission.factories import CreatorFactory, OperatorFactory
+from tests.hotwave.operators import make_group_operator
+from tests.settlement.admin_checks import MODELS as MONEY_MODELS
 from tests.settlement.factories import confirmed, paid
-from tests.settlement.test_kernel_admin import MODELS as MONEY_MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +46,6 @@ _migration = importlib.import_module("workbench.operator_group")
 OPERATORS = _migration.OPERATORS
 GRANTED = _migration.OPERATOR_PERMISSIONS
 MONEY = MONEY_MODELS  # settlement's money models, as the kernel's admin test lists them
-
-
-def make_group_operator(username: str = "olivia_ops") -> User:
-    """A staff operator, not a superuser, in the 运营 group (as the demo operator is)."""
-    # A transactional test earlier in this process may have flushed the migration's
-    # group away; put it back exactly as the migration (and the demo seed) does.
-    _migration.ensure_operator_group(django_apps, None)
-    user = OperatorFactory(username=username, is_superuser=False)
-    user.groups.add(Group.objects.get(name=OPERATORS))
-    return user
 
 
 @pytest.fixture

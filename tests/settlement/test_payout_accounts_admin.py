@@ -6,7 +6,7 @@ import pytest
 
 from settlement.models import PayoutAccount
 from settlement.services.payout_accounts import payout_account_submit
-from tests.hotwave.test_sec_operators import make_group_operator
+from tests.hotwave.operators import make_group_operator
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/settlement/payoutaccount/"
