@@ -14,7 +14,7 @@ not superusers. Checked here, over every model registered in the admin:
 
 The operators' workflows themselves (verify flags, assessments, permissions,
 reconcile, tasks, help) run again as a group member in
-``test_sec_operator_workflows.py``.
+``test_operator_group_workflows.py``.
 """
 
 from __future__ import annotations

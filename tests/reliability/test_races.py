@@ -1,6 +1,6 @@
 """Races on PostgreSQL, each actor on its own connection (issue #8, items 1, 3, 4, 5).
 
-Covered already by the settlement kernel (tests/settlement/test_kernel_concurrency.py,
+Covered already by the settlement kernel (tests/settlement/test_concurrent_writers.py,
 not repeated here): 2 and 4 concurrent runs over 60 orders, with and without the
 advisory lock; one refund batch racing one run; concurrent imports of the same
 events; concurrent escrow releases. This file adds the promises at full size:

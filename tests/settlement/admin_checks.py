@@ -1,6 +1,6 @@
 """Operator admin of the money rows: searchable and read-only; reconcile from the run list.
 
-Not collected by itself: ``test_kernel_admin.py`` runs these tests as the
+Not collected by itself: ``test_admin.py`` runs these tests as the
 superuser operator persona, and the operator group's workflow tests run them
 again as a member of the 运营 group.
 """

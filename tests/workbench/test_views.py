@@ -153,7 +153,7 @@ SECTION_QUERIES = {
     "creator": ((4, 3), (3, 2), 2),
     # [closed days], today's orders, ledger signature, bindings | [its categories,
     # candidate pool], creators, cats (ledger sums with postings:
-    # tests/workbench/test_pages_core_ledger.py)
+    # tests/workbench/test_core_data_ledger.py)
     "agency": ((4, 3), (4, 2), 2),
 }
 
