@@ -69,6 +69,7 @@ from settlement.models import (
 from settlement.services import bindings as binding_services
 from settlement.services.bulk import insert_rows, reserve_ids
 from settlement.services.events_copy import copy_text, esc, int_array, text_array
+from settlement.task_refs import is_task_reference, task_reference_creators
 
 try:  # C JSON parser: ≈4 µs a line less than json.loads (the import parses every line)
     import orjson
@@ -309,6 +310,8 @@ def parse_event(line: int, obj: object, raw: str | None = None) -> Parsed:
                 "bad_rate",
             )
         rate = rate.quantize(_BASIS_POINT)
+        if "task" in obj and not is_task_reference(obj["task"]):
+            raise Reject(_("任务编号格式不正确：%(v)s") % {"v": str(obj["task"])[:40]}, "bad_task")
         key = _fast_key([kind, order_id, merchant, creator, product, str(amount), str(rate), iso])
         return Parsed(
             line,
@@ -537,6 +540,9 @@ class _Chunk:
         self.parties.load({p.merchant for p in paid}, creator_names)
         self.merchants = self.parties.merchants
         self.creators = self.parties.creators
+        # Orders naming their cooperation task: who each task's creator is (SPEC §7).
+        refs = {p.payload["task"] for p in paid if "task" in p.payload}
+        self.task_creators = task_reference_creators(refs) if refs else {}
         creator_ids = {self.creators[n] for n in creator_names if n in self.creators}
         if pg and creator_ids:
             # Share-lock the creators being paid: a concurrent binding change of one of them
@@ -593,6 +599,12 @@ class _Chunk:
             creator_id = self.creators.get(p.creator)
             if creator_id is None:
                 raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
+            ref = p.payload.get("task")
+            if ref is not None and self.task_creators.get(ref) != p.creator:
+                raise Reject(
+                    _("任务 %(t)s 不存在或不属于达人 %(u)s") % {"t": ref, "u": p.creator},
+                    "unknown_task",
+                )
             binding = self._binding_at(creator_id, p.at) if creator_id in self.bindings else None
             # The rule in force at payment, frozen onto the order: rule, binding, agency, share.
             frozen = (
