@@ -57,7 +57,7 @@ def can_have_tasks(actor: User) -> bool:
     return _side_filter(actor) is not None
 
 
-def tasks_for(*, actor: User, state: str | None = None) -> QuerySet[Task]:
+def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) -> QuerySet[Task]:
     """The actor's tasks (merchant: its invitations; creator: those it received), newest first.
 
     Other roles get an empty queryset. Products are prefetched, parties joined.
@@ -68,6 +68,11 @@ def tasks_for(*, actor: User, state: str | None = None) -> QuerySet[Task]:
     qs = Task.objects.filter(**scope)
     if state:
         qs = qs.filter(state=state)
+    if due_soon:
+        from cooperation.todos import due_soon_q
+
+        side = Party.MERCHANT if "merchant_id" in scope else Party.CREATOR
+        qs = qs.filter(due_soon_q(side))
     return (
         qs.select_related("merchant", "creator", "activity")
         .prefetch_related(Prefetch("items", queryset=TaskProduct.objects.order_by("pk")))

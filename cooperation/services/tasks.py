@@ -646,7 +646,9 @@ def task_auto_receipt(*, task: Task | int, now: datetime | None = None) -> Task:
     if task.auto_receipt_at > now:
         raise NotDue(_("尚未到自动签收时间。"))
     note = _("寄出 %(days)s 天未确认签收，系统自动签收") % {"days": task.receipt_days}
-    return _move(task, TaskAction.AUTO_RECEIPT, None, at=now, note=note)
+    # Received as of the deadline (not when the tick ran): the live deadline that
+    # follows counts from the day the receipt was due.
+    return _move(task, TaskAction.AUTO_RECEIPT, None, at=task.auto_receipt_at, note=note)
 
 
 @transaction.atomic

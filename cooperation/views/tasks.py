@@ -57,8 +57,11 @@ def task_list(request):
     state = request.GET.get("state", "")
     if state not in TaskState.values:
         state = ""
+    due_soon = request.GET.get("due") == "soon"
     page = paginate(
-        request, selectors.tasks_for(actor=request.user, state=state or None), per_page=PAGE_SIZE
+        request,
+        selectors.tasks_for(actor=request.user, state=state or None, due_soon=due_soon),
+        per_page=PAGE_SIZE,
     )
     counts = selectors.task_state_counts(actor=request.user)
     tabs = [{"state": "", "label": _("全部"), "count": counts["all"]}] + [
@@ -68,7 +71,7 @@ def task_list(request):
         "page": page,
         "tabs": tabs,
         "state": state,
-        "state_label": TaskState(state).label if state else "",
+        "state_label": TaskState(state).label if state else (_("即将到期") if due_soon else ""),
         "is_merchant": request.user.is_merchant,
     }
     return render(

@@ -30,7 +30,7 @@ from tests.cooperation.task_factories import make_task
 
 pytestmark = pytest.mark.django_db
 
-M, C, S, O = Party.MERCHANT, Party.CREATOR, Party.SYSTEM, Party.OPERATOR
+M, C, S, OP = Party.MERCHANT, Party.CREATOR, Party.SYSTEM, Party.OPERATOR
 
 # SPEC §3 and §7 written out by hand: (state, party) -> the actions that party may take.
 EXPECTED = {
@@ -50,7 +50,7 @@ EXPECTED = {
     (TaskState.LIVE_REPORTED, C): {TaskAction.OPEN_DISPUTE},
     (TaskState.LIVE_REPORTED, S): {TaskAction.AUTOCOMPLETE},
     (TaskState.DISPUTED, S): {TaskAction.DECIDE_DISPUTE},
-    (TaskState.DISPUTED, O): {TaskAction.DECIDE_DISPUTE},
+    (TaskState.DISPUTED, OP): {TaskAction.DECIDE_DISPUTE},
 }
 TARGET = {
     TaskAction.ACCEPT: TaskState.ACCEPTED,
