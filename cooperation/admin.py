@@ -92,3 +92,236 @@ class TaskAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- disputes (争议) ------------------------------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+from django.urls import path, reverse  # noqa: E402
+from django.utils.html import format_html, format_html_join  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
+
+from cooperation.forms.tasks import DisputeDecisionForm  # noqa: E402
+from cooperation.models import Dispute, DisputeStatus, TaskEvent  # noqa: E402
+from cooperation.selectors.attribution import task_results  # noqa: E402
+from cooperation.selectors.tasks import task_timeline  # noqa: E402
+from cooperation.services import disputes as dispute_services  # noqa: E402
+from hotwave.exceptions import DomainError  # noqa: E402
+from hotwave.money import format_cny  # noqa: E402
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """The operators' queue: oldest first; both statements, the timeline, the orders; decide."""
+
+    list_display = (
+        "task_reference",
+        "reason",
+        "opened_by",
+        "status",
+        "held",
+        "opened_at",
+        "answer_by",
+        "outcome",
+        "decided_at",
+    )
+    list_filter = ("status", "reason", "opened_by", "outcome")
+    search_fields = ("=task__id", "task__merchant__shop_name", "task__creator__nickname")
+    list_select_related = ("task", "task__merchant", "task__creator")
+    ordering = ("opened_at", "pk")
+    fieldsets = (
+        (_lazy("争议"), {"fields": ("task_reference", "parties", "status", "held", "reason")}),
+        (
+            _lazy("双方陈述"),
+            {
+                "fields": (
+                    "opened_by",
+                    "opened_at",
+                    "statement",
+                    "links",
+                    "answer_by",
+                    "answer",
+                    "answer_links",
+                    "answered_at",
+                )
+            },
+        ),
+        (_lazy("归因订单"), {"fields": ("attributed_orders",)}),
+        (_lazy("流转记录"), {"fields": ("timeline",)}),
+        (
+            _lazy("裁决"),
+            {
+                "fields": (
+                    "decide_link",
+                    "outcome",
+                    "creator_percent",
+                    "creator_amount",
+                    "merchant_amount",
+                    "decided_by",
+                    "decided_at",
+                    "decision_note",
+                )
+            },
+        ),
+    )
+
+    @admin.display(description=_lazy("任务编号"), ordering="task_id")
+    def task_reference(self, obj):
+        return obj.task.reference
+
+    @admin.display(description=_lazy("商家 / 达人"))
+    def parties(self, obj):
+        return f"{obj.task.merchant.shop_name} / {obj.task.creator.nickname}"
+
+    @admin.display(description=_lazy("归因订单"))
+    def attributed_orders(self, obj):
+        r = task_results(task=obj.task)
+        a = r.attribution
+        head = format_html(
+            "<p>{} {} · GMV {} · {} {} · {} {} · ROI {}</p>",
+            a.count,
+            _("笔"),
+            format_cny(a.paid),
+            _("退款"),
+            format_cny(a.refunded),
+            _("服务费"),
+            format_cny(a.fees),
+            r.roi_text,
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (o.order_id, o.sku, o.paid_at, format_cny(o.amount), format_cny(o.refunded))
+                for o in a.orders
+            ),
+        )
+        return format_html("{}<table><tbody>{}</tbody></table>", head, rows)
+
+    @admin.display(description=_lazy("流转记录"))
+    def timeline(self, obj):
+        task = (
+            type(obj.task)
+            .objects.prefetch_related("transitions__actor", "events__actor")
+            .get(pk=obj.task_id)
+        )
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · <strong>{}</strong> {} {} {}</li>",
+                (
+                    (
+                        t.at.strftime("%Y-%m-%d %H:%M"),
+                        t.title,
+                        format_cny(t.amount) if t.amount is not None else "",
+                        t.move,
+                        t.note,
+                    )
+                    for t in task_timeline(task=task)
+                ),
+            ),
+        )
+
+    @admin.display(description=_lazy("操作"))
+    def decide_link(self, obj):
+        if obj.status == DisputeStatus.DECIDED:
+            return _("已裁决")
+        url = reverse("admin:cooperation_dispute_decide", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("裁决这个争议"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            *(f.name for f in self.model._meta.fields),
+            "task_reference",
+            "parties",
+            "attributed_orders",
+            "timeline",
+            "decide_link",
+        ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        urls = super().get_urls()
+        decide = path(
+            "<int:pk>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="cooperation_dispute_decide",
+        )
+        return [decide, *urls]
+
+    def decide_view(self, request, pk: int):
+        """Release / return / split, with the reason: posted once through the ledger."""
+        if not request.user.has_perm(dispute_services.DECIDE_PERMISSION):
+            raise PermissionDenied
+        dispute = (
+            Dispute.objects.select_related("task__merchant", "task__creator").filter(pk=pk).first()
+        )
+        if dispute is None:
+            raise Http404
+        change_url = reverse("admin:cooperation_dispute_change", args=[pk])
+        form = DisputeDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                dispute_services.dispute_decide(
+                    task=dispute.task_id,
+                    actor=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    percent=form.cleaned_data.get("percent") or None,
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                dispute.refresh_from_db()
+                self.message_user(
+                    request,
+                    _("已裁决 %(ref)s：结算给达人 %(c)s，退回商家 %(m)s。")
+                    % {
+                        "ref": dispute.task.reference,
+                        "c": format_cny(dispute.creator_amount),
+                        "m": format_cny(dispute.merchant_amount),
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("裁决争议 %(ref)s") % {"ref": dispute.task.reference},
+            "dispute": dispute,
+            "form": form,
+            "opts": self.model._meta,
+            "change_url": change_url,
+            "held": format_cny(dispute.held),
+        }
+        return TemplateResponse(request, "admin/cooperation/dispute/decide.html", context)
+
+
+@admin.register(TaskEvent)
+class TaskEventAdmin(admin.ModelAdmin):
+    list_display = ("task", "kind", "party", "stage", "due_at", "amount", "at")
+    list_filter = ("kind", "party")
+    search_fields = ("=task__id",)
+    list_select_related = ("task",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

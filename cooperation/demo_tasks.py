@@ -17,7 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from admission.models import User
-from cooperation.models import STATE_TIMESTAMP, Product, Task, TaskState, TaskTransition
+from cooperation.models import (
+    STATE_TIMESTAMP,
+    Product,
+    Task,
+    TaskEvent,
+    TaskState,
+    TaskTransition,
+)
+from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from hotwave.exceptions import DomainError
 
@@ -34,6 +42,9 @@ class DemoTask:
     days_ago: int  # when the invitation was sent
     note: str
     autocomplete: bool = False
+    mode: str = "fixed"
+    gmv_target: str | None = None
+    variant: str = ""  # "answered" dispute, "late_live" cancellation
 
 
 DEMO_TASKS: tuple[DemoTask, ...] = (
@@ -205,6 +216,66 @@ DEMO_TASKS: tuple[DemoTask, ...] = (
         8,
         "智能手环（邀请阶段取消）。",
     ),
+    # Issue 16: disputes, 合作模式, deadlines.
+    DemoTask(
+        "demo_tmall",
+        "demo_creator",
+        TaskState.DISPUTED,
+        ("TM-002",),
+        "2600.00",
+        6,
+        "露营灯测评（样品与约定不符，争议中）。",
+    ),
+    DemoTask(
+        "demo_merchant",
+        "demo_streamer",
+        TaskState.DISPUTED,
+        ("DM-004",),
+        "9000.00",
+        9,
+        "咖啡豆专场（直播时长争议，已回应）。",
+        variant="answered",
+    ),
+    DemoTask(
+        "demo_tmall",
+        "demo_streamer",
+        TaskState.RESOLVED,
+        ("TM-003",),
+        "8000.00",
+        20,
+        "红茶礼盒（争议已裁决）。",
+    ),
+    DemoTask(
+        "demo_merchant",
+        "demo_streamer",
+        TaskState.COMPLETED,
+        ("DM-006",),
+        "0.00",
+        15,
+        "纯佣合作：只按成交付服务费。",
+        mode="commission",
+    ),
+    DemoTask(
+        "demo_tmall",
+        "demo_creator",
+        TaskState.LIVE_REPORTED,
+        ("TM-004",),
+        "5000.00",
+        9,
+        "保底合作：目标成交额 ¥50,000。",
+        mode="guarantee",
+        gmv_target="50000.00",
+    ),
+    DemoTask(
+        "demo_merchant",
+        "demo_streamer",
+        TaskState.CANCELLED,
+        ("DM-008",),
+        "6000.00",
+        16,
+        "零食专场（达人逾期未直播，商家取消）。",
+        variant="late_live",
+    ),
 )
 
 _PATH = {
@@ -217,6 +288,8 @@ _PATH = {
     TaskState.DECLINED: ("decline",),
     TaskState.CANCELLED: ("accept", "cancel"),
     TaskState.EXPIRED: ("expire",),
+    TaskState.DISPUTED: ("accept", "ship", "dispute"),
+    TaskState.RESOLVED: ("accept", "ship", "receive", "report", "dispute", "lapse"),
 }
 
 
@@ -226,6 +299,10 @@ def _walk(spec: DemoTask, task: Task, merchant: User, creator: User) -> None:
         steps = ("cancel",)  # one cancellation before acceptance, nothing escrowed
     if spec.state == TaskState.COMPLETED and spec.autocomplete:
         steps = (*steps[:-1], "autocomplete")
+    if spec.variant == "late_live":
+        steps = ("accept", "ship", "receive", "cancel_late_live")
+    if spec.variant == "answered":
+        steps = ("accept", "ship", "receive", "dispute_by_merchant", "answer")
     now = timezone.now()
     for step in steps:
         if step == "accept":
@@ -253,6 +330,36 @@ def _walk(spec: DemoTask, task: Task, merchant: User, creator: User) -> None:
             services.task_expire(task=task, now=now + timedelta(hours=73))
         elif step == "autocomplete":
             services.task_autocomplete(task=task, now=now + timedelta(days=8))
+        elif step == "dispute":
+            dispute_services.dispute_open(
+                task=task,
+                actor=creator,
+                reason="sample_mismatch",
+                statement="收到的样品颜色与约定不符，无法按原计划直播。",
+                links=[f"https://evidence.example.com/{task.pk}/photo"],
+            )
+        elif step == "dispute_by_merchant":
+            dispute_services.dispute_open(
+                task=task,
+                actor=merchant,
+                reason="live_quality",
+                statement="直播讲解不到 10 分钟，与约定的 30 分钟不符。",
+                links=[f"https://live.example.com/replay/{task.pk}"],
+            )
+        elif step == "answer":
+            dispute_services.dispute_answer(
+                task=task, actor=creator, answer="讲解时长 32 分钟，回放第 12 分钟起。"
+            )
+        elif step == "lapse":
+            dispute_services.dispute_lapse(task=task, now=now + timedelta(days=4))
+        elif step == "cancel_late_live":
+            services.task_cancel_late(
+                task=task,
+                actor=merchant,
+                reason="达人逾期未直播",
+                action="cancel_late_live",
+                now=task.live_by + timedelta(hours=1),
+            )
 
 
 def _backdate(spec: DemoTask, task: Task) -> None:
@@ -262,6 +369,7 @@ def _backdate(spec: DemoTask, task: Task) -> None:
     at = start
     gaps = {"accept": 0.3, "ship": 1, "receive": 2, "report_live": 1, "confirm_completion": 0.5}
     updates: dict = {"created_at": start}
+    _new_ats = []
     for i, t in enumerate(transitions):
         if i:
             if t.action == "expire":
@@ -271,11 +379,17 @@ def _backdate(spec: DemoTask, task: Task) -> None:
             else:
                 at = at + timedelta(days=gaps.get(t.action, 1))
         TaskTransition.objects.filter(pk=t.pk).update(at=at)
+        _new_ats.append(at)
         field = STATE_TIMESTAMP.get(t.to_state)
         if field and i:
             updates[field] = at
         if t.to_state == TaskState.LIVE_REPORTED:
             updates["live_at"] = at - timedelta(hours=2)
+    # Timeline events move with the transition they followed.
+    moved = [(t.at, new) for t, new in zip(transitions, _new_ats, strict=True)]
+    for e in TaskEvent.objects.filter(task=task):
+        new_at = next((n for old, n in reversed(moved) if old <= e.at), start)
+        TaskEvent.objects.filter(pk=e.pk).update(at=new_at)
     live_day = (updates.get("live_at") or (start + timedelta(days=6))).date()
     if spec.state in (TaskState.INVITED, TaskState.ACCEPTED, TaskState.SHIPPED, TaskState.RECEIVED):
         live_day = timezone.localdate() + timedelta(days=3 + spec.days_ago % 5)
@@ -317,6 +431,8 @@ def seed_tasks(context: dict) -> list[Task]:
                     slot_fee=Decimal(spec.slot_fee),
                     planned_live_date=timezone.localdate() + timedelta(days=3),
                     note=spec.note,
+                    mode=spec.mode,
+                    gmv_target=Decimal(spec.gmv_target) if spec.gmv_target else None,
                 )
                 _walk(spec, task, merchant, creator)
                 _backdate(spec, task)

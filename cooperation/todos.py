@@ -135,3 +135,64 @@ def _side_batch(side: str) -> TodoBatch:
 
 _side_batch("merchant")
 _side_batch("creator")
+
+
+# --- deadlines due within 24 h (SPEC §7 reminders) ---------------------------------------
+
+
+def due_soon_q(side: str):
+    """Tasks whose current stage's deadline was reminded to ``side`` (the tick writes it 24 h ahead)."""
+    from django.db.models import Exists
+
+    from cooperation.models import TaskEvent, TaskEventKind
+
+    return Exists(
+        TaskEvent.objects.filter(
+            task=OuterRef("pk"),
+            kind=TaskEventKind.DEADLINE_REMINDED,
+            stage=OuterRef("state"),
+            party=side,
+        )
+    )
+
+
+def _due_source(key: str, side: str, description, order: int):
+    field = f"{side}_id"
+
+    def base():
+        return Task.objects.filter(due_soon_q(side))
+
+    def count_all() -> dict[int, int]:
+        rows = base().order_by().values_list(field).annotate(n=Count("pk"))
+        return {user_id: n for user_id, n in rows if n}
+
+    def count_for(user) -> int:
+        return base().filter(**{field: user.pk}).count()
+
+    def count_expr(role: str):
+        return count_of(base().filter(**{field: OuterRef("pk")}))
+
+    def url(user=None) -> str:
+        return f"{reverse('cooperation:task_list')}?due=soon"
+
+    return register(
+        TodoSource(
+            key=key,
+            roles=(side,),
+            title=_("即将到期"),
+            url=url,
+            count_all=count_all,
+            count_for=count_for,
+            order=order,
+            description=description,
+            count_expr=count_expr,
+        )
+    )
+
+
+MERCHANT_DUE_SOON = _due_source(
+    "cooperation.merchant_due_soon", "merchant", _("24 小时内到期、需要你处理的合作"), 19
+)
+CREATOR_DUE_SOON = _due_source(
+    "cooperation.creator_due_soon", "creator", _("24 小时内到期、需要你处理的合作"), 19
+)

@@ -33,5 +33,7 @@ urlpatterns = [
         )
         for action, slug in tasks.ACTION_SLUGS.items()
     ],
+    path("tasks/<int:pk>/dispute/answer/", tasks.task_dispute_answer, name="task_dispute_answer"),
+    path("tasks/<int:pk>/results/", tasks.task_results_partial, name="task_results"),
     path("creators/<int:pk>/cooperate/", tasks.task_create, name="task_create"),
 ]

@@ -222,19 +222,40 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "settlement.tasks.settle_yesterday",
         "schedule": crontab(hour=2, minute=0),
     },
-    "cooperation-expire-invitations": {
-        "task": "cooperation.tasks.expire_invitations",
-        "schedule": crontab(minute="*/10"),
-    },
-    "cooperation-autocomplete-tasks": {
-        "task": "cooperation.tasks.autocomplete_tasks",
-        "schedule": crontab(minute="*/10"),
+    # Every time-driven rule of cooperation (expiry, auto-receipt, auto-completion,
+    # deadline reminders and breaches, disputes past their answer time).
+    "cooperation-tick": {
+        "task": "cooperation.tasks.cooperation_tick",
+        "schedule": crontab(minute="*/5"),
     },
     "workbench-recount-todos": {
         "task": "workbench.tasks.recount_all_todos",
         "schedule": crontab(minute="*/5"),
     },
 }
+
+# --- Cooperation deadlines (SPEC §7) -------------------------------------------
+# Defaults of every stage's deadline; the per-task ones are chosen on the invitation
+# within the (min, max) bounds. Days are Asia/Shanghai days of 24 hours.
+COOPERATION_DEADLINES = {
+    "ship_days": {"default": 3, "min": 1, "max": 15},  # 待寄样: ship within, from acceptance
+    "receipt_days": {"default": 10, "min": 3, "max": 20},  # 待签收: auto-receipt after shipping
+    "live_grace_days": {"default": 2, "min": 0, "max": 7},  # 待直播: planned date + grace
+}
+# 待确认 completes by itself this many days after the live report.
+COOPERATION_CONFIRM_DAYS = 7
+# A reminder (待办事项 and the timeline) this many hours before a deadline.
+COOPERATION_REMIND_HOURS = 24
+# A missed deadline nobody acts on: the task is cancelled (escrow back to the merchant)
+# this many days after it, so no slot fee waits forever.
+COOPERATION_BREACH_AUTOCANCEL_DAYS = 7
+# The other side of a dispute answers within this many days, or the opener's account stands.
+COOPERATION_DISPUTE_ANSWER_DAYS = 3
+# Who a task reference (HW-T-…) on an order event belongs to (settlement.task_refs).
+HOTWAVE_TASK_REFERENCE_OWNERS = "cooperation.attribution.task_reference_creators"
+# An order of a task's products by its creator belongs to it when paid this long after
+# the reported live start.
+COOPERATION_ATTRIBUTION_HOURS = 48
 
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -391,6 +392,13 @@ class OrderEvent(models.Model):
             models.Index(
                 fields=["binding"], condition=Q(binding__isnull=False), name="event_binding_idx"
             ),
+            # Orders that name their cooperation task ("task": "HW-T-…", SPEC §7): few rows,
+            # looked up by reference on the task page.
+            models.Index(
+                KeyTextTransform("task", "payload"),
+                condition=Q(type="order.paid", payload__has_key="task"),
+                name="event_task_ref_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -632,6 +640,8 @@ class EscrowStatus(models.TextChoices):
     HELD = "held", _("托管中")
     RELEASED = "released", _("已结算")
     RETURNED = "returned", _("已退回")
+    # Part released to the creator's side, the rest returned (a dispute split, a 保底 shortfall).
+    SPLIT = "split", _("已分账")
 
 
 class EscrowHold(models.Model):
@@ -678,6 +688,9 @@ class EscrowHold(models.Model):
         related_name="escrows",
     )
     agency_share = _share(_("机构分成比例"), null=True, blank=True)
+    # What went to the creator's side when closed (all of it when released, none when
+    # returned); the rest went back to the merchant.
+    released_amount = _money(_("结算金额"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("坑位费托管")
@@ -687,8 +700,13 @@ class EscrowHold(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="escrow_amount_positive"),
             models.CheckConstraint(
                 condition=Q(status="held", closed_at__isnull=True)
-                | Q(status__in=["released", "returned"], closed_at__isnull=False),
+                | Q(status__in=["released", "returned", "split"], closed_at__isnull=False),
                 name="escrow_status_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_amount__isnull=True)
+                | Q(released_amount__gte=0, released_amount__lte=F("amount")),
+                name="escrow_released_within_amount",
             ),
         ]
 

@@ -97,7 +97,13 @@ def extended(base: Permissions, **additions: dict[str, tuple[str, ...]]) -> Perm
 # 0004: operators verify payout accounts (收款账户).
 PERMISSIONS_0004 = extended(PERMISSIONS_0003, settlement={"payoutaccount": VIEW_CHANGE})
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0004  # the newest map
+# 0005: disputes (争议) — operators see them and decide them; task timelines view only.
+PERMISSIONS_0005 = extended(
+    PERMISSIONS_0004,
+    cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0005  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

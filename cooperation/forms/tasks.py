@@ -11,7 +11,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Activity, Creator, Merchant
-from cooperation.models import Product
+from cooperation.models import (
+    DEADLINE_BOUNDS,
+    LINKS_MAX,
+    STATEMENT_MAX,
+    DisputeOutcome,
+    DisputeReason,
+    Product,
+    SlotFeeMode,
+)
 from cooperation.selectors.products import cooperate_choices
 from hotwave.fields import MoneyField
 from hotwave.forms import Form
@@ -84,6 +92,30 @@ class TaskCreateForm(Form):
             "max_whole_digits": _("坑位费金额过大。"),
         },
     )
+    mode = forms.ChoiceField(
+        label=_("合作模式"),
+        choices=SlotFeeMode.choices,
+        initial=SlotFeeMode.FIXED,
+        required=False,  # an older form without it is 一口价
+        widget=forms.RadioSelect,
+        help_text=_(
+            "一口价：坑位费全额结算给达人；纯佣：只按成交付服务费，不收坑位费；"
+            "保底：按归因成交额达成目标的比例结算坑位费，其余退回。"
+        ),
+        error_messages={"required": _("请选择合作模式。"), "invalid_choice": _("请选择合作模式。")},
+    )
+    gmv_target = MoneyField(
+        label=_("目标成交额（元）"),
+        required=False,
+        help_text=_("仅保底模式：直播归因订单的实际成交额达到该目标时，坑位费全额结算。"),
+        error_messages={
+            "invalid": _("目标成交额请输入金额，例如 50000。"),
+            "negative": _("目标成交额须大于 0。"),
+            "max_decimal_places": _("目标成交额最多两位小数。"),
+            "max_digits": _("目标成交额过大。"),
+            "max_whole_digits": _("目标成交额过大。"),
+        },
+    )
     planned_live_date = forms.DateField(
         label=_("计划直播日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -108,6 +140,49 @@ class TaskCreateForm(Form):
         error_messages={"max_length": _("合作说明最多 %(limit_value)d 个字。")},
     )
 
+    ship_days = forms.IntegerField(
+        label=_("寄样期限（天）"),
+        required=False,  # empty: the default
+        min_value=DEADLINE_BOUNDS["ship_days"]["min"],
+        max_value=DEADLINE_BOUNDS["ship_days"]["max"],
+        initial=DEADLINE_BOUNDS["ship_days"]["default"],
+        help_text=_("达人接受后，商家须在这些天内寄出样品；逾期达人可取消。"),
+        error_messages={
+            "required": _("请填写寄样期限。"),
+            "invalid": _("寄样期限须为整数天。"),
+            "min_value": _("寄样期限至少 %(limit_value)s 天。"),
+            "max_value": _("寄样期限最多 %(limit_value)s 天。"),
+        },
+    )
+    receipt_days = forms.IntegerField(
+        label=_("自动签收（天）"),
+        required=False,  # empty: the default
+        min_value=DEADLINE_BOUNDS["receipt_days"]["min"],
+        max_value=DEADLINE_BOUNDS["receipt_days"]["max"],
+        initial=DEADLINE_BOUNDS["receipt_days"]["default"],
+        help_text=_("寄出后这些天内达人未确认签收，系统自动签收（有争议除外）。"),
+        error_messages={
+            "required": _("请填写自动签收天数。"),
+            "invalid": _("自动签收天数须为整数。"),
+            "min_value": _("自动签收至少 %(limit_value)s 天。"),
+            "max_value": _("自动签收最多 %(limit_value)s 天。"),
+        },
+    )
+    live_grace_days = forms.IntegerField(
+        label=_("直播宽限（天）"),
+        required=False,  # empty: the default
+        min_value=DEADLINE_BOUNDS["live_grace_days"]["min"],
+        max_value=DEADLINE_BOUNDS["live_grace_days"]["max"],
+        initial=DEADLINE_BOUNDS["live_grace_days"]["default"],
+        help_text=_("达人须在计划直播日期后这些天内完成直播；逾期商家可取消。"),
+        error_messages={
+            "required": _("请填写直播宽限天数。"),
+            "invalid": _("直播宽限天数须为整数。"),
+            "min_value": _("直播宽限不能少于 %(limit_value)s 天。"),
+            "max_value": _("直播宽限最多 %(limit_value)s 天。"),
+        },
+    )
+
     def __init__(self, *args, merchant: Merchant, creator: Creator, **kwargs):
         super().__init__(*args, **kwargs)
         self.merchant = merchant
@@ -126,6 +201,25 @@ class TaskCreateForm(Form):
             raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
         return value
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("mode") and "mode" not in self.errors:
+            data["mode"] = SlotFeeMode.FIXED
+        for name in ("ship_days", "receipt_days", "live_grace_days"):
+            if data.get(name) is None and name not in self.errors:
+                data[name] = DEADLINE_BOUNDS[name]["default"]
+        mode, fee, target = data.get("mode"), data.get("slot_fee"), data.get("gmv_target")
+        if mode == SlotFeeMode.COMMISSION and fee:
+            self.add_error("slot_fee", _("纯佣合作不收坑位费，请将坑位费设为 0。"))
+        if mode == SlotFeeMode.GUARANTEE:
+            if fee is not None and fee <= 0:
+                self.add_error("slot_fee", _("保底合作须有大于 0 的坑位费。"))
+            if "gmv_target" not in self.errors and (target is None or target <= 0):
+                self.add_error("gmv_target", _("保底合作请填写大于 0 的目标成交额。"))
+        elif "gmv_target" in data:
+            data["gmv_target"] = None  # only 保底 has a target
+        return data
+
 
 class ReasonForm(Form):
     """Decline or cancel, with an optional reason."""
@@ -137,6 +231,84 @@ class ReasonForm(Form):
         widget=forms.TextInput(attrs={"placeholder": _("让对方知道原因")}),
         error_messages={"max_length": _("原因最多 %(limit_value)d 个字。")},
     )
+
+
+class DisputeForm(Form):
+    """发起争议: a reason from the list, what happened, and links to evidence."""
+
+    reason = forms.ChoiceField(
+        label=_("争议原因"),
+        choices=[("", _("请选择")), *DisputeReason.choices],
+        error_messages={"required": _("请选择争议原因。"), "invalid_choice": _("请选择争议原因。")},
+    )
+    statement = forms.CharField(
+        label=_("争议说明"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("请填写争议说明。"),
+            "max_length": _("争议说明最多 %(limit_value)d 个字。"),
+        },
+    )
+    links = forms.CharField(
+        label=_("证据链接（选填）"),
+        required=False,
+        max_length=LINKS_MAX * 510,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://"}),
+        help_text=_("每行一个链接，最多 5 个，例如直播回放、聊天截图、物流记录。"),
+        error_messages={"max_length": _("证据链接过长。")},
+    )
+
+
+class DisputeAnswerForm(Form):
+    """回应争议: the other side's account."""
+
+    answer = forms.CharField(
+        label=_("回应内容"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("请填写回应内容。"),
+            "max_length": _("回应内容最多 %(limit_value)d 个字。"),
+        },
+    )
+    answer_links = forms.CharField(
+        label=_("证据链接（选填）"),
+        required=False,
+        max_length=LINKS_MAX * 510,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://"}),
+        help_text=_("每行一个链接，最多 5 个。"),
+        error_messages={"max_length": _("证据链接过长。")},
+    )
+
+
+class DisputeDecisionForm(Form):
+    """The operator's decision in admin: outcome, the creator's percentage for a split, why."""
+
+    outcome = forms.ChoiceField(
+        label=_("裁决结果"),
+        choices=DisputeOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择裁决结果。")},
+    )
+    percent = forms.CharField(
+        label=_("达人所得比例（%）"),
+        required=False,
+        max_length=8,
+        help_text=_("仅按比例分配：0 到 100，例如 60 表示达人得 60%，其余退回商家。"),
+    )
+    note = forms.CharField(
+        label=_("裁决理由"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写裁决理由。")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == DisputeOutcome.SPLIT and not (data.get("percent") or "").strip():
+            self.add_error("percent", _("按比例分配请填写达人所得比例。"))
+        return data
 
 
 CARRIERS = (

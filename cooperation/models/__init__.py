@@ -1,4 +1,5 @@
-"""Cooperation models: products and carts (products.py), tasks (tasks.py)."""
+"""Cooperation models: products and carts (products.py), tasks (tasks.py), disputes (disputes.py)."""
 
+from .disputes import *  # noqa: F403, I001
 from .products import *  # noqa: F403
 from .tasks import *  # noqa: F403

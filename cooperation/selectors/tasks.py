@@ -6,13 +6,21 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from admission.models import Creator, Role, User
 from cooperation.models import (
+    AFTER_DEADLINE,
+    Deadline,
+    DeadlineKind,
+    Dispute,
     Party,
     Task,
+    TaskAction,
+    TaskEvent,
+    TaskEventKind,
     TaskProduct,
     TaskState,
     TaskTransition,
@@ -26,7 +34,9 @@ TAB_STATES: tuple[str, ...] = (
     TaskState.SHIPPED,
     TaskState.RECEIVED,
     TaskState.LIVE_REPORTED,
+    TaskState.DISPUTED,
     TaskState.COMPLETED,
+    TaskState.RESOLVED,
     TaskState.DECLINED,
     TaskState.CANCELLED,
     TaskState.EXPIRED,
@@ -47,7 +57,7 @@ def can_have_tasks(actor: User) -> bool:
     return _side_filter(actor) is not None
 
 
-def tasks_for(*, actor: User, state: str | None = None) -> QuerySet[Task]:
+def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) -> QuerySet[Task]:
     """The actor's tasks (merchant: its invitations; creator: those it received), newest first.
 
     Other roles get an empty queryset. Products are prefetched, parties joined.
@@ -58,6 +68,11 @@ def tasks_for(*, actor: User, state: str | None = None) -> QuerySet[Task]:
     qs = Task.objects.filter(**scope)
     if state:
         qs = qs.filter(state=state)
+    if due_soon:
+        from cooperation.todos import due_soon_q
+
+        side = Party.MERCHANT if "merchant_id" in scope else Party.CREATOR
+        qs = qs.filter(due_soon_q(side))
     return (
         qs.select_related("merchant", "creator", "activity")
         .prefetch_related(Prefetch("items", queryset=TaskProduct.objects.order_by("pk")))
@@ -93,6 +108,13 @@ def task_for(*, actor: User, pk: int) -> Task:
                     "actor__merchant", "actor__creator"
                 ).order_by("at", "pk"),
             ),
+            Prefetch(
+                "events",
+                queryset=TaskEvent.objects.select_related(
+                    "actor__merchant", "actor__creator"
+                ).order_by("at", "pk"),
+            ),
+            Prefetch("disputes", queryset=Dispute.objects.order_by("-opened_at", "-pk")),
         )
         .first()
     )
@@ -117,12 +139,158 @@ class Viewer:
         return self.party == Party.CREATOR
 
 
-def viewer_of(*, task: Task, actor: User) -> Viewer:
-    """The viewer's party and the actions the transition table gives it in the task's state."""
+def viewer_of(*, task: Task, actor: User, now=None) -> Viewer:
+    """The viewer's party and the actions it may take now.
+
+    The transition table in the task's state, less the actions open only after a
+    missed deadline while it has not passed, and a dispute the party already opened.
+    """
     party = task.party_of(actor)
     if party is None:
         raise Http404
-    return Viewer(party=party, actions=tuple(allowed_actions(task.state, party)))
+    now = now or timezone.now()
+    missed = task.missed_deadline(now) is not None
+    disputed_by = {d.opened_by for d in task.disputes.all()}
+    actions = tuple(
+        a
+        for a in allowed_actions(task.state, party)
+        if (a not in AFTER_DEADLINE or missed)
+        and not (a == TaskAction.OPEN_DISPUTE and party in disputed_by)
+    )
+    return Viewer(party=party, actions=actions)
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """The current stage's deadline as the page shows it."""
+
+    deadline: Deadline
+    label: str
+    remaining: str  # 剩余 2 天 3 小时 / 已逾期 5 小时
+    overdue: bool
+    mine: bool  # the viewer is the one who must act
+
+    @property
+    def due_at(self):
+        return self.deadline.due_at
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s 天 %(h)s 小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s 小时 %(m)s 分") % {"h": hours, "m": minutes}
+    return _("%(m)s 分钟") % {"m": minutes}
+
+
+def deadline_view(*, task: Task, party: str | None, now=None) -> DeadlineView | None:
+    """The deadline of the task's stage with the time left (server-rendered; JS only ticks it)."""
+    d = task.deadline()
+    if d is None:
+        return None
+    now = now or timezone.now()
+    left = int((d.due_at - now).total_seconds())
+    overdue = left <= 0
+    if overdue:
+        remaining = _("已逾期 %(t)s") % {"t": _duration(-left)}
+    else:
+        remaining = _("剩余 %(t)s") % {"t": _duration(left)}
+    label = {
+        DeadlineKind.RESPOND: _("答复截止"),
+        DeadlineKind.SHIP: _("寄样截止"),
+        DeadlineKind.RECEIPT: _("自动签收时间"),
+        DeadlineKind.LIVE: _("直播截止"),
+        DeadlineKind.CONFIRM: _("自动完成时间"),
+    }[d.kind]
+    return DeadlineView(d, str(label), remaining, overdue, d.party == party)
+
+
+def current_dispute(*, task: Task) -> Dispute | None:
+    """The task's latest dispute (prefetched), decided or not."""
+    disputes = list(task.disputes.all())
+    return disputes[0] if disputes else None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: object
+    title: str
+    actor: object  # a user, or None for the platform
+    move: str  # "待寄样 → 待签收" for a state move
+    note: str
+    amount: object  # a Decimal for escrow movements
+    tone: str  # "", "ok", "warn", "danger"
+    due_at: object
+
+
+_EVENT_TONE = {
+    TaskEventKind.DEADLINE_BREACHED: "err",
+    TaskEventKind.DEADLINE_REMINDED: "warn",
+    TaskEventKind.DEADLINE_MET: "ok",
+    TaskEventKind.DISPUTE_OPENED: "err",
+    TaskEventKind.DISPUTE_LAPSED: "warn",
+    TaskEventKind.ESCROW_FROZEN: "warn",
+}
+
+
+def _event_title(e: TaskEvent) -> str:
+    kind = TaskEventKind(e.kind).label
+    if e.deadline:
+        what = DeadlineKind(e.deadline).label
+        party = Party(e.party).label if e.party else ""
+        if e.kind == TaskEventKind.DEADLINE_BREACHED:
+            return _("%(party)s逾期未%(what)s") % {"party": party, "what": what}
+        if e.kind == TaskEventKind.DEADLINE_MET:
+            return _("%(party)s按期%(what)s") % {"party": party, "what": what}
+        if e.kind == TaskEventKind.DEADLINE_REMINDED:
+            return _("提醒%(party)s：%(what)s期限将至") % {"party": party, "what": what}
+        return _("%(kind)s：%(party)s%(what)s") % {"kind": kind, "party": party, "what": what}
+    return str(kind)
+
+
+def task_timeline(*, task: Task) -> list[TimelineEntry]:
+    """Every move and event of the task, oldest first: states, deadlines, disputes, escrow."""
+    entries = [
+        TimelineEntry(
+            t.at,
+            str(t.get_action_display()),
+            t.actor,
+            (f"{t.get_from_state_display()} → " if t.from_state else "")
+            + str(t.get_to_state_display()),
+            t.note,
+            None,
+            "",
+            None,
+        )
+        for t in task.transitions.all()
+    ]
+    entries += [
+        TimelineEntry(
+            e.at,
+            _event_title(e),
+            e.actor,
+            "",
+            e.note,
+            e.amount,
+            _EVENT_TONE.get(e.kind, ""),
+            e.due_at,
+        )
+        for e in task.events.all()
+    ]
+    # Stable: at equal times a move comes before the events it caused.
+    return sorted(entries, key=lambda x: x.at)
+
+
+def breach_counts(*, user: User) -> int:
+    """Deadlines this party missed (recorded on it), for its scorecard and the admin."""
+    party = Party.MERCHANT if user.role == Role.MERCHANT else Party.CREATOR
+    side = "task__merchant_id" if party == Party.MERCHANT else "task__creator_id"
+    return TaskEvent.objects.filter(
+        kind=TaskEventKind.DEADLINE_BREACHED, party=party, **{side: user.pk}
+    ).count()
 
 
 def cooperate_target(*, actor: User, creator_pk: int) -> Creator:
@@ -201,17 +369,20 @@ def next_step_hint(*, task: Task, party: str) -> str:
         TaskState.LIVE_REPORTED: _("达人已提交直播，请查看回放并确认完成。")
         if merchant
         else _("等待商家确认完成；逾期未确认将自动完成。"),
+        TaskState.DISPUTED: _("任务争议中：坑位费已冻结、各项期限暂停，等待对方回应和运营裁决。"),
         TaskState.COMPLETED: _("合作已完成，坑位费已结算给达人。"),
+        TaskState.RESOLVED: _("争议已由运营裁决，坑位费已按裁决结算。"),
         TaskState.DECLINED: _("达人已拒绝该邀请。"),
-        TaskState.CANCELLED: _("商家已取消该合作。"),
+        TaskState.CANCELLED: _("该合作已取消；托管的坑位费（如有）已退回商家。"),
         TaskState.EXPIRED: _("邀请 72 小时未答复，已自动过期。"),
     }
     return hints[task.state]
 
 
-def completion_split(*, task: Task):
-    """How the escrowed slot fee would be split if the task completed now (settlement's rule)."""
+def completion_split(*, task: Task, amount=None):
+    """How the released slot fee (default: all of it) would be split now (settlement's rule)."""
     from settlement.commission import binding_in_force, split_fee
 
     binding = binding_in_force(task.creator_id)
-    return split_fee(task.slot_fee, agency_share=binding.agency_share if binding else None)
+    value = task.slot_fee if amount is None else amount
+    return split_fee(value, agency_share=binding.agency_share if binding else None)

@@ -24,6 +24,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from admission.exceptions import NotAdmitted, ProductRestricted
 from cooperation.forms.tasks import (
     CARRIERS,
+    DisputeAnswerForm,
+    DisputeForm,
     ReasonForm,
     ReportLiveForm,
     ShipSampleForm,
@@ -31,6 +33,8 @@ from cooperation.forms.tasks import (
 )
 from cooperation.models import TaskAction, TaskState
 from cooperation.selectors import tasks as selectors
+from cooperation.selectors.attribution import task_results
+from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from cooperation.views.paging import paginate
 from hotwave.confirm import Confirmation, render_confirmation
@@ -53,8 +57,11 @@ def task_list(request):
     state = request.GET.get("state", "")
     if state not in TaskState.values:
         state = ""
+    due_soon = request.GET.get("due") == "soon"
     page = paginate(
-        request, selectors.tasks_for(actor=request.user, state=state or None), per_page=PAGE_SIZE
+        request,
+        selectors.tasks_for(actor=request.user, state=state or None, due_soon=due_soon),
+        per_page=PAGE_SIZE,
     )
     counts = selectors.task_state_counts(actor=request.user)
     tabs = [{"state": "", "label": _("全部"), "count": counts["all"]}] + [
@@ -64,7 +71,7 @@ def task_list(request):
         "page": page,
         "tabs": tabs,
         "state": state,
-        "state_label": TaskState(state).label if state else "",
+        "state_label": TaskState(state).label if state else (_("即将到期") if due_soon else ""),
         "is_merchant": request.user.is_merchant,
     }
     return render(
@@ -164,6 +171,60 @@ ACTIONS: dict[str, ActionSpec] = {
             ),
         ),
     ),
+    TaskAction.CANCEL_LATE_SHIPPING: ActionSpec(
+        ReasonForm,
+        lambda task, user, data: services.task_cancel_late(
+            task=task,
+            actor=user,
+            reason=data["reason"],
+            action=TaskAction.CANCEL_LATE_SHIPPING,
+        ),
+        gettext_lazy("合作已取消：商家逾期未寄样，已记录商家违约，坑位费退回商家。"),
+        gettext_lazy("逾期未寄样，取消合作"),
+        "btn--danger",
+        confirm=(
+            gettext_lazy("商家逾期未寄样，取消这次合作？"),
+            gettext_lazy(
+                "取消后任务关闭，不能恢复；商家的逾期记录在案，平台托管的坑位费 %(fee)s 退回商家。"
+            ),
+        ),
+    ),
+    TaskAction.CANCEL_LATE_LIVE: ActionSpec(
+        ReasonForm,
+        lambda task, user, data: services.task_cancel_late(
+            task=task, actor=user, reason=data["reason"], action=TaskAction.CANCEL_LATE_LIVE
+        ),
+        gettext_lazy("合作已取消：达人逾期未直播，已记录达人违约，坑位费已退回你的资金账户。"),
+        gettext_lazy("逾期未直播，取消合作"),
+        "btn--danger",
+        confirm=(
+            gettext_lazy("达人逾期未直播，取消这次合作？"),
+            gettext_lazy(
+                "取消后任务关闭，不能恢复；达人的逾期记录在案，平台托管的坑位费 %(fee)s "
+                "全部退回你的资金账户。"
+            ),
+        ),
+    ),
+    TaskAction.OPEN_DISPUTE: ActionSpec(
+        DisputeForm,
+        lambda task, user, data: dispute_services.dispute_open(
+            task=task,
+            actor=user,
+            reason=data["reason"],
+            statement=data["statement"],
+            links=data["links"],
+        ),
+        gettext_lazy("已发起争议：坑位费已冻结、期限暂停，等待对方回应和运营裁决。"),
+        gettext_lazy("发起争议"),
+        "btn--danger",
+        confirm=(
+            gettext_lazy("对这次合作发起争议？"),
+            gettext_lazy(
+                "发起后任务进入争议中：平台托管的坑位费 %(fee)s 冻结，各项期限暂停，"
+                "对方须在 3 天内回应，之后由平台运营裁决。每一方对同一任务只能发起一次争议。"
+            ),
+        ),
+    ),
 }
 
 # URL slug of each action (cooperation:task_<slug>).
@@ -175,6 +236,9 @@ ACTION_SLUGS = {
     TaskAction.CONFIRM_RECEIPT: "receive",
     TaskAction.REPORT_LIVE: "report_live",
     TaskAction.CONFIRM_COMPLETION: "confirm",
+    TaskAction.CANCEL_LATE_SHIPPING: "cancel_late_shipping",
+    TaskAction.CANCEL_LATE_LIVE: "cancel_late_live",
+    TaskAction.OPEN_DISPUTE: "dispute",
 }
 
 
@@ -203,8 +267,15 @@ def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> l
     return sorted(panel, key=lambda item: item["style"] == "btn--danger")
 
 
-def _detail_context(task, user, **panel_kwargs) -> dict:
+def _detail_context(task, user, *, answer_form=None, **panel_kwargs) -> dict:
     viewer = selectors.viewer_of(task=task, actor=user)
+    dispute = selectors.current_dispute(task=task)
+    can_answer = (
+        dispute is not None
+        and dispute.status == "open"
+        and dispute.respondent == viewer.party
+        and task.state == TaskState.DISPUTED
+    )
     return {
         "task": task,
         "viewer": viewer,
@@ -212,7 +283,56 @@ def _detail_context(task, user, **panel_kwargs) -> dict:
         "progress": selectors.task_progress(task=task),
         "hint": selectors.next_step_hint(task=task, party=viewer.party),
         "carriers": CARRIERS,
+        "deadline": selectors.deadline_view(task=task, party=viewer.party),
+        "dispute": dispute,
+        "answer_form": (answer_form or DisputeAnswerForm()) if can_answer else None,
+        "results": task_results(task=task),
+        "timeline": selectors.task_timeline(task=task),
     }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def task_results_partial(request, pk: int):
+    """The attributed orders, GMV, refunds and ROI: the task page polls it while live."""
+    task = selectors.task_for(actor=request.user, pk=pk)
+    context = {"task": task, "results": task_results(task=task)}
+    if request.htmx:
+        return render(request, "cooperation/tasks/detail.html#results", context)
+    return redirect(reverse("cooperation:task_detail", args=[pk]) + "#task-results")
+
+
+@require_http_methods(["POST"])
+def task_dispute_answer(request, pk: int):
+    """回应争议: the other side's account, within the answer period."""
+    task = selectors.task_for(actor=request.user, pk=pk)
+    form = DisputeAnswerForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            dispute_services.dispute_answer(
+                task=task,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+                links=form.cleaned_data["answer_links"],
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            done = _("已提交回应，等待平台运营裁决。")
+            if request.htmx:
+                task = selectors.task_for(actor=request.user, pk=pk)
+                context = _detail_context(task, request.user)
+                context["flash"] = done
+                return render(request, "cooperation/tasks/detail.html#task", context)
+            messages.success(request, done)
+            return redirect("cooperation:task_detail", pk=pk)
+    task = selectors.task_for(actor=request.user, pk=pk)
+    context = _detail_context(task, request.user, answer_form=form)
+    context["answer_error"] = error
+    if request.htmx:
+        return render(request, "cooperation/tasks/detail.html#task", context)
+    return render(request, "cooperation/tasks/detail.html", context, status=400)
 
 
 @require_GET
@@ -232,8 +352,14 @@ def _confirmation(task, user, action: str) -> Confirmation:
         (_("合作商品"), _("、").join(item.title for item in task.items.all())),
         (_("坑位费"), format_cny(task.slot_fee)),
     ]
+    if task.mode != "fixed":
+        facts.append((_("合作模式"), task.get_mode_display()))
     if action == TaskAction.CONFIRM_COMPLETION and task.slot_fee:
-        split = selectors.completion_split(task=task)
+        part = services.creator_part(task)
+        if part != task.slot_fee:
+            facts.append((_("按目标达成结算"), format_cny(part)))
+            facts.append((_("退回商家"), format_cny(task.slot_fee - part)))
+        split = selectors.completion_split(task=task, amount=part)
         facts.append((_("达人所得"), format_cny(split.creator)))
         if split.agency:
             facts.append((_("机构所得"), format_cny(split.agency)))
@@ -301,6 +427,11 @@ _CREATE_ERROR_FIELD = {
     "task.past_date": "planned_live_date",
     "task.outside_activity": "planned_live_date",
     "task.bad_slot_fee": "slot_fee",
+    "task.bad_gmv_target": "gmv_target",
+    "task.bad_mode": "mode",
+    "task.bad_ship_days": "ship_days",
+    "task.bad_receipt_days": "receipt_days",
+    "task.bad_live_grace_days": "live_grace_days",
 }
 
 
@@ -325,6 +456,11 @@ def task_create(request, pk: int):
                     planned_live_date=data["planned_live_date"],
                     note=data["note"],
                     activity=data["activity"],
+                    mode=data["mode"],
+                    gmv_target=data.get("gmv_target"),
+                    ship_days=data["ship_days"],
+                    receipt_days=data["receipt_days"],
+                    live_grace_days=data["live_grace_days"],
                 )
             except (NotAdmitted, ProductRestricted, DomainError) as exc:
                 field = _CREATE_ERROR_FIELD.get(exc.code)

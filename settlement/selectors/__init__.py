@@ -2,6 +2,7 @@
 
 * :mod:`.bindings` — 机构绑定 as its parties see them; the binding in force at a moment.
 * :mod:`.funds` — 资金账户: a party's ledger account, orders, statement, estimates.
+* :mod:`.attribution` — a cooperation task's attributed orders and its escrow.
 * :mod:`.figures` — what cooperation and the workbench read about money: daily
   order sums per party, a party's part of the fee, ledger sums, released slot
   fees, paid orders by product.
@@ -22,6 +23,15 @@ from settlement.models import (
     JournalKind,
     OrderStatus,
     Rule,
+)
+from settlement.selectors.attribution import (
+    ATTRIBUTED_LIST_LIMIT,
+    AttributedOrder,
+    Attribution,
+    EscrowState,
+    attributed_orders,
+    escrow_states,
+    held_escrows,
 )
 from settlement.selectors.bindings import (
     BINDING_ROLES,
@@ -77,6 +87,13 @@ from settlement.selectors.funds import (
 )
 
 __all__ = [
+    "ATTRIBUTED_LIST_LIMIT",
+    "AttributedOrder",
+    "Attribution",
+    "EscrowState",
+    "attributed_orders",
+    "escrow_states",
+    "held_escrows",
     "MAX_RATE",
     "MIN_RATE",
     "AccountKind",

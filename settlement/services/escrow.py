@@ -3,7 +3,9 @@
 * ``escrow_hold``    — on acceptance: merchant → escrow;
 * ``escrow_release`` — on completion: escrow → platform, agency, creator, split
   like commission (SPEC §4) under the creator's binding at the moment of release;
-* ``escrow_return``  — on cancellation: escrow → merchant.
+* ``escrow_return``  — on cancellation: escrow → merchant;
+* ``escrow_split``   — a dispute decision or a 保底 shortfall: part released (split
+  like a release), the rest returned, in one transaction.
 
 Each is idempotent by the caller's ``key`` (e.g. ``task:42``): calling it
 again returns the same hold and posts nothing. A released or returned hold
@@ -122,7 +124,18 @@ def escrow_release(*, key: str, at: datetime | None = None) -> EscrowHold:
     hold.binding = binding
     hold.agency_id = binding.agency_id if binding else None
     hold.agency_share = s.agency_share
-    hold.save(update_fields=["status", "closed_at", "rule", "binding", "agency", "agency_share"])
+    hold.released_amount = hold.amount
+    hold.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "rule",
+            "binding",
+            "agency",
+            "agency_share",
+            "released_amount",
+        ]
+    )
     return hold
 
 
@@ -148,5 +161,89 @@ def escrow_return(*, key: str, at: datetime | None = None) -> EscrowHold:
     )
     hold.status = EscrowStatus.RETURNED
     hold.closed_at = at
-    hold.save(update_fields=["status", "closed_at"])
+    hold.released_amount = Decimal("0.00")
+    hold.save(update_fields=["status", "closed_at", "released_amount"])
+    return hold
+
+
+@transaction.atomic
+def escrow_split(*, key: str, creator_part: Decimal, at: datetime | None = None) -> EscrowHold:
+    """Release ``creator_part`` of the held slot fee and return the rest, exactly once.
+
+    The released part is split like commission under the creator's binding at
+    ``at`` (journal ``escrow:release:<key>``); the rest goes back to the merchant
+    (``escrow:return:<key>``). All of it → a release, none → a return. Calling it
+    again after it closed returns the hold unchanged if the parts agree; raises
+    EscrowError otherwise, or for a part outside 0…held.
+    """
+    hold = _locked(key)
+    if not isinstance(creator_part, Decimal) or creator_part != quantize(creator_part):
+        raise EscrowError(_("结算金额必须精确到分。"), code="escrow.bad_amount")
+    if not 0 <= creator_part <= hold.amount:
+        raise EscrowError(
+            _("结算金额须在 0 到托管金额 %(amount)s 之间。") % {"amount": hold.amount},
+            code="escrow.bad_amount",
+        )
+    if hold.status != EscrowStatus.HELD:
+        if hold.released_amount == creator_part or (
+            hold.released_amount is None
+            and creator_part == (hold.amount if hold.status == EscrowStatus.RELEASED else 0)
+        ):
+            return hold
+        raise EscrowError(_("坑位费托管已完结，不能再分配。"), code="escrow.closed")
+    at = at or timezone.now()
+    if creator_part == hold.amount:
+        hold = escrow_release(key=key, at=at)
+    elif creator_part == 0:
+        hold = escrow_return(key=key, at=at)
+    else:
+        rest = hold.amount - creator_part
+        binding = binding_in_force(hold.creator_id, at)
+        s = split_fee(creator_part, agency_share=binding.agency_share if binding else None)
+        pairs = [(AccountKind.CREATOR, hold.creator_id), (AccountKind.MERCHANT, hold.merchant_id)]
+        if binding:
+            pairs.append((AccountKind.AGENCY, binding.agency_id))
+        accounts = party_accounts(pairs)
+        lines = [
+            (system_account(AccountKind.ESCROW), -creator_part),
+            (system_account(AccountKind.PLATFORM), s.platform),
+            (accounts[(AccountKind.CREATOR, hold.creator_id)], s.creator),
+        ]
+        if binding:
+            lines.append((accounts[(AccountKind.AGENCY, binding.agency_id)], s.agency))
+        post_journal(
+            key=f"escrow:release:{key}",
+            kind=JournalKind.ESCROW_RELEASE,
+            business_date=business_date_of(at),
+            lines=lines,
+            memo=f"坑位费结算 {key}",
+        )
+        post_journal(
+            key=f"escrow:return:{key}",
+            kind=JournalKind.ESCROW_RETURN,
+            business_date=business_date_of(at),
+            lines=[
+                (system_account(AccountKind.ESCROW), -rest),
+                (accounts[(AccountKind.MERCHANT, hold.merchant_id)], rest),
+            ],
+            memo=f"坑位费退回 {key}",
+        )
+        hold.status = EscrowStatus.SPLIT
+        hold.closed_at = at
+        hold.rule = Rule.AGENCY if s.rule == AGENCY else Rule.INDIVIDUAL
+        hold.binding = binding
+        hold.agency_id = binding.agency_id if binding else None
+        hold.agency_share = s.agency_share
+        hold.released_amount = creator_part
+        hold.save(
+            update_fields=[
+                "status",
+                "closed_at",
+                "rule",
+                "binding",
+                "agency",
+                "agency_share",
+                "released_amount",
+            ]
+        )
     return hold

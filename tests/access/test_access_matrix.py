@@ -163,8 +163,15 @@ ROUTES: dict[str, Route] = {
             ("receive", ("GET", "POST")),
             ("report_live", POST),
             ("confirm", ("GET", "POST")),
+            ("cancel_late_shipping", ("GET", "POST")),
+            ("cancel_late_live", ("GET", "POST")),
+            ("dispute", ("GET", "POST")),
         )
     },
+    "cooperation:task_dispute_answer": R(
+        lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST
+    ),
+    "cooperation:task_results": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

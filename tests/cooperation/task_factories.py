@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from admission.models import User
 from cooperation.models import Product, Task, TaskState
+from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from tests.cooperation.factories import ProductFactory as BaseProductFactory
 from tests.cooperation.factories import admit  # noqa: F401 - re-exported for task tests
@@ -37,6 +38,8 @@ PATHS: dict[str, list[str]] = {
     TaskState.SHIPPED: ["accept", "ship"],
     TaskState.RECEIVED: ["accept", "ship", "receive"],
     TaskState.LIVE_REPORTED: ["accept", "ship", "receive", "report"],
+    TaskState.DISPUTED: ["accept", "ship", "dispute"],
+    TaskState.RESOLVED: ["accept", "ship", "dispute", "lapse"],
     TaskState.COMPLETED: ["accept", "ship", "receive", "report", "confirm"],
     TaskState.DECLINED: ["decline"],
     TaskState.CANCELLED: ["accept", "cancel"],
@@ -52,6 +55,7 @@ def make_task(
     products: list[Product] | None = None,
     slot_fee: Decimal = Decimal("1000.00"),
     cancel_before_accept: bool = False,
+    **terms,
 ) -> Task:
     """A task between the two users in ``state``, made through the services."""
     admit(merchant, creator)
@@ -64,6 +68,7 @@ def make_task(
         slot_fee=slot_fee,
         planned_live_date=timezone.localdate() + timedelta(days=7),
         note="测试合作",
+        **terms,
     )
     path = PATHS[state]
     if state == TaskState.CANCELLED and cancel_before_accept:
@@ -90,6 +95,16 @@ def make_task(
             )
         elif step == "confirm":
             services.task_confirm_completion(task=task, actor=merchant)
+        elif step == "dispute":
+            dispute_services.dispute_open(
+                task=task,
+                actor=creator,
+                reason="sample_mismatch",
+                statement="样品与约定不符",
+                links=["https://evidence.example.com/1"],
+            )
+        elif step == "lapse":
+            dispute_services.dispute_lapse(task=task, now=timezone.now() + timedelta(days=4))
         elif step == "expire":
             services.task_expire(task=task, now=timezone.now() + timedelta(hours=73))
     task.refresh_from_db()

@@ -27,9 +27,13 @@ def _age_report(task, **delta):
     Task.objects.filter(pk=task.pk).update(live_reported_at=timezone.now() - timedelta(**delta))
 
 
-def test_the_beat_schedule_names_both_jobs():
-    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {jobs.expire_invitations.name, jobs.autocomplete_tasks.name} <= names
+def test_the_beat_schedule_runs_the_tick_every_five_minutes():
+    entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    tick = entries[jobs.cooperation_tick.name]
+    assert tick["schedule"].minute == set(range(0, 60, 5))
+    # The tick runs expiry and auto-completion: no second schedule for them.
+    assert jobs.expire_invitations.name not in entries
+    assert jobs.autocomplete_tasks.name not in entries
 
 
 def test_expire_invitations_takes_only_those_unanswered_for_72_hours(
@@ -93,14 +97,14 @@ def test_one_failing_task_does_not_stop_the_others(merchant, creator, other_crea
     b = make_task(merchant=merchant, creator=other_creator, state=TaskState.LIVE_REPORTED)
     _age_report(a, days=9)
     _age_report(b, days=8)
-    real = services.escrow_release
+    real = services.escrow_split
 
-    def flaky(*, key, at=None):
+    def flaky(*, key, creator_part, at=None):
         if key == f"task:{a.pk}":
             raise RuntimeError("ledger hiccup")
-        return real(key=key, at=at)
+        return real(key=key, creator_part=creator_part, at=at)
 
-    monkeypatch.setattr(services, "escrow_release", flaky)
+    monkeypatch.setattr(services, "escrow_split", flaky)
     assert services.tasks_autocomplete_due() == 1
     a.refresh_from_db()
     b.refresh_from_db()

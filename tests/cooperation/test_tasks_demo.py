@@ -55,3 +55,24 @@ def test_demo_has_tasks_in_every_state_for_both_sides_and_is_idempotent():
         ats = [t.at for t in task.transitions.all()]
         assert ats == sorted(ats)
         assert task.transitions.all()[0].at == task.created_at
+
+
+def test_tick_120_days_ahead_on_the_demo_world_leaves_only_disputed_escrow(db):
+    """Done-when of issue 16: nothing is held except by tasks in dispute."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from cooperation.models import Task, TaskState
+    from cooperation.selectors.escrow import escrow_summary
+
+    call_command("seed_demo", "--force", verbosity=0)
+    assert {TaskState.DISPUTED, TaskState.RESOLVED} <= set(
+        Task.objects.values_list("state", flat=True)
+    )
+    assert {"commission", "guarantee", "fixed"} <= set(Task.objects.values_list("mode", flat=True))
+    call_command("cooperation_tick", "--at", (timezone.now() + timedelta(days=120)).isoformat())
+    s = escrow_summary()
+    assert s.held_tasks == s.disputed_tasks >= 1
+    assert s.held == s.disputed

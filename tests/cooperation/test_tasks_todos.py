@@ -24,7 +24,8 @@ def test_sources_are_registered_for_the_right_roles():
     found = {
         s.key: s
         for s in sources()
-        if s.key.startswith("cooperation.merchant_") or s.key.startswith("cooperation.creator_")
+        if (s.key.startswith("cooperation.merchant_") or s.key.startswith("cooperation.creator_"))
+        and not s.key.endswith("_due_soon")
     }
     assert set(found) == set(EXPECTED)
     for key, (role, _state) in EXPECTED.items():
@@ -60,3 +61,30 @@ def test_counts_match_the_page_they_link_to(
         creator.pk: 1,
         other_creator.pk: 1,
     }
+
+
+def test_due_soon_counts_the_reminded_stage_and_links_to_those_tasks(
+    client_for, merchant, creator, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from cooperation.services.tasks import task_remind
+
+    to_ship = make_task(merchant=merchant, creator=creator, state=TaskState.ACCEPTED)
+    make_task(merchant=merchant, creator=creator, state=TaskState.ACCEPTED)  # not reminded
+    task_remind(task=to_ship, now=to_ship.ship_by - timedelta(hours=2))
+    by_key = {s.key: s for s in sources()}
+    source = by_key["cooperation.merchant_due_soon"]
+    with django_assert_max_num_queries(1):
+        assert source.count_all() == {merchant.pk: 1}
+    assert source.count_for(merchant) == 1
+    assert by_key["cooperation.creator_due_soon"].count_for(creator) == 0
+    page = client_for(merchant).get(source.url(merchant))
+    assert [t.pk for t in page.context["page"].object_list] == [to_ship.pk]
+    # Once shipped, the reminder belongs to a stage the task left: no longer due.
+    from cooperation.services import tasks as services
+
+    services.task_ship_sample(
+        task=to_ship, actor=merchant, carrier="顺丰速运", tracking_no="SF1234567"
+    )
+    assert source.count_for(merchant) == 0

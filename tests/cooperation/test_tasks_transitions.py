@@ -22,6 +22,7 @@ from cooperation.models import (
     TaskTransition,
     allowed_actions,
 )
+from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from cooperation.views.tasks import ACTION_SLUGS
 from settlement.models import EscrowHold, Posting
@@ -29,18 +30,27 @@ from tests.cooperation.task_factories import make_task
 
 pytestmark = pytest.mark.django_db
 
-M, C, S = Party.MERCHANT, Party.CREATOR, Party.SYSTEM
+M, C, S, OP = Party.MERCHANT, Party.CREATOR, Party.SYSTEM, Party.OPERATOR
 
-# SPEC §3 written out by hand: (state, party) -> the actions that party may take.
+# SPEC §3 and §7 written out by hand: (state, party) -> the actions that party may take.
 EXPECTED = {
     (TaskState.INVITED, C): {TaskAction.ACCEPT, TaskAction.DECLINE},
     (TaskState.INVITED, M): {TaskAction.CANCEL},
     (TaskState.INVITED, S): {TaskAction.EXPIRE},
     (TaskState.ACCEPTED, M): {TaskAction.SHIP_SAMPLE, TaskAction.CANCEL},
-    (TaskState.SHIPPED, C): {TaskAction.CONFIRM_RECEIPT},
-    (TaskState.RECEIVED, C): {TaskAction.REPORT_LIVE},
-    (TaskState.LIVE_REPORTED, M): {TaskAction.CONFIRM_COMPLETION},
+    (TaskState.ACCEPTED, C): {TaskAction.CANCEL_LATE_SHIPPING},
+    (TaskState.ACCEPTED, S): {TaskAction.AUTO_CANCEL},
+    (TaskState.SHIPPED, C): {TaskAction.CONFIRM_RECEIPT, TaskAction.OPEN_DISPUTE},
+    (TaskState.SHIPPED, M): {TaskAction.OPEN_DISPUTE},
+    (TaskState.SHIPPED, S): {TaskAction.AUTO_RECEIPT},
+    (TaskState.RECEIVED, C): {TaskAction.REPORT_LIVE, TaskAction.OPEN_DISPUTE},
+    (TaskState.RECEIVED, M): {TaskAction.CANCEL_LATE_LIVE, TaskAction.OPEN_DISPUTE},
+    (TaskState.RECEIVED, S): {TaskAction.AUTO_CANCEL},
+    (TaskState.LIVE_REPORTED, M): {TaskAction.CONFIRM_COMPLETION, TaskAction.OPEN_DISPUTE},
+    (TaskState.LIVE_REPORTED, C): {TaskAction.OPEN_DISPUTE},
     (TaskState.LIVE_REPORTED, S): {TaskAction.AUTOCOMPLETE},
+    (TaskState.DISPUTED, S): {TaskAction.DECIDE_DISPUTE},
+    (TaskState.DISPUTED, OP): {TaskAction.DECIDE_DISPUTE},
 }
 TARGET = {
     TaskAction.ACCEPT: TaskState.ACCEPTED,
@@ -52,9 +62,24 @@ TARGET = {
     TaskAction.CONFIRM_COMPLETION: TaskState.COMPLETED,
     TaskAction.EXPIRE: TaskState.EXPIRED,
     TaskAction.AUTOCOMPLETE: TaskState.COMPLETED,
+    TaskAction.AUTO_RECEIPT: TaskState.RECEIVED,
+    TaskAction.CANCEL_LATE_SHIPPING: TaskState.CANCELLED,
+    TaskAction.CANCEL_LATE_LIVE: TaskState.CANCELLED,
+    TaskAction.AUTO_CANCEL: TaskState.CANCELLED,
+    TaskAction.OPEN_DISPUTE: TaskState.DISPUTED,
+    TaskAction.DECIDE_DISPUTE: TaskState.RESOLVED,
 }
-PEOPLE_ACTIONS = [a for a in TaskAction if a != TaskAction.CREATE and TRANSITIONS[a].party != S]
-SYSTEM_ACTIONS = [TaskAction.EXPIRE, TaskAction.AUTOCOMPLETE]
+PEOPLE_ACTIONS = [
+    a for a in TaskAction if a != TaskAction.CREATE and TRANSITIONS[a].parties & {M, C}
+]
+# Taken by the clock (the dispute decision of an operator is tested in test_disputes.py).
+SYSTEM_ACTIONS = [
+    TaskAction.EXPIRE,
+    TaskAction.AUTOCOMPLETE,
+    TaskAction.AUTO_RECEIPT,
+    TaskAction.AUTO_CANCEL,
+    TaskAction.DECIDE_DISPUTE,
+]
 ACTORS = ["merchant", "creator", "other_merchant", "other_creator", "system"]
 
 
@@ -66,7 +91,13 @@ def test_the_table_is_exactly_spec_section_3(state, party):
 
 def test_every_action_has_its_target_and_closed_states_are_final():
     assert {a: t.target for a, t in TRANSITIONS.items()} == TARGET
-    for state in (TaskState.COMPLETED, TaskState.DECLINED, TaskState.CANCELLED, TaskState.EXPIRED):
+    for state in (
+        TaskState.COMPLETED,
+        TaskState.DECLINED,
+        TaskState.CANCELLED,
+        TaskState.EXPIRED,
+        TaskState.RESOLVED,
+    ):
         for party in Party:
             assert allowed_actions(state, party) == []
 
@@ -77,7 +108,8 @@ def test_the_clock_actions_have_no_url():
 
 
 def _run(action, task, user):
-    later = timezone.now() + timedelta(days=8)
+    # Past every deadline (and a breach's grace) of a task made today, planned in 7 days.
+    later = timezone.now() + timedelta(days=30)
     if action == TaskAction.ACCEPT:
         return services.task_accept(task=task, actor=user)
     if action == TaskAction.DECLINE:
@@ -100,6 +132,24 @@ def _run(action, task, user):
         return services.task_expire(task=task, now=later)
     if action == TaskAction.AUTOCOMPLETE:
         return services.task_autocomplete(task=task, now=later)
+    if action == TaskAction.AUTO_RECEIPT:
+        return services.task_auto_receipt(task=task, now=later)
+    if action == TaskAction.AUTO_CANCEL:
+        return services.task_auto_cancel(task=task, now=later)
+    if action in (TaskAction.CANCEL_LATE_SHIPPING, TaskAction.CANCEL_LATE_LIVE):
+        return services.task_cancel_late(
+            task=task, actor=user, reason="逾期", action=action, now=later
+        )
+    if action == TaskAction.OPEN_DISPUTE:
+        return dispute_services.dispute_open(
+            task=task, actor=user, reason="other", statement="有争议"
+        )
+    if action == TaskAction.DECIDE_DISPUTE:
+        try:
+            return dispute_services.dispute_lapse(task=task, now=later)
+        except dispute_services.DisputeError as exc:
+            # No open dispute on a task not in dispute: refused like any illegal move.
+            raise services.IllegalTransition(exc.message) from exc
     raise AssertionError(action)
 
 
@@ -134,7 +184,8 @@ def test_every_state_action_actor(state, action, merchant, creator, other_mercha
     parties = {"merchant": M, "creator": C, "system": S}
     actors = ["system"] if action in SYSTEM_ACTIONS else ACTORS
     allowed = [w for w in actors if action in EXPECTED.get((state, parties.get(w)), set())]
-    assert len(allowed) <= 1
+    # Either side may open a dispute; every other action has one party.
+    assert len(allowed) <= (2 if action == TaskAction.OPEN_DISPUTE else 1)
     for who in [w for w in actors if w not in allowed]:
         before = _snapshot(task)
         with pytest.raises(services.IllegalTransition) as exc:

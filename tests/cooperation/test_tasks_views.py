@@ -117,8 +117,9 @@ def test_detail_query_count_is_fixed(client_for, merchant, creator, django_asser
     task = make_task(merchant=merchant, creator=creator, state=TaskState.COMPLETED)
     c = client_for(merchant)
     c.get(url("task_detail", task.pk))
-    # session, user, its profile (top bar), task, items, transitions (actors and profiles)
-    with django_assert_num_queries(6):
+    # session, user, its profile (top bar), task, items, transitions (actors and profiles),
+    # timeline events, disputes, the task's attributed orders (named ones, then the orders)
+    with django_assert_num_queries(11):
         c.get(url("task_detail", task.pk))
 
 

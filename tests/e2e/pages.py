@@ -182,6 +182,9 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("task-completed", ("demo_merchant", "demo_creator"), lambda u: _task(u, "completed")),
     Page("task-declined", ("demo_merchant",), lambda u: _task(u, "declined")),
+    Page("task-disputed", ("demo_tmall", "demo_creator"), lambda u: _task(u, "disputed")),
+    Page("task-resolved", ("demo_tmall", "demo_streamer"), lambda u: _task(u, "resolved")),
+    Page("tasks-due-soon", MERCHANTS + CREATORS, "/tasks/?due=soon"),
     # creators
     Page("hot-products", CREATORS, "/hot/"),
     Page("cart", CREATORS, "/cart/"),

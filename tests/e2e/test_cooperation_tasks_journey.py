@@ -128,7 +128,11 @@ def test_merchant_and_creator_run_a_task_to_completion(
     m.get_by_role("button", name="确认完成").click()
     _confirm(m)
     _state(m, "已完成")
-    expect(m.locator(".task-timeline li")).to_have_count(6)
+    # Every move, and the deadlines and escrow movements between them (issue 16).
+    expect(m.locator(".task-timeline li")).to_have_count(
+        task.transitions.count() + task.events.count()
+    )
+    expect(m.locator(".task-timeline")).to_contain_text("坑位费结算")
     shot(m, "cooperation-tasks-detail-completed")
     c.reload()
     _state(c, "已完成")

@@ -9,7 +9,7 @@ all-users recount (``hotwave.todos.stream_all``) equals the sources' ``count_all
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,7 +26,8 @@ from admission.models import (
     SellerType,
     User,
 )
-from cooperation.models import TaskState
+from cooperation.models import Task, TaskState
+from cooperation.services.tasks import task_remind
 from hotwave import todos
 from settlement.models import Binding, BindingStatus
 from tests.admission.factories import MerchantFactory, ProviderFactory, RestrictedProductFactory
@@ -76,6 +77,13 @@ def generated(merchant, other_merchant, creator, other_creator, agency, operator
         make_task(merchant=other_merchant, creator=creator, state=state)
         make_task(merchant=merchant, creator=other_creator, state=state)
     make_task(merchant=merchant, creator=creator, state=TaskState.INVITED)
+    # 即将到期: the reminders the tick writes 24 h ahead, one for each side.
+    for t in Task.objects.filter(
+        merchant_id=merchant.pk,
+        creator_id=creator.pk,
+        state__in=[TaskState.ACCEPTED, TaskState.SHIPPED],
+    ):
+        task_remind(task=t, now=t.deadline().due_at - timedelta(hours=1))
     # Binding invitations (creator's and agency's side).
     Binding.objects.create(
         creator=other_creator.creator,

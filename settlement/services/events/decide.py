@@ -37,6 +37,7 @@ from settlement.services.events.parse import (
     Reject,
 )
 from settlement.services.events.pg_text import int_array, text_array
+from settlement.task_refs import task_reference_creators
 
 _STATUS_PAID = str(OrderStatus.PAID.value)
 _STATUS_CONFIRMED = str(OrderStatus.CONFIRMED.value)
@@ -209,6 +210,9 @@ class ChunkDecision:
         self.parties.load({p.merchant for p in paid}, creator_names)
         self.merchants = self.parties.merchants
         self.creators = self.parties.creators
+        # Orders naming their cooperation task: who each task's creator is (SPEC §7).
+        refs = {p.payload["task"] for p in paid if "task" in p.payload}
+        self.task_creators = task_reference_creators(refs) if refs else {}
         creator_ids = {self.creators[n] for n in creator_names if n in self.creators}
         if pg and creator_ids:
             # Share-lock the creators being paid: a concurrent binding change of one of them
@@ -280,6 +284,12 @@ class ChunkDecision:
         creator_id = self.creators.get(p.creator)
         if creator_id is None:
             raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
+        ref = p.payload.get("task")
+        if ref is not None and self.task_creators.get(ref) != p.creator:
+            raise Reject(
+                _("任务 %(t)s 不存在或不属于达人 %(u)s") % {"t": ref, "u": p.creator},
+                "unknown_task",
+            )
         agreement = self._agreement_at(creator_id, p.at) if creator_id in self.agreements else None
         # The rule in force at payment, frozen onto the order: rule, binding, agency, share.
         frozen = (

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from hotwave.money import MoneyError, parse_decimal
 from settlement.models import MAX_RATE, MIN_RATE, EventType
+from settlement.task_refs import is_task_reference
 
 try:  # C JSON parser: ≈4 µs a line less than json.loads (the import parses every line)
     import orjson
@@ -264,6 +265,8 @@ def parse_event(line: int, obj: object, raw: str | None = None) -> Parsed:
                 "bad_rate",
             )
         rate = rate.quantize(_BASIS_POINT)
+        if "task" in obj and not is_task_reference(obj["task"]):
+            raise Reject(_("任务编号格式不正确：%(v)s") % {"v": str(obj["task"])[:40]}, "bad_task")
         key = _fast_key([kind, order_id, merchant, creator, product, str(amount), str(rate), iso])
         return Parsed(
             line,
