@@ -102,6 +102,7 @@ from django.http import Http404  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django.utils.html import format_html, format_html_join  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
@@ -197,7 +198,13 @@ class DisputeAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (o.order_id, o.sku, o.paid_at, format_cny(o.amount), format_cny(o.refunded))
+                (
+                    o.order_id,
+                    o.sku,
+                    timezone.localtime(o.paid_at).strftime("%Y-%m-%d %H:%M"),
+                    format_cny(o.amount),
+                    format_cny(o.refunded),
+                )
                 for o in a.orders
             ),
         )
@@ -217,7 +224,7 @@ class DisputeAdmin(admin.ModelAdmin):
                 "<li>{} · <strong>{}</strong> {} {} {}</li>",
                 (
                     (
-                        t.at.strftime("%Y-%m-%d %H:%M"),
+                        timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M"),
                         t.title,
                         format_cny(t.amount) if t.amount is not None else "",
                         t.move,
