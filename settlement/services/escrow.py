@@ -89,6 +89,61 @@ def _locked(key: str) -> EscrowHold:
     return hold
 
 
+def _post_release(hold: EscrowHold, amount: Decimal, at: datetime) -> None:
+    """Post ``amount`` of the hold to the creator's side under its binding at ``at``
+    (journal ``escrow:release:<key>``) and record the rule on the hold (not saved)."""
+    binding = binding_in_force(hold.creator_id, at)
+    s = split_fee(amount, agency_share=binding.agency_share if binding else None)
+    pairs = [(AccountKind.CREATOR, hold.creator_id)]
+    if binding:
+        pairs.append((AccountKind.AGENCY, binding.agency_id))
+    accounts = party_accounts(pairs)
+    lines = [
+        (system_account(AccountKind.ESCROW), -amount),
+        (system_account(AccountKind.PLATFORM), s.platform),
+        (accounts[(AccountKind.CREATOR, hold.creator_id)], s.creator),
+    ]
+    if binding:
+        lines.append((accounts[(AccountKind.AGENCY, binding.agency_id)], s.agency))
+    post_journal(
+        key=f"escrow:release:{hold.key}",
+        kind=JournalKind.ESCROW_RELEASE,
+        business_date=business_date_of(at),
+        lines=lines,
+        memo=f"坑位费结算 {hold.key}",
+    )
+    hold.rule = Rule.AGENCY if s.rule == AGENCY else Rule.INDIVIDUAL
+    hold.binding = binding
+    hold.agency_id = binding.agency_id if binding else None
+    hold.agency_share = s.agency_share
+
+
+def _post_return(hold: EscrowHold, amount: Decimal, at: datetime) -> None:
+    """Post ``amount`` of the hold back to the merchant (journal ``escrow:return:<key>``)."""
+    accounts = party_accounts([(AccountKind.MERCHANT, hold.merchant_id)])
+    post_journal(
+        key=f"escrow:return:{hold.key}",
+        kind=JournalKind.ESCROW_RETURN,
+        business_date=business_date_of(at),
+        lines=[
+            (system_account(AccountKind.ESCROW), -amount),
+            (accounts[(AccountKind.MERCHANT, hold.merchant_id)], amount),
+        ],
+        memo=f"坑位费退回 {hold.key}",
+    )
+
+
+_RELEASE_FIELDS = [
+    "status",
+    "closed_at",
+    "rule",
+    "binding",
+    "agency",
+    "agency_share",
+    "released_amount",
+]
+
+
 @transaction.atomic
 def escrow_release(*, key: str, at: datetime | None = None) -> EscrowHold:
     """Pay the held slot fee out under the creator's rule at ``at``. Idempotent; raises EscrowError."""
@@ -98,44 +153,11 @@ def escrow_release(*, key: str, at: datetime | None = None) -> EscrowHold:
     if hold.status == EscrowStatus.RETURNED:
         raise EscrowError(_("坑位费已退回商家，不能再结算。"), code="escrow.returned")
     at = at or timezone.now()
-    binding = binding_in_force(hold.creator_id, at)
-    s = split_fee(hold.amount, agency_share=binding.agency_share if binding else None)
-    pairs = [(AccountKind.CREATOR, hold.creator_id)]
-    if binding:
-        pairs.append((AccountKind.AGENCY, binding.agency_id))
-    accounts = party_accounts(pairs)
-    lines = [
-        (system_account(AccountKind.ESCROW), -hold.amount),
-        (system_account(AccountKind.PLATFORM), s.platform),
-        (accounts[(AccountKind.CREATOR, hold.creator_id)], s.creator),
-    ]
-    if binding:
-        lines.append((accounts[(AccountKind.AGENCY, binding.agency_id)], s.agency))
-    post_journal(
-        key=f"escrow:release:{key}",
-        kind=JournalKind.ESCROW_RELEASE,
-        business_date=business_date_of(at),
-        lines=lines,
-        memo=f"坑位费结算 {key}",
-    )
+    _post_release(hold, hold.amount, at)
     hold.status = EscrowStatus.RELEASED
     hold.closed_at = at
-    hold.rule = Rule.AGENCY if s.rule == AGENCY else Rule.INDIVIDUAL
-    hold.binding = binding
-    hold.agency_id = binding.agency_id if binding else None
-    hold.agency_share = s.agency_share
     hold.released_amount = hold.amount
-    hold.save(
-        update_fields=[
-            "status",
-            "closed_at",
-            "rule",
-            "binding",
-            "agency",
-            "agency_share",
-            "released_amount",
-        ]
-    )
+    hold.save(update_fields=_RELEASE_FIELDS)
     return hold
 
 
@@ -148,17 +170,7 @@ def escrow_return(*, key: str, at: datetime | None = None) -> EscrowHold:
     if hold.status == EscrowStatus.RELEASED:
         raise EscrowError(_("坑位费已结算，不能再退回。"), code="escrow.released")
     at = at or timezone.now()
-    accounts = party_accounts([(AccountKind.MERCHANT, hold.merchant_id)])
-    post_journal(
-        key=f"escrow:return:{key}",
-        kind=JournalKind.ESCROW_RETURN,
-        business_date=business_date_of(at),
-        lines=[
-            (system_account(AccountKind.ESCROW), -hold.amount),
-            (accounts[(AccountKind.MERCHANT, hold.merchant_id)], hold.amount),
-        ],
-        memo=f"坑位费退回 {key}",
-    )
+    _post_return(hold, hold.amount, at)
     hold.status = EscrowStatus.RETURNED
     hold.closed_at = at
     hold.released_amount = Decimal("0.00")
@@ -197,53 +209,10 @@ def escrow_split(*, key: str, creator_part: Decimal, at: datetime | None = None)
     elif creator_part == 0:
         hold = escrow_return(key=key, at=at)
     else:
-        rest = hold.amount - creator_part
-        binding = binding_in_force(hold.creator_id, at)
-        s = split_fee(creator_part, agency_share=binding.agency_share if binding else None)
-        pairs = [(AccountKind.CREATOR, hold.creator_id), (AccountKind.MERCHANT, hold.merchant_id)]
-        if binding:
-            pairs.append((AccountKind.AGENCY, binding.agency_id))
-        accounts = party_accounts(pairs)
-        lines = [
-            (system_account(AccountKind.ESCROW), -creator_part),
-            (system_account(AccountKind.PLATFORM), s.platform),
-            (accounts[(AccountKind.CREATOR, hold.creator_id)], s.creator),
-        ]
-        if binding:
-            lines.append((accounts[(AccountKind.AGENCY, binding.agency_id)], s.agency))
-        post_journal(
-            key=f"escrow:release:{key}",
-            kind=JournalKind.ESCROW_RELEASE,
-            business_date=business_date_of(at),
-            lines=lines,
-            memo=f"坑位费结算 {key}",
-        )
-        post_journal(
-            key=f"escrow:return:{key}",
-            kind=JournalKind.ESCROW_RETURN,
-            business_date=business_date_of(at),
-            lines=[
-                (system_account(AccountKind.ESCROW), -rest),
-                (accounts[(AccountKind.MERCHANT, hold.merchant_id)], rest),
-            ],
-            memo=f"坑位费退回 {key}",
-        )
+        _post_release(hold, creator_part, at)
+        _post_return(hold, hold.amount - creator_part, at)
         hold.status = EscrowStatus.SPLIT
         hold.closed_at = at
-        hold.rule = Rule.AGENCY if s.rule == AGENCY else Rule.INDIVIDUAL
-        hold.binding = binding
-        hold.agency_id = binding.agency_id if binding else None
-        hold.agency_share = s.agency_share
         hold.released_amount = creator_part
-        hold.save(
-            update_fields=[
-                "status",
-                "closed_at",
-                "rule",
-                "binding",
-                "agency",
-                "agency_share",
-                "released_amount",
-            ]
-        )
+        hold.save(update_fields=_RELEASE_FIELDS)
     return hold
