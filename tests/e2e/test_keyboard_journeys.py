@@ -104,6 +104,8 @@ def test_a_whole_cooperation_by_keyboard(live_server, demo_world, contexts, shot
     tab_to(m, "#id_slot_fee")
     assert m.input_value("#id_slot_fee") == "3000.00"  # the creator's quote
     m.keyboard.press("Tab")
+    expect(m.locator("#id_gmv_target")).to_be_focused()  # 保底 only: left empty for 一口价
+    m.keyboard.press("Tab")
     expect(m.locator("#id_planned_live_date")).to_be_focused()
     day = timezone.localdate() + timedelta(days=3)
     m.keyboard.type(day.strftime("%m%d%Y"))  # en-US date input: month, day, year

@@ -30,6 +30,10 @@ NOT_AUDITED = {
     "workbench.helparticle": "help-center content",
     "workbench.successcase": "curated content",
     "workbench.casefigure": "curated content",
+    "cooperation.dispute": (
+        "not editable in admin; a decision is made once and recorded on the dispute "
+        "itself (裁决人, 裁决时间, 裁决理由, amounts) and on the task's timeline"
+    ),
 }
 
 

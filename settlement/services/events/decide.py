@@ -14,6 +14,7 @@ rows — is left on the decision for ``write.write_chunk``.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,20 @@ _STATUS_PAID = str(OrderStatus.PAID.value)
 _STATUS_CONFIRMED = str(OrderStatus.CONFIRMED.value)
 _RULE_AGENCY = str(Rule.AGENCY.value)
 _RULE_INDIVIDUAL = str(Rule.INDIVIDUAL.value)
+
+
+def task_reference_of(p: Parsed) -> str | None:
+    """The ``task`` an ``order.paid`` event names, if any (SPEC §7).
+
+    The forked parser sends the raw line instead of the parsed payload; the raw
+    line is only parsed again when it mentions ``"task"`` at all, which keeps
+    the usual line (no task) on the fast path.
+    """
+    if p.payload is not None:
+        return p.payload.get("task")
+    if p.raw is None or '"task"' not in p.raw:
+        return None
+    return json.loads(p.raw).get("task")
 
 
 @dataclass(slots=True)
@@ -211,7 +226,7 @@ class ChunkDecision:
         self.merchants = self.parties.merchants
         self.creators = self.parties.creators
         # Orders naming their cooperation task: who each task's creator is (SPEC §7).
-        refs = {p.payload["task"] for p in paid if "task" in p.payload}
+        refs = {ref for p in paid if (ref := task_reference_of(p)) is not None}
         self.task_creators = task_reference_creators(refs) if refs else {}
         creator_ids = {self.creators[n] for n in creator_names if n in self.creators}
         if pg and creator_ids:
@@ -284,7 +299,7 @@ class ChunkDecision:
         creator_id = self.creators.get(p.creator)
         if creator_id is None:
             raise Reject(_("未知的达人：%(u)s") % {"u": p.creator}, "unknown_party")
-        ref = p.payload.get("task")
+        ref = task_reference_of(p)
         if ref is not None and self.task_creators.get(ref) != p.creator:
             raise Reject(
                 _("任务 %(t)s 不存在或不属于达人 %(u)s") % {"t": ref, "u": p.creator},
