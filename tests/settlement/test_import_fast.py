@@ -224,13 +224,21 @@ def test_decode_lines_with_orjson_is_json(monkeypatch):
     assert fast == _decoded([line.decode("utf-8", errors="replace") for line in _LINES])
 
 
-def test_decode_lines_raises_what_json_raises_on_deep_nesting(monkeypatch):
-    deep = [b"[" * 100_000 + b"]" * 100_000 + b"\n"]
-    with pytest.raises(RecursionError):
-        list(ev.decode_lines(deep))
-    monkeypatch.setattr(ev_parse, "orjson", None)
-    with pytest.raises(RecursionError):
-        list(ev.decode_lines(deep))
+def test_decode_lines_rejects_a_line_nested_too_deeply(monkeypatch):
+    deep = [b"[" * 100_000 + b"]" * 100_000 + b"\n", b'{"a": 1}\n']
+    for _orjson in ("orjson", None):
+        if _orjson is None:
+            monkeypatch.setattr(ev_parse, "orjson", None)
+        (first, reject), (second, obj, _raw) = list(ev.decode_lines(deep))
+        assert (first, second, obj) == (1, 2, {"a": 1})
+        assert isinstance(reject, ev.Reject) and reject.code == "bad_json"
+
+
+class Exploding(bytes):
+    """A line whose decoding fails unexpectedly (as a broken reader would)."""
+
+    def decode(self, *args, **kwargs):
+        raise RuntimeError("reader failed")
 
 
 # --- The file path == the plain loop ----------------------------------------------------
@@ -399,10 +407,24 @@ def test_command_prints_rejections_in_line_order_across_chunks(
     assert summary == f"accepted 20, duplicates 0, rejected {len(expected)}"
 
 
+def test_command_rejects_a_line_nested_too_deeply_and_imports_the_rest(
+    tmp_path, capsys, merchant, creator
+):
+    lines = [
+        json.dumps(paid("E1", merchant, creator, "10.00", "0.20", T)),
+        "[" * 50_000 + "]" * 50_000,
+        json.dumps(paid("E2", merchant, creator, "20.00", "0.20", T)),
+    ]
+    numbers, summary = run_import_command(tmp_path, capsys, lines)
+    assert numbers == [2]
+    assert summary == "accepted 2, duplicates 0, rejected 1"
+    assert Order.objects.count() == 2
+
+
 def test_a_parse_error_is_raised_after_the_steps_before_it(merchant, creator):
     lines = [
         json.dumps(paid("E1", merchant, creator, "10.00", "0.20", T)).encode(),
-        b"[" * 100_000 + b"]" * 100_000,
+        Exploding(b"[]"),
     ]
-    with pytest.raises(RecursionError):
+    with pytest.raises(RuntimeError, match="reader failed"):
         ev.ingest_file(lines)

@@ -338,9 +338,15 @@ def decode_lines(lines: Iterable[str | bytes]) -> Iterator[tuple]:
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text), text.strip()
+            obj = json.loads(text)
         except ValueError:
             yield number, Reject(_("不是合法的 JSON"), "bad_json")
+        except RecursionError:
+            # A line nested thousands deep: json gives up; the line is rejected like
+            # any other bad JSON, and the lines around it still import.
+            yield number, Reject(_("不是合法的 JSON：嵌套过深"), "bad_json")
+        else:
+            yield number, obj, text.strip()
 
 
 # --- Steps ---------------------------------------------------------------------------
