@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from admission.models import Creator, Role, User
 from cooperation.models import (
+    first_thumb,
     AFTER_DEADLINE,
     Deadline,
     DeadlineKind,
@@ -101,7 +102,12 @@ def task_for(*, actor: User, pk: int) -> Task:
         Task.objects.filter(pk=pk, **scope)
         .select_related("merchant", "creator", "activity")
         .prefetch_related(
-            Prefetch("items", queryset=TaskProduct.objects.order_by("pk")),
+            Prefetch(
+                "items",
+                queryset=TaskProduct.objects.annotate(
+                    thumb_name=first_thumb("product_id")
+                ).order_by("pk"),
+            ),
             Prefetch(
                 "transitions",
                 queryset=TaskTransition.objects.select_related(
