@@ -134,7 +134,10 @@ def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for cooperation: products and carts, then tasks (nothing with users_only)."""
     if users_only:
         return
-    seed_products(context)
+    products = seed_products(context)
+    from cooperation.demo_images import seed_images
+
+    seed_images(products)  # drawn with Pillow into the media storage, once per product
     seed_tasks = globals().get("seed_tasks")
     if seed_tasks is not None:
         seed_tasks(context)
@@ -156,4 +159,9 @@ def summary(*, users_only: bool) -> list[str]:
         return []
     from cooperation.models import Task
 
-    return [f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks"]
+    from cooperation.models import ProductImage
+
+    return [
+        f"{Product.objects.count()} products ({ProductImage.objects.count()} images), "
+        f"{Task.objects.count()} cooperation tasks"
+    ]

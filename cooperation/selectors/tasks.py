@@ -12,7 +12,6 @@ from django.utils.translation import pgettext_lazy
 
 from admission.models import Creator, Role, User
 from cooperation.models import (
-    first_thumb,
     AFTER_DEADLINE,
     Deadline,
     DeadlineKind,
@@ -26,6 +25,7 @@ from cooperation.models import (
     TaskState,
     TaskTransition,
     allowed_actions,
+    first_thumb,
 )
 
 # Tabs of the task list, in the order of a task's life.

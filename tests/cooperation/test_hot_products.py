@@ -15,12 +15,12 @@ from cooperation.selectors.hot import EarningsEstimator, forget_hot_ranking, hot
 from tests.admission.factories import CreatorFactory
 from tests.cooperation.factories import (
     CartItemFactory,
-    with_image,
     ProductFactory,
     admit,
     bind,
     paid_order,
     restrict,
+    with_image,
 )
 
 pytestmark = pytest.mark.django_db
