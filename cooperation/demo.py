@@ -157,9 +157,7 @@ def summary(*, users_only: bool) -> list[str]:
     """seed_demo's report: products and tasks."""
     if users_only:
         return []
-    from cooperation.models import Task
-
-    from cooperation.models import ProductImage
+    from cooperation.models import ProductImage, Task
 
     return [
         f"{Product.objects.count()} products ({ProductImage.objects.count()} images), "

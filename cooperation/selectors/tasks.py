@@ -58,8 +58,16 @@ def can_have_tasks(actor: User) -> bool:
     return _side_filter(actor) is not None
 
 
-def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) -> QuerySet[Task]:
+def tasks_for(
+    *,
+    actor: User,
+    state: str | None = None,
+    due_soon: bool = False,
+    countered: bool | None = None,
+) -> QuerySet[Task]:
     """The actor's tasks (merchant: its invitations; creator: those it received), newest first.
+
+    ``countered``: only tasks with (True) or without (False) a counter-offer (议价).
 
     Other roles get an empty queryset. Products are prefetched, parties joined.
     """
@@ -69,6 +77,8 @@ def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) 
     qs = Task.objects.filter(**scope)
     if state:
         qs = qs.filter(state=state)
+    if countered is not None:
+        qs = qs.filter(countered_at__isnull=not countered)
     if due_soon:
         from cooperation.todos import due_soon_q
 
@@ -100,7 +110,7 @@ def task_for(*, actor: User, pk: int) -> Task:
         raise Http404
     task = (
         Task.objects.filter(pk=pk, **scope)
-        .select_related("merchant", "creator", "activity")
+        .select_related("merchant", "creator", "activity", "counter_offer")
         .prefetch_related(
             Prefetch(
                 "items",
@@ -157,13 +167,22 @@ def viewer_of(*, task: Task, actor: User, now=None) -> Viewer:
     now = now or timezone.now()
     missed = task.missed_deadline(now) is not None
     disputed_by = {d.opened_by for d in task.disputes.all()}
-    actions = tuple(
+    countered = task.countered_at is not None
+    # 议价: answering a counter-offer is the merchant's only while one waits; the creator
+    # counters once, and after that waits like the merchant did.
+    counter_actions = {TaskAction.ACCEPT_COUNTER, TaskAction.DECLINE_COUNTER}
+    waiting_creator = {TaskAction.ACCEPT, TaskAction.DECLINE}
+    actions = [
         a
         for a in allowed_actions(task.state, party)
         if (a not in AFTER_DEADLINE or missed)
         and not (a == TaskAction.OPEN_DISPUTE and party in disputed_by)
-    )
-    return Viewer(party=party, actions=actions)
+        and not (a in counter_actions and not countered)
+        and not (a in waiting_creator and countered)
+    ]
+    if task.state == TaskState.INVITED and party == Party.CREATOR and not countered:
+        actions.insert(1, TaskAction.COUNTER_OFFER)
+    return Viewer(party=party, actions=tuple(actions))
 
 
 @dataclass(frozen=True)
@@ -233,6 +252,7 @@ class TimelineEntry:
 
 
 _EVENT_TONE = {
+    TaskEventKind.COUNTER_OFFERED: "warn",
     TaskEventKind.DEADLINE_BREACHED: "err",
     TaskEventKind.DEADLINE_REMINDED: "warn",
     TaskEventKind.DEADLINE_MET: "ok",
@@ -382,6 +402,14 @@ def next_step_hint(*, task: Task, party: str) -> str:
         TaskState.CANCELLED: _("该合作已取消；托管的坑位费（如有）已退回商家。"),
         TaskState.EXPIRED: _("邀请 72 小时未答复，已自动过期。"),
     }
+    if task.state == TaskState.INVITED and task.countered_at is not None:
+        return (
+            _("达人提出了议价：接受后按新条件合作，拒绝则邀请结束。")
+            if merchant
+            else _("你已提出议价，等待商家答复。")
+        )
+    if task.state == TaskState.DECLINED and task.countered_at is not None:
+        return _("商家拒绝了议价，这份邀请已结束。")
     return hints[task.state]
 
 
