@@ -175,6 +175,10 @@ ROUTES: dict[str, Route] = {
             ("cancel_late_shipping", ("GET", "POST")),
             ("cancel_late_live", ("GET", "POST")),
             ("dispute", ("GET", "POST")),
+            # 议价: the creator's form (POST), the merchant's answers (asked first).
+            ("counter", POST),
+            ("accept_counter", ("GET", "POST")),
+            ("decline_counter", ("GET", "POST")),
         )
     },
     "cooperation:task_dispute_answer": R(
