@@ -277,6 +277,14 @@ def _event_title(e: TaskEvent) -> str:
     return str(kind)
 
 
+def _counter_terms(task: Task) -> str:
+    """What the counter-offer asked for, in the reader's language (joined with the task)."""
+    offer = getattr(task, "counter_offer", None)
+    if offer is None:
+        return ""
+    return " · ".join(f"{what} {was} → {asked}" for what, was, asked in offer.changes())
+
+
 def task_timeline(*, task: Task) -> list[TimelineEntry]:
     """Every move and event of the task, oldest first: states, deadlines, disputes, escrow."""
     entries = [
@@ -298,7 +306,7 @@ def task_timeline(*, task: Task) -> list[TimelineEntry]:
             e.at,
             _event_title(e),
             e.actor,
-            "",
+            _counter_terms(task) if e.kind == TaskEventKind.COUNTER_OFFERED else "",
             e.note,
             e.amount,
             _EVENT_TONE.get(e.kind, ""),

@@ -56,10 +56,6 @@ def _check_fee(slot_fee: Decimal) -> None:
         )
 
 
-def _summary(offer: CounterOffer) -> str:
-    return "；".join(f"{what} {was} → {asked}" for what, was, asked in offer.changes())
-
-
 @transaction.atomic
 def task_counter(
     *,
@@ -127,7 +123,8 @@ def task_counter(
         actor=actor,
         party=Party.CREATOR,
         amount=offer.slot_fee,
-        note=(_summary(offer) + (f"（{offer.note}）" if offer.note else ""))[:500],
+        # The creator's words; the terms are shown from the offer, in the reader's language.
+        note=offer.note,
     )
     todos.changed([locked.merchant_id, locked.creator_id])
     return offer

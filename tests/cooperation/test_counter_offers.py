@@ -55,8 +55,13 @@ def test_the_creator_counters_and_the_invitation_waits_for_the_merchant(merchant
     assert (offer.was_slot_fee, offer.slot_fee) == (FEE, Decimal("800.00"))
     assert task.deadline().party == Party.MERCHANT
     event = task.events.get(kind=TaskEventKind.COUNTER_OFFERED)
-    assert event.amount == Decimal("800.00") and "¥1,000.00 → ¥800.00" in event.note
-    assert "档期紧张" in event.note
+    assert event.amount == Decimal("800.00") and event.note == "档期紧张"
+    from cooperation.selectors.tasks import task_timeline
+
+    line = next(
+        e for e in task_timeline(task=task_for(actor=merchant, pk=task.pk)) if e.title == "达人议价"
+    )
+    assert "坑位费 ¥1,000.00 → ¥800.00" in line.move
     assert MERCHANT_COUNTER_OFFERS.count_for(merchant) == 1
     assert CREATOR_TO_ANSWER.count_for(creator) == 0
     assert viewer_of(task=task, actor=merchant).actions[:2] == (

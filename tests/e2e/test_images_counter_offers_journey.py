@@ -68,7 +68,7 @@ def test_merchant_uploads_images_and_creators_see_thumbnails(
     form.locator("#id_image").set_input_files(
         files=[{"name": "scan.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 not a photo"}]
     )
-    form.get_by_role("button", name="上传").click()
+    form.get_by_role("button", name="上传", exact=True).click()
     expect(form.locator(".field__error")).to_contain_text("这不是 JPG、PNG 或 WebP 图片。")
     assert product.images.count() == before
     form = m.locator("#image-upload")
@@ -76,7 +76,7 @@ def test_merchant_uploads_images_and_creators_see_thumbnails(
         files=[{"name": "收纳盒.jpg", "mimeType": "image/jpeg", "buffer": _photo()}]
     )
     with m.expect_navigation():
-        form.get_by_role("button", name="上传").click()
+        form.get_by_role("button", name="上传", exact=True).click()
     expect(m.locator(".alert--success")).to_contain_text("图片已上传")
     expect(m.locator(".image-tile")).to_have_count(before + 1)
     newest = ProductImage.objects.filter(product=product).order_by("-pk").first()
