@@ -47,8 +47,13 @@ def _context(browser, live_server, *, language="zh-hans", phone=False):
 
 
 def _images_loaded(page) -> None:
-    # Every thumbnail on the page really arrived (served by /media/ with DEBUG off).
+    # Every thumbnail on the page really arrived (served by /media/ with DEBUG off); the
+    # lazy ones below the fold are asked for now.
+    page.evaluate(
+        "() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+    )
     page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
     broken = page.evaluate(
         "() => [...document.querySelectorAll('img.product-thumb, img.image-tile__img')]"
         ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
