@@ -7,10 +7,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext \
     && useradd --create-home --uid 1000 hotwave
 WORKDIR /app
 COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
+# The s3 extra: MEDIA_STORAGE=s3 keeps product images in an S3-compatible bucket.
+RUN pip install --upgrade pip && pip install '.[s3]'
 COPY . .
 # collectstatic needs settings that import cleanly: a throwaway key, no DB access.
 RUN SECRET_KEY=collectstatic HOTWAVE_EVENTS_SECRET=collectstatic python manage.py collectstatic --noinput -v0
+# The media volume takes this directory's owner when it is first created.
+RUN mkdir -p /app/media && chown hotwave:hotwave /app/media
 USER hotwave
 EXPOSE 8000
 CMD ["gunicorn", "hotwave.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

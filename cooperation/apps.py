@@ -7,11 +7,11 @@ class CooperationConfig(AppConfig):
     verbose_name = _("合作")
 
     def ready(self) -> None:
-        # Settlement's order pages and admission's refusals name products by title:
+        # Settlement's order pages (title, thumbnail) and admission's refusals (title) name products:
         # they ask us (they may not import us).
         from admission import product_titles
-        from cooperation.selectors.products import titles_by_sku
-        from settlement.catalog import register_title_lookup
+        from cooperation.selectors.products import facts_by_sku, titles_by_sku
+        from settlement.catalog import register_product_lookup
 
-        register_title_lookup(titles_by_sku)
+        register_product_lookup(facts_by_sku)
         product_titles.register(titles_by_sku)

@@ -134,7 +134,10 @@ def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for cooperation: products and carts, then tasks (nothing with users_only)."""
     if users_only:
         return
-    seed_products(context)
+    products = seed_products(context)
+    from cooperation.demo_images import seed_images
+
+    seed_images(products)  # drawn with Pillow into the media storage, once per product
     seed_tasks = globals().get("seed_tasks")
     if seed_tasks is not None:
         seed_tasks(context)
@@ -154,6 +157,9 @@ def summary(*, users_only: bool) -> list[str]:
     """seed_demo's report: products and tasks."""
     if users_only:
         return []
-    from cooperation.models import Task
+    from cooperation.models import ProductImage, Task
 
-    return [f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks"]
+    return [
+        f"{Product.objects.count()} products ({ProductImage.objects.count()} images), "
+        f"{Task.objects.count()} cooperation tasks"
+    ]

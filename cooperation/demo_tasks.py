@@ -44,7 +44,7 @@ class DemoTask:
     autocomplete: bool = False
     mode: str = "fixed"
     gmv_target: str | None = None
-    variant: str = ""  # "answered" dispute, "late_live" cancellation
+    variant: str = ""  # "answered" dispute, "late_live" cancellation, "countered" (议价)
 
 
 DEMO_TASKS: tuple[DemoTask, ...] = (
@@ -197,6 +197,7 @@ DEMO_TASKS: tuple[DemoTask, ...] = (
         "3000.00",
         1,
         "山野红茶与速干 T 恤组合。",
+        variant="countered",  # demo_creator asked for other terms (议价): demo_tmall answers
     ),
     DemoTask(
         "demo_tmall",
@@ -397,6 +398,27 @@ def _backdate(spec: DemoTask, task: Task) -> None:
     Task.objects.filter(pk=task.pk).update(**updates)
 
 
+def _counter(task: Task, creator: User) -> None:
+    """议价 on an open invitation, a few hours after it arrived (after the backdating)."""
+    from cooperation.models import CounterOffer, TaskEventKind
+    from cooperation.services.counter_offers import task_counter
+
+    task.refresh_from_db()
+    offer = task_counter(
+        task=task,
+        actor=creator,
+        slot_fee=(task.slot_fee * Decimal("0.8")).quantize(Decimal("0.01")),
+        mode=task.mode,
+        gmv_target=task.gmv_target,
+        planned_live_date=task.planned_live_date + timedelta(days=2),
+        note="周末档期更合适，坑位费可以让一些。",
+    )
+    at = task.created_at + timedelta(hours=5)
+    Task.objects.filter(pk=task.pk).update(countered_at=at)
+    CounterOffer.objects.filter(pk=offer.pk).update(created_at=at)
+    TaskEvent.objects.filter(task=task, kind=TaskEventKind.COUNTER_OFFERED).update(at=at)
+
+
 def seed_tasks(context: dict) -> list[Task]:
     """Demo tasks in every state for the demo merchants and creators. Idempotent."""
     users = context.get("users") or {
@@ -436,6 +458,8 @@ def seed_tasks(context: dict) -> list[Task]:
                 )
                 _walk(spec, task, merchant, creator)
                 _backdate(spec, task)
+                if spec.variant == "countered":
+                    _counter(task, creator)
         except DomainError as exc:
             # A demo party that is not admitted (e.g. edited data): skip, don't break the seed.
             logger.warning("demo task %r skipped: %s", spec.note, exc)

@@ -1,7 +1,8 @@
 """To-do sources of cooperation tasks (SPEC §5 待办事项).
 
 Each source counts one side's tasks in one state — exactly the tasks the linked
-page (合作任务 filtered by ``?state=``) lists for that user.
+page (合作任务 filtered by ``?state=``, and ``&countered=`` for invitations with or
+without a counter-offer) lists for that user.
 """
 
 from __future__ import annotations
@@ -14,27 +15,40 @@ from cooperation.models import Task, TaskState
 from hotwave.todos import STREAM_CHUNK, TodoBatch, TodoSource, count_of, register, register_batch
 
 # Source key -> (side, state), for the per-side batches below.
-_STATES: dict[str, tuple[str, str]] = {}
+_STATES: dict[str, tuple[str, Q]] = {}
 
 
-def _source(key: str, role: str, side: str, state: str, title, description, order: int):
+def _source(
+    key: str,
+    role: str,
+    side: str,
+    state: str,
+    title,
+    description,
+    order: int,
+    *,
+    countered: bool | None = None,
+):
     field = f"{side}_id"
-    _STATES[key] = (side, state)
+    match = Q(state=state)
+    query = f"?state={state}"
+    if countered is not None:  # invitations with (or without) a counter-offer (议价)
+        match &= Q(countered_at__isnull=not countered)
+        query += f"&countered={int(countered)}"
+    _STATES[key] = (side, match)
 
     def count_all() -> dict[int, int]:
-        rows = (
-            Task.objects.filter(state=state).order_by().values_list(field).annotate(n=Count("pk"))
-        )
+        rows = Task.objects.filter(match).order_by().values_list(field).annotate(n=Count("pk"))
         return {user_id: n for user_id, n in rows if n}
 
     def count_for(user) -> int:
-        return Task.objects.filter(**{field: user.pk, "state": state}).count()
+        return Task.objects.filter(match, **{field: user.pk}).count()
 
     def count_expr(role: str):
-        return count_of(Task.objects.filter(**{field: OuterRef("pk")}, state=state))
+        return count_of(Task.objects.filter(match, **{field: OuterRef("pk")}))
 
     def url(user=None) -> str:
-        return f"{reverse('cooperation:task_list')}?state={state}"
+        return f"{reverse('cooperation:task_list')}{query}"
 
     return register(
         TodoSource(
@@ -61,6 +75,16 @@ MERCHANT_INVITED = _source(
     _("已发出、等待达人答复的合作邀请"),
     20,
 )
+MERCHANT_COUNTER_OFFERS = _source(
+    "cooperation.merchant_counter_offers",
+    "merchant",
+    "merchant",
+    TaskState.INVITED,
+    _("待答复的议价"),
+    _("达人提出了新的坑位费、合作模式或直播日期，等待你接受或拒绝"),
+    18,
+    countered=True,
+)
 MERCHANT_TO_SHIP = _source(
     "cooperation.merchant_to_ship",
     "merchant",
@@ -86,8 +110,9 @@ CREATOR_TO_ANSWER = _source(
     "creator",
     TaskState.INVITED,
     _("待确认的合作邀请"),
-    _("商家发来、等待你接受或拒绝的邀请"),
+    _("商家发来、等待你接受、议价或拒绝的邀请"),
     20,
+    countered=False,  # after a counter-offer the invitation waits for the merchant
 )
 CREATOR_TO_RECEIVE = _source(
     "cooperation.creator_to_receive",
@@ -112,24 +137,25 @@ CREATOR_TO_REPORT = _source(
 def _side_batch(side: str) -> TodoBatch:
     """One side's sources in one pass over its tasks: GROUP BY user, a filtered count each."""
     field = f"{side}_id"
-    states = {key: state for key, (s, state) in _STATES.items() if s == side}
+    matches = {key: match for key, (s, match) in _STATES.items() if s == side}
 
     def rows():
+        any_match = Q()
+        for match in matches.values():
+            any_match |= match
         qs = (
-            Task.objects.filter(state__in=list(states.values()))
+            Task.objects.filter(any_match)
             .order_by()
             .values_list(field)
-            .annotate(
-                **{f"n{i}": Count("pk", filter=Q(state=st)) for i, st in enumerate(states.values())}
-            )
+            .annotate(**{f"n{i}": Count("pk", filter=m) for i, m in enumerate(matches.values())})
             .order_by(field)
         )
-        keys = list(states)
+        keys = list(matches)
         for user_id, *counts in qs.iterator(chunk_size=STREAM_CHUNK):
             yield user_id, dict(zip(keys, counts, strict=True))
 
     return register_batch(
-        TodoBatch(key=f"cooperation.{side}", source_keys=tuple(states), rows=rows)
+        TodoBatch(key=f"cooperation.{side}", source_keys=tuple(matches), rows=rows)
     )
 
 

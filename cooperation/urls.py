@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, plaza, products, tasks
+from cooperation.views import cart, hot, images, plaza, products, tasks
 
 app_name = "cooperation"
 
@@ -13,6 +13,17 @@ urlpatterns = [
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
     path("products/<int:pk>/archive/", products.product_archive, name="product_archive"),
     path("products/<int:pk>/unarchive/", products.product_unarchive, name="product_unarchive"),
+    path("products/<int:pk>/images/", images.product_images, name="product_images"),
+    path(
+        "products/<int:pk>/images/<int:image_pk>/move/",
+        images.product_image_move,
+        name="product_image_move",
+    ),
+    path(
+        "products/<int:pk>/images/<int:image_pk>/remove/",
+        images.product_image_remove,
+        name="product_image_remove",
+    ),
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),

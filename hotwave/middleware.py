@@ -116,7 +116,8 @@ class PrivateResponsesMiddleware:
     * ``Cache-Control: no-store`` on every response to a signed-in user (money:
       资金账户, its CSV export and order pages; tasks; the workbench's figures) and
       on the events API's answers: nothing private stays in a browser's or a
-      proxy's cache. Static files are served before this middleware runs.
+      proxy's cache. Static files are served before this middleware runs; uploaded
+      product images (``hotwave.views.media``) stay publicly cacheable.
     """
 
     def __init__(self, get_response):
@@ -130,6 +131,9 @@ class PrivateResponsesMiddleware:
         user = getattr(request, "user", None)
         private = user is not None and user.is_authenticated
         match = getattr(request, "resolver_match", None)
-        if private or (match is not None and match.namespace == "settlement"):
+        public_media = getattr(response, "public_media", False)  # hotwave.views.media
+        if not public_media and (
+            private or (match is not None and match.namespace == "settlement")
+        ):
             patch_cache_control(response, no_store=True, private=True)
         return response

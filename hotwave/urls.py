@@ -49,7 +49,8 @@ handler403 = "hotwave.views.permission_denied"
 handler404 = "hotwave.views.page_not_found"
 handler500 = "hotwave.views.server_error"
 
-if settings.DEBUG:  # pragma: no cover - local media in development only
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.MEDIA_STORAGE == "filesystem":
+    # Product images on the file system are served by Hotwave itself, DEBUG or not.
+    urlpatterns.insert(
+        0, path(settings.MEDIA_URL.lstrip("/") + "<path:path>", views.media, name="media")
+    )

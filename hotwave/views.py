@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from hotwave.clientip import client_ip
 from hotwave.forms import (
@@ -132,6 +133,48 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok"})
     except Exception:  # noqa: BLE001 - any DB error means "not ready"
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+# Uploaded files are written under names never reused (cooperation.services.images):
+# a URL always means the same bytes, so browsers and proxies may keep it for a year.
+MEDIA_CACHE_SECONDS = 60 * 60 * 24 * 365
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+
+
+@login_not_required
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded product images from the file-system storage, DEBUG or not.
+
+    Only images are served (by extension: every stored file was re-encoded as one),
+    from the default storage, which refuses paths outside MEDIA_ROOT. Product images
+    are public (cards show them to every signed-in party and they carry nothing
+    private), so they are cached as public; with MEDIA_STORAGE=s3 pages use the
+    bucket's own URLs and this route finds nothing.
+    """
+    import posixpath
+
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+    from django.utils.cache import patch_cache_control
+
+    content_type = MEDIA_TYPES.get(posixpath.splitext(path)[1].lower())
+    if content_type is None:
+        raise Http404
+    try:
+        handle = default_storage.open(path, "rb")
+    except (OSError, SuspiciousFileOperation, NotImplementedError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=content_type)
+    patch_cache_control(response, public=True, max_age=MEDIA_CACHE_SECONDS, immutable=True)
+    response.public_media = True  # PrivateResponsesMiddleware leaves it cacheable
+    return response
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:

@@ -40,3 +40,8 @@ if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
     CACHES = {  # noqa: F405
         "default": {**CACHES["default"], "LOCATION": urlunsplit(_parts._replace(path=f"/{_db}"))}  # noqa: F405
     }
+
+# Uploaded images go to a directory of this test process, never the checkout's media/.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="hotwave-media-")

@@ -5,19 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Merchant
 from cooperation.models import Product
 from hotwave.fields import DecimalTextField, MoneyField
 from hotwave.forms import Form
-
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
-# The first bytes of each accepted image format: the extension alone proves nothing.
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 class ProductForm(Form):
@@ -52,13 +45,6 @@ class ProductForm(Form):
             "negative": _("服务费率不能低于 1%%。"),
         },
     )
-    image = forms.FileField(
-        label=_("商品图片"),
-        required=False,
-        help_text=_("可选，JPG/PNG/WebP/GIF，不超过 2MB。"),
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-    )
 
     def __init__(self, *args, merchant: Merchant, instance: Product | None = None, **kwargs):
         self.merchant = merchant
@@ -70,7 +56,6 @@ class ProductForm(Form):
                 "category": instance.category_id,
                 "price": instance.price,
                 "service_fee_percent": instance.service_fee_percent,
-                "image": instance.image,
             }
         super().__init__(*args, **kwargs)
         if instance is not None:
@@ -92,20 +77,6 @@ class ProductForm(Form):
         if not title:
             raise forms.ValidationError(_("请填写商品名称。"))
         return title
-
-    def clean_image(self):
-        image = self.cleaned_data.get("image")
-        if not isinstance(image, UploadedFile):
-            return image  # nothing new uploaded: the stored image, or False to clear it
-        if image.size > MAX_IMAGE_BYTES:
-            raise forms.ValidationError(_("图片不能超过 2MB。"))
-        head = image.read(12)
-        image.seek(0)
-        if not head.startswith(IMAGE_SIGNATURES) or (
-            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
-        ):
-            raise forms.ValidationError(_("这不是有效的图片文件。"))
-        return image
 
     @property
     def service_fee_rate(self) -> Decimal:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import Activity, Creator, Merchant
 from cooperation.models import (
+    COUNTER_FEE_MAX,
     DEADLINE_BOUNDS,
     LINKS_MAX,
     STATEMENT_MAX,
@@ -386,3 +387,89 @@ def cooperate_form_context(*, merchant: Merchant, creator: Creator, data=None) -
         "cooperate_form": TaskCreateForm(data, merchant=merchant, creator=creator),
         "cooperate_creator": creator,
     }
+
+
+class CounterOfferForm(Form):
+    """议价: the creator's other terms for an invitation (fee, 合作模式, target, live date)."""
+
+    takes_task = True  # built with the invitation's terms as its initial values
+
+    slot_fee = MoneyField(
+        label=_("期望坑位费（元）"),
+        min_value=Decimal("0"),
+        max_value=COUNTER_FEE_MAX,
+        error_messages={
+            "required": _("请填写期望坑位费。"),
+            "invalid": _("请输入金额，例如 3000 或 2999.50。"),
+            "min_value": _("坑位费不能为负数。"),
+            "negative": _("坑位费不能为负数。"),
+            "max_value": _("议价的坑位费不能超过 ¥1,000,000.00。"),
+            "max_decimal_places": _("坑位费最多两位小数。"),
+            "max_digits": _("议价的坑位费不能超过 ¥1,000,000.00。"),
+            "max_whole_digits": _("议价的坑位费不能超过 ¥1,000,000.00。"),
+        },
+    )
+    mode = forms.ChoiceField(
+        label=_("合作模式"),
+        choices=SlotFeeMode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择合作模式。"), "invalid_choice": _("请选择合作模式。")},
+    )
+    gmv_target = MoneyField(
+        label=_("目标成交额（元）"),
+        required=False,
+        help_text=_("仅保底模式。"),
+        error_messages={
+            "invalid": _("目标成交额请输入金额，例如 50000。"),
+            "negative": _("目标成交额须大于 0。"),
+            "max_decimal_places": _("目标成交额最多两位小数。"),
+            "max_digits": _("目标成交额过大。"),
+            "max_whole_digits": _("目标成交额过大。"),
+        },
+    )
+    planned_live_date = forms.DateField(
+        label=_("计划直播日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请选择计划直播日期。")},
+    )
+    note = forms.CharField(
+        label=_("议价说明（选填）"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：档期紧张，希望改到下周")}),
+        error_messages={"max_length": _("议价说明最多 %(limit_value)d 个字。")},
+    )
+
+    def __init__(self, *args, task=None, **kwargs):
+        if task is not None and not args and "data" not in kwargs:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "slot_fee": task.slot_fee,
+                    "mode": task.mode,
+                    "gmv_target": task.gmv_target,
+                    "planned_live_date": task.planned_live_date,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["planned_live_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean_planned_live_date(self):
+        value = self.cleaned_data["planned_live_date"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        mode, fee, target = data.get("mode"), data.get("slot_fee"), data.get("gmv_target")
+        if mode == SlotFeeMode.COMMISSION and fee:
+            self.add_error("slot_fee", _("纯佣合作不收坑位费，请将坑位费设为 0。"))
+        if mode == SlotFeeMode.GUARANTEE:
+            if fee is not None and fee <= 0:
+                self.add_error("slot_fee", _("保底合作须有大于 0 的坑位费。"))
+            if "gmv_target" not in self.errors and (target is None or target <= 0):
+                self.add_error("gmv_target", _("保底合作请填写大于 0 的目标成交额。"))
+        elif "gmv_target" in data:
+            data["gmv_target"] = None
+        return data

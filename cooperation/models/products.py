@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,12 +43,6 @@ class Product(models.Model):
     price = models.DecimalField(_("价格"), max_digits=14, decimal_places=2)
     # A fraction: 0.15 is 15%. Forms take a percentage and convert.
     service_fee_rate = models.DecimalField(_("服务费率"), max_digits=5, decimal_places=4)
-    image = models.FileField(
-        _("商品图片"),
-        upload_to="products/%Y/%m/",
-        blank=True,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "gif"])],
-    )
     status = models.CharField(
         _("状态"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )

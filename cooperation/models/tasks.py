@@ -92,6 +92,11 @@ class TaskAction(models.TextChoices):
     AUTO_CANCEL = "auto_cancel", _("逾期未处理，自动取消")
     OPEN_DISPUTE = "open_dispute", _("发起争议")
     DECIDE_DISPUTE = "decide_dispute", _("争议裁决")
+    # 议价: the creator counters an invitation once (not a move: the task stays invited);
+    # the merchant accepts (the task proceeds on the new terms) or declines (it ends).
+    COUNTER_OFFER = "counter_offer", _("议价")
+    ACCEPT_COUNTER = "accept_counter", _("接受议价")
+    DECLINE_COUNTER = "decline_counter", _("拒绝议价")
 
 
 class SlotFeeMode(models.TextChoices):
@@ -139,6 +144,9 @@ TRANSITIONS: dict[str, Transition] = {
     for t in (
         _t(TaskAction.ACCEPT, Party.CREATOR, {TaskState.INVITED}, TaskState.ACCEPTED),
         _t(TaskAction.DECLINE, Party.CREATOR, {TaskState.INVITED}, TaskState.DECLINED),
+        # Only while a counter-offer waits for the merchant (the services check it).
+        _t(TaskAction.ACCEPT_COUNTER, Party.MERCHANT, {TaskState.INVITED}, TaskState.ACCEPTED),
+        _t(TaskAction.DECLINE_COUNTER, Party.MERCHANT, {TaskState.INVITED}, TaskState.DECLINED),
         # The merchant may cancel while invited and until the sample is shipped.
         _t(
             TaskAction.CANCEL,
@@ -304,6 +312,9 @@ class Task(models.Model):
     live_reported_at = models.DateTimeField(_("直播提交时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     disputed_at = models.DateTimeField(_("争议时间"), null=True, blank=True)
+    # When the creator countered the invitation (议价, at most once): it now waits for the
+    # merchant (the CounterOffer row holds the terms).
+    countered_at = models.DateTimeField(_("议价时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("裁决时间"), null=True, blank=True)
     # What the escrowed slot fee became when the task closed (the ledger is the truth).
     escrow_released = models.DecimalField(
@@ -441,7 +452,9 @@ class Task(models.Model):
         """The current stage's deadline; None when closed or in dispute (deadlines pause)."""
         s = self.state
         if s == TaskState.INVITED:
-            return Deadline(DeadlineKind.RESPOND, s, self.respond_by, Party.CREATOR, automatic=True)
+            # A counter-offer hands the answer to the merchant, within the same 72 h.
+            party = Party.MERCHANT if self.countered_at else Party.CREATOR
+            return Deadline(DeadlineKind.RESPOND, s, self.respond_by, party, automatic=True)
         if s == TaskState.ACCEPTED:
             return Deadline(DeadlineKind.SHIP, s, self.ship_by, Party.MERCHANT, automatic=False)
         if s == TaskState.SHIPPED:
@@ -543,6 +556,7 @@ class TaskEventKind(models.TextChoices):
     DISPUTE_ANSWERED = "dispute_answered", _("回应争议")
     DISPUTE_LAPSED = "dispute_lapsed", _("逾期未回应")
     DISPUTE_DECIDED = "dispute_decided", _("争议裁决")
+    COUNTER_OFFERED = "counter_offered", _("达人议价")
 
 
 # Written at most once per task and stage: the clock's reminders and breaches are

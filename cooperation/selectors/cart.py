@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 
 from admission.models import User
-from cooperation.models import CartItem, Product, ProductStatus
+from cooperation.models import CartItem, Product, ProductStatus, first_thumb
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.products import blocked_q
 
@@ -14,7 +14,8 @@ def cart_items_for(*, actor: User) -> QuerySet[CartItem]:
     """The actor's (a creator's) cart, newest first; Http404 for other roles.
 
     Annotates ``unavailable``: "" when the product can be promoted, "archived"
-    or "restricted" when it no longer can (it stays listed so the creator sees why).
+    or "restricted" when it no longer can (it stays listed so the creator sees why), and
+    ``thumb_name``, the product's cover thumbnail.
     """
     creator = creator_of(actor)
     blocked = Product.objects.filter(blocked_q(), pk=OuterRef("product_id"))
@@ -26,7 +27,8 @@ def cart_items_for(*, actor: User) -> QuerySet[CartItem]:
                 When(product__status=ProductStatus.ARCHIVED, then=Value("archived")),
                 When(Exists(blocked), then=Value("restricted")),
                 default=Value(""),
-            )
+            ),
+            thumb_name=first_thumb("product_id"),
         )
         .order_by("-added_at", "-pk")
     )

@@ -21,7 +21,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Val
 from django.utils import timezone
 
 from admission.models import Creator, User
-from cooperation.models import CartItem, Product, ProductStatus
+from cooperation.models import CartItem, Product, ProductStatus, first_thumb
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.products import promotable_q
 from hotwave.readcache import forget, get_or_compute
@@ -91,7 +91,8 @@ def forget_hot_ranking() -> None:
 def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
     """Promotable products among the best sellers of the last 7 days, best sellers first.
 
-    Annotates ``paid_orders`` and ``in_cart`` (already in this creator's 带货车). The
+    Annotates ``paid_orders``, ``in_cart`` (already in this creator's 带货车) and
+    ``thumb_name`` (the cover image's thumbnail, for ``{% product_thumb %}``). The
     ranking comes from :func:`hot_ranking` (cached); whether a product may be promoted
     is checked on every request.
     """
@@ -107,6 +108,7 @@ def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
         .annotate(
             paid_orders=paid_orders,
             in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),
+            thumb_name=first_thumb(),
         )
         .select_related("merchant", "category")
         .order_by("-paid_orders", "-created_at", "-pk")

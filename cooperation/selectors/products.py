@@ -7,7 +7,7 @@ from django.http import Http404
 
 from admission.models import Merchant, User
 from admission.selectors import blocked_products_q, restriction_annotations
-from cooperation.models import Product, ProductStatus
+from cooperation.models import Product, ProductImage, ProductStatus, first_thumb
 from cooperation.selectors.access import merchant_of
 
 
@@ -36,7 +36,9 @@ def products_for_merchant(*, actor: User) -> QuerySet[Product]:
     """The actor's own products (404 for non-merchants), category loaded, newest first."""
     merchant = merchant_of(actor)
     return with_restriction(
-        Product.objects.filter(merchant=merchant).select_related("category")
+        Product.objects.filter(merchant=merchant)
+        .select_related("category")
+        .annotate(thumb_name=first_thumb())
     ).order_by("-created_at", "-pk")
 
 
@@ -108,8 +110,7 @@ def product_for_creator(*, actor: User, pk: int) -> Product:
 def titles_by_sku(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
     """{(merchant id, sku): title} of the products named by ``pairs`` (one query).
 
-    Settlement's order pages and CSV call this through ``settlement.catalog``,
-    admission's refusals and 准入中心 through ``admission.product_titles``.
+    Admission's refusals and 准入中心 call this through ``admission.product_titles``.
     """
     if not pairs:
         return {}
@@ -119,3 +120,42 @@ def titles_by_sku(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
         "merchant_id", "sku", "title"
     )
     return {(m, sku): title for m, sku, title in rows if (m, sku) in pairs}
+
+
+def product_images(*, product: Product) -> list[ProductImage]:
+    """The product's images in display order (the first is the cover)."""
+    return list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+
+
+def product_image_for_merchant(*, actor: User, product_pk: int, pk: int) -> ProductImage:
+    """One image of one of the actor's products; anyone else's (or none) is a 404."""
+    merchant = merchant_of(actor)
+    image = (
+        ProductImage.objects.filter(pk=pk, product_id=product_pk, product__merchant=merchant)
+        .select_related("product")
+        .first()
+    )
+    if image is None:
+        raise Http404
+    return image
+
+
+def facts_by_sku(pairs: set[tuple[int, str]]) -> dict:
+    """{(merchant id, sku): ProductFacts(title, cover thumbnail)} of the named products
+    (one query): settlement's order pages and CSV show them through ``settlement.catalog``."""
+    from settlement.catalog import ProductFacts
+
+    if not pairs:
+        return {}
+    merchants = {m for m, _sku in pairs}
+    skus = {sku for _m, sku in pairs}
+    rows = (
+        Product.objects.filter(merchant_id__in=merchants, sku__in=skus)
+        .annotate(thumb_name=first_thumb())
+        .values_list("merchant_id", "sku", "title", "thumb_name")
+    )
+    return {
+        (m, sku): ProductFacts(title, thumb or "")
+        for m, sku, title, thumb in rows
+        if (m, sku) in pairs
+    }

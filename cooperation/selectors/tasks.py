@@ -25,6 +25,7 @@ from cooperation.models import (
     TaskState,
     TaskTransition,
     allowed_actions,
+    first_thumb,
 )
 
 # Tabs of the task list, in the order of a task's life.
@@ -57,8 +58,16 @@ def can_have_tasks(actor: User) -> bool:
     return _side_filter(actor) is not None
 
 
-def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) -> QuerySet[Task]:
+def tasks_for(
+    *,
+    actor: User,
+    state: str | None = None,
+    due_soon: bool = False,
+    countered: bool | None = None,
+) -> QuerySet[Task]:
     """The actor's tasks (merchant: its invitations; creator: those it received), newest first.
+
+    ``countered``: only tasks with (True) or without (False) a counter-offer (议价).
 
     Other roles get an empty queryset. Products are prefetched, parties joined.
     """
@@ -68,6 +77,8 @@ def tasks_for(*, actor: User, state: str | None = None, due_soon: bool = False) 
     qs = Task.objects.filter(**scope)
     if state:
         qs = qs.filter(state=state)
+    if countered is not None:
+        qs = qs.filter(countered_at__isnull=not countered)
     if due_soon:
         from cooperation.todos import due_soon_q
 
@@ -99,9 +110,14 @@ def task_for(*, actor: User, pk: int) -> Task:
         raise Http404
     task = (
         Task.objects.filter(pk=pk, **scope)
-        .select_related("merchant", "creator", "activity")
+        .select_related("merchant", "creator", "activity", "counter_offer")
         .prefetch_related(
-            Prefetch("items", queryset=TaskProduct.objects.order_by("pk")),
+            Prefetch(
+                "items",
+                queryset=TaskProduct.objects.annotate(
+                    thumb_name=first_thumb("product_id")
+                ).order_by("pk"),
+            ),
             Prefetch(
                 "transitions",
                 queryset=TaskTransition.objects.select_related(
@@ -151,13 +167,22 @@ def viewer_of(*, task: Task, actor: User, now=None) -> Viewer:
     now = now or timezone.now()
     missed = task.missed_deadline(now) is not None
     disputed_by = {d.opened_by for d in task.disputes.all()}
-    actions = tuple(
+    countered = task.countered_at is not None
+    # 议价: answering a counter-offer is the merchant's only while one waits; the creator
+    # counters once, and after that waits like the merchant did.
+    counter_actions = {TaskAction.ACCEPT_COUNTER, TaskAction.DECLINE_COUNTER}
+    waiting_creator = {TaskAction.ACCEPT, TaskAction.DECLINE}
+    actions = [
         a
         for a in allowed_actions(task.state, party)
         if (a not in AFTER_DEADLINE or missed)
         and not (a == TaskAction.OPEN_DISPUTE and party in disputed_by)
-    )
-    return Viewer(party=party, actions=actions)
+        and not (a in counter_actions and not countered)
+        and not (a in waiting_creator and countered)
+    ]
+    if task.state == TaskState.INVITED and party == Party.CREATOR and not countered:
+        actions.insert(1, TaskAction.COUNTER_OFFER)
+    return Viewer(party=party, actions=tuple(actions))
 
 
 @dataclass(frozen=True)
@@ -227,6 +252,7 @@ class TimelineEntry:
 
 
 _EVENT_TONE = {
+    TaskEventKind.COUNTER_OFFERED: "warn",
     TaskEventKind.DEADLINE_BREACHED: "err",
     TaskEventKind.DEADLINE_REMINDED: "warn",
     TaskEventKind.DEADLINE_MET: "ok",
@@ -251,6 +277,14 @@ def _event_title(e: TaskEvent) -> str:
     return str(kind)
 
 
+def _counter_terms(task: Task) -> str:
+    """What the counter-offer asked for, in the reader's language (joined with the task)."""
+    offer = getattr(task, "counter_offer", None)
+    if offer is None:
+        return ""
+    return " · ".join(f"{what} {was} → {asked}" for what, was, asked in offer.changes())
+
+
 def task_timeline(*, task: Task) -> list[TimelineEntry]:
     """Every move and event of the task, oldest first: states, deadlines, disputes, escrow."""
     entries = [
@@ -272,7 +306,7 @@ def task_timeline(*, task: Task) -> list[TimelineEntry]:
             e.at,
             _event_title(e),
             e.actor,
-            "",
+            _counter_terms(task) if e.kind == TaskEventKind.COUNTER_OFFERED else "",
             e.note,
             e.amount,
             _EVENT_TONE.get(e.kind, ""),
@@ -376,6 +410,14 @@ def next_step_hint(*, task: Task, party: str) -> str:
         TaskState.CANCELLED: _("该合作已取消；托管的坑位费（如有）已退回商家。"),
         TaskState.EXPIRED: _("邀请 72 小时未答复，已自动过期。"),
     }
+    if task.state == TaskState.INVITED and task.countered_at is not None:
+        return (
+            _("达人提出了议价：接受后按新条件合作，拒绝则邀请结束。")
+            if merchant
+            else _("你已提出议价，等待商家答复。")
+        )
+    if task.state == TaskState.DECLINED and task.countered_at is not None:
+        return _("商家拒绝了议价，这份邀请已结束。")
     return hints[task.state]
 
 

@@ -31,7 +31,6 @@ def product_create(
     category: Category,
     price: Decimal,
     service_fee_rate: Decimal,
-    image=None,
 ) -> Product:
     """Publish a product. Raises NotAdmitted (merchant not admitted), DomainError (SKU, price, rate)."""
     require_admitted(merchant.user, action="publish")
@@ -47,8 +46,6 @@ def product_create(
         price=price,
         service_fee_rate=service_fee_rate,
     )
-    if image:
-        product.image = image
     try:
         # The unique constraint is the guarantee when two requests race.
         with transaction.atomic():
@@ -68,8 +65,6 @@ def product_update(
     category: Category,
     price: Decimal,
     service_fee_rate: Decimal,
-    image=None,
-    clear_image: bool = False,
 ) -> Product:
     """Edit a product. The SKU is its identity in orders and never changes.
 
@@ -81,10 +76,6 @@ def product_update(
     product.category = category
     product.price = price
     product.service_fee_rate = service_fee_rate
-    if image:
-        product.image = image
-    elif clear_image:
-        product.image = ""
     product.save()
     return product
 

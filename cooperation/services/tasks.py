@@ -477,10 +477,17 @@ def _record_breach(task: Task, d, *, at: datetime) -> bool:
 # --- transitions taken by people -------------------------------------------------
 
 
+def _refuse_while_countered(task: Task) -> None:
+    # After a counter-offer (议价) the invitation waits for the merchant's answer.
+    if task.countered_at is not None:
+        raise IllegalTransition(_("你已提出议价，正在等待商家答复。"), code="task.countered")
+
+
 @transaction.atomic
 def task_accept(*, task: Task, actor: User) -> Task:
     """The creator accepts; the slot fee moves into escrow. Raises IllegalTransition, NotAdmitted."""
     task = _claim(task, TaskAction.ACCEPT, actor)
+    _refuse_while_countered(task)
     _guard(task, TaskAction.ACCEPT, actor)
     try:
         require_admitted(task.merchant.user, action="invite", activity=task.activity)
@@ -510,6 +517,7 @@ def task_accept(*, task: Task, actor: User) -> Task:
 def task_decline(*, task: Task, actor: User, reason: str = "") -> Task:
     """The creator declines the invitation. Raises IllegalTransition."""
     task = _claim(task, TaskAction.DECLINE, actor)
+    _refuse_while_countered(task)
     return _move(task, TaskAction.DECLINE, actor, at=timezone.now(), note=reason.strip())
 
 

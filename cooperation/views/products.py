@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,13 +49,15 @@ def product_create(request):
                 category=data["category"],
                 price=data["price"],
                 service_fee_rate=form.service_fee_rate,
-                image=data.get("image") or None,
             )
         except DomainError as exc:
             form.add_error(None, [exc.message, *exc.reasons])
         else:
-            messages.success(request, _("商品「%(title)s」已创建。") % {"title": product.title})
-            return redirect("cooperation:product_list")
+            messages.success(
+                request,
+                _("商品「%(title)s」已创建，可以上传商品图片了。") % {"title": product.title},
+            )
+            return redirect("cooperation:product_images", pk=product.pk)
     return render(request, "cooperation/product_form.html", {"form": form, "product": None})
 
 
@@ -68,7 +69,6 @@ def product_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        image = data.get("image")
         try:
             services.product_update(
                 product=product,
@@ -76,8 +76,6 @@ def product_edit(request, pk: int):
                 category=data["category"],
                 price=data["price"],
                 service_fee_rate=form.service_fee_rate,
-                image=image if isinstance(image, UploadedFile) else None,
-                clear_image=image is False,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from admission.exceptions import NotAdmitted, ProductRestricted
 from cooperation.forms.tasks import (
     CARRIERS,
+    CounterOfferForm,
     DisputeAnswerForm,
     DisputeForm,
     ReasonForm,
@@ -34,6 +35,7 @@ from cooperation.forms.tasks import (
 from cooperation.models import TaskAction, TaskState
 from cooperation.selectors import tasks as selectors
 from cooperation.selectors.attribution import task_results
+from cooperation.services import counter_offers as counter_services
 from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from cooperation.views.paging import paginate
@@ -58,9 +60,12 @@ def task_list(request):
     if state not in TaskState.values:
         state = ""
     due_soon = request.GET.get("due") == "soon"
+    countered = {"1": True, "0": False}.get(request.GET.get("countered", ""))
     page = paginate(
         request,
-        selectors.tasks_for(actor=request.user, state=state or None, due_soon=due_soon),
+        selectors.tasks_for(
+            actor=request.user, state=state or None, due_soon=due_soon, countered=countered
+        ),
         per_page=PAGE_SIZE,
     )
     counts = selectors.task_state_counts(actor=request.user)
@@ -71,7 +76,13 @@ def task_list(request):
         "page": page,
         "tabs": tabs,
         "state": state,
-        "state_label": TaskState(state).label if state else (_("即将到期") if due_soon else ""),
+        "state_label": (
+            _("待答复的议价")
+            if countered and state == TaskState.INVITED
+            else TaskState(state).label
+            if state
+            else (_("即将到期") if due_soon else "")
+        ),
         "is_merchant": request.user.is_merchant,
     }
     return render(
@@ -205,6 +216,47 @@ ACTIONS: dict[str, ActionSpec] = {
             ),
         ),
     ),
+    TaskAction.COUNTER_OFFER: ActionSpec(
+        CounterOfferForm,
+        lambda task, user, data: counter_services.task_counter(
+            task=task,
+            actor=user,
+            slot_fee=data["slot_fee"],
+            mode=data["mode"],
+            gmv_target=data.get("gmv_target"),
+            planned_live_date=data["planned_live_date"],
+            note=data["note"],
+        ),
+        gettext_lazy("已提出议价，等待商家答复；每份邀请只能议价一次。"),
+        gettext_lazy("提出议价"),
+        "",
+    ),
+    TaskAction.ACCEPT_COUNTER: ActionSpec(
+        None,
+        lambda task, user, data: counter_services.task_accept_counter(task=task, actor=user),
+        gettext_lazy("已接受议价：合作按新条件进行，坑位费已由平台托管。"),
+        gettext_lazy("接受议价"),
+        confirm=(
+            gettext_lazy("接受达人的议价？"),
+            gettext_lazy(
+                "接受后合作按议价的条件进行，你支付的坑位费 %(fee)s 立即由平台托管，"
+                "不能再修改条件。"
+            ),
+        ),
+    ),
+    TaskAction.DECLINE_COUNTER: ActionSpec(
+        ReasonForm,
+        lambda task, user, data: counter_services.task_decline_counter(
+            task=task, actor=user, reason=data["reason"]
+        ),
+        gettext_lazy("已拒绝议价，这份邀请已结束。"),
+        gettext_lazy("拒绝议价"),
+        "btn--danger",
+        confirm=(
+            gettext_lazy("拒绝达人的议价？"),
+            gettext_lazy("拒绝后这份邀请结束，不能撤回；需要时可以重新发起合作。"),
+        ),
+    ),
     TaskAction.OPEN_DISPUTE: ActionSpec(
         DisputeForm,
         lambda task, user, data: dispute_services.dispute_open(
@@ -239,7 +291,18 @@ ACTION_SLUGS = {
     TaskAction.CANCEL_LATE_SHIPPING: "cancel_late_shipping",
     TaskAction.CANCEL_LATE_LIVE: "cancel_late_live",
     TaskAction.OPEN_DISPUTE: "dispute",
+    TaskAction.COUNTER_OFFER: "counter",
+    TaskAction.ACCEPT_COUNTER: "accept_counter",
+    TaskAction.DECLINE_COUNTER: "decline_counter",
 }
+
+
+def _blank_form(spec: ActionSpec, task, data=None):
+    """The action's form (bound to ``data`` if given); some start from the task's terms."""
+    if spec.form is None:
+        return None
+    kwargs = {"task": task} if getattr(spec.form, "takes_task", False) else {}
+    return spec.form(data, **kwargs) if data is not None else spec.form(**kwargs)
 
 
 def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> list[dict]:
@@ -257,7 +320,7 @@ def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> l
                 "url": reverse(f"cooperation:task_{ACTION_SLUGS[action]}", args=[task.pk]),
                 "label": spec.button,
                 "style": spec.style,
-                "form": bound if bound is not None else (spec.form() if spec.form else None),
+                "form": bound if bound is not None else _blank_form(spec, task),
                 "error": error if action == failed else None,
                 # Asked first, unless it just failed: then its form is shown as it was sent.
                 "confirm": spec.confirm is not None and action != failed,
@@ -354,6 +417,13 @@ def _confirmation(task, user, action: str) -> Confirmation:
     ]
     if task.mode != "fixed":
         facts.append((_("合作模式"), task.get_mode_display()))
+    fee = task.slot_fee
+    if action == TaskAction.ACCEPT_COUNTER and hasattr(task, "counter_offer"):
+        fee = task.counter_offer.slot_fee
+        facts += [
+            (_("议价：%(what)s") % {"what": what}, f"{was} → {asked}")
+            for what, was, asked in task.counter_offer.changes()
+        ]
     if action == TaskAction.CONFIRM_COMPLETION and task.slot_fee:
         part = services.creator_part(task)
         if part != task.slot_fee:
@@ -366,13 +436,13 @@ def _confirmation(task, user, action: str) -> Confirmation:
         facts.append((_("平台软件服务费"), format_cny(split.platform)))
     return Confirmation(
         title=str(question),
-        body=str(body) % {"fee": format_cny(task.slot_fee)},
+        body=str(body) % {"fee": format_cny(fee)},
         action=reverse(f"cooperation:task_{ACTION_SLUGS[action]}", args=[task.pk]),
         button=str(spec.button),
         back=detail,
         style=spec.style,
         facts=facts,
-        form=spec.form() if spec.form else None,
+        form=_blank_form(spec, task),
     )
 
 
@@ -388,7 +458,7 @@ def task_transition(request, pk: int, action: str):
             messages.info(request, _("这个操作现在不可用：任务状态已经变化。"))
             return redirect("cooperation:task_detail", pk=pk)
         return render_confirmation(request, _confirmation(task, request.user, action))
-    form = spec.form(request.POST) if spec.form else None
+    form = _blank_form(spec, task, request.POST)
     error = None
     if form is None or form.is_valid():
         try:

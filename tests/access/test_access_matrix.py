@@ -87,6 +87,8 @@ ROUTES: dict[str, Route] = {
     ),
     "password_reset_complete": R(insiders=LOGGED_IN, methods=GET, public=True),
     "healthz": R(insiders=LOGGED_IN, public=True),
+    # Uploaded product images: public and cacheable (no private data), GET/HEAD only.
+    "media": R(lambda w: {"path": w.image.thumb.name}, LOGGED_IN, GET, public=True),
     # workbench
     "workbench:home": R(insiders=LOGGED_IN, methods=GET),
     "workbench:todos": R(insiders=LOGGED_IN, methods=GET),
@@ -138,6 +140,13 @@ ROUTES: dict[str, Route] = {
     "cooperation:product_edit": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
     "cooperation:product_archive": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
     "cooperation:product_unarchive": R(lambda w: {"pk": w.product.pk}, {"merchant"}, POST),
+    "cooperation:product_images": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
+    "cooperation:product_image_move": R(
+        lambda w: {"pk": w.product.pk, "image_pk": w.image.pk}, {"merchant"}, POST
+    ),
+    "cooperation:product_image_remove": R(
+        lambda w: {"pk": w.product.pk, "image_pk": w.image.pk}, {"merchant"}
+    ),
     # plaza and homepages (merchants; a creator may open its own homepage)
     "cooperation:plaza": R(insiders=MERCHANTS),
     "cooperation:creator_detail": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS | {"creator_in"}),
@@ -166,6 +175,10 @@ ROUTES: dict[str, Route] = {
             ("cancel_late_shipping", ("GET", "POST")),
             ("cancel_late_live", ("GET", "POST")),
             ("dispute", ("GET", "POST")),
+            # 议价: the creator's form (POST), the merchant's answers (asked first).
+            ("counter", POST),
+            ("accept_counter", ("GET", "POST")),
+            ("decline_counter", ("GET", "POST")),
         )
     },
     "cooperation:task_dispute_answer": R(

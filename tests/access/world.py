@@ -24,7 +24,7 @@ from tests.admission.factories import (
     OperatorFactory,
     ProviderFactory,
 )
-from tests.cooperation.factories import bind
+from tests.cooperation.factories import bind, with_image
 from tests.cooperation.task_factories import ProductFactory, admit, make_task
 from tests.settlement.factories import confirmed, paid
 from workbench.models import HelpArticle, HelpCategory, SuccessCase
@@ -63,6 +63,7 @@ def build_world() -> World:
     w.product = ProductFactory(merchant=m.merchant)
     w.task = make_task(merchant=m, creator=c_in, products=[w.product])
     CartItem.objects.create(creator=c_in.creator, product=w.product)
+    w.image = with_image(w.product)
     w.restricted = RestrictedProduct.objects.create(
         merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
     )

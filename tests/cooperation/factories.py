@@ -112,3 +112,23 @@ def restrict(product: Product, *, reason: str = "医疗器械类目需资质", g
         ProductPermission.objects.create(
             merchant=product.merchant, sku=product.sku, status=PermissionStatus.GRANTED
         )
+
+
+def image_bytes(
+    fmt: str = "PNG", size: tuple[int, int] = (64, 48), color="#e4572e", **save
+) -> bytes:
+    """A small real image of ``fmt`` drawn with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt, **save)
+    return out.getvalue()
+
+
+def with_image(product: Product, *, color="#e4572e"):
+    """Give ``product`` one more image through the service (as an upload would)."""
+    from cooperation.services.images import product_image_add
+
+    return product_image_add(product=product, data=image_bytes(color=color))

@@ -12,7 +12,13 @@ from admission.exceptions import NotAdmitted, ProductRestricted
 from cooperation.models import CartItem, ProductStatus
 from cooperation.services.cart import cart_add, cart_remove
 from hotwave.exceptions import DomainError
-from tests.cooperation.factories import CartItemFactory, ProductFactory, admit, restrict
+from tests.cooperation.factories import (
+    CartItemFactory,
+    ProductFactory,
+    admit,
+    restrict,
+    with_image,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -196,8 +202,10 @@ def test_cart_query_count_is_fixed(client_for, admitted, django_assert_num_queri
         c.get(CART)
     for p in ProductFactory.create_batch(30):
         CartItemFactory(creator=admitted.creator, product=p)
+        with_image(p)
     with django_assert_num_queries(6):
         body = c.get(CART).content.decode()
+    assert '<img class="product-thumb' in body
     assert body.count("<tr") == 21  # header + 20 rows
 
 

@@ -20,6 +20,7 @@ from tests.cooperation.factories import (
     bind,
     paid_order,
     restrict,
+    with_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -158,12 +159,14 @@ def test_query_count_is_fixed(client_for, creator, agency, django_assert_num_que
         c.get(HOT)
     for p in ProductFactory.create_batch(30):
         sell(p, 2)
+        with_image(p)  # the cover thumbnail comes in the rows' query
     forget_hot_ranking()
     with django_assert_num_queries(10):
         c.get(HOT)
     with django_assert_num_queries(9):
         body = c.get(HOT).content.decode()
     assert body.count('class="pcard product-card"') == 20
+    assert body.count('<img class="product-thumb') == 20
 
 
 def test_a_creator_not_admitted_is_told_before_clicking(client_for, creator):

@@ -34,3 +34,23 @@ def test_seed_products_is_idempotent_and_has_the_settlement_skus():
     cart = CartItem.objects.filter(creator__user__username="demo_creator")
     assert cart.count() == 4
     assert all(item.product.is_active for item in cart)
+
+
+def test_demo_products_get_drawn_images_once(settings, tmp_path):
+    from PIL import Image
+
+    from cooperation.demo_images import seed_images
+    from cooperation.models import ProductImage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    context: dict = {}
+    admission_demo.seed(users_only=False, context=context)
+    products = demo.seed_products(context)
+    made = seed_images(products)
+    active = Product.objects.filter(status=ProductStatus.ACTIVE)
+    assert made == ProductImage.objects.count() >= active.count()
+    assert not active.filter(images=None).exists()
+    assert not Product.objects.filter(status=ProductStatus.ARCHIVED, images__isnull=False).exists()
+    assert seed_images(products) == 0  # again: nothing new
+    with Image.open(ProductImage.objects.first().thumb.path) as thumb:
+        assert thumb.format == "JPEG" and thumb.size == (320, 320)

@@ -128,6 +128,29 @@ def _product_edit(username):
     return reverse("cooperation:product_edit", kwargs={"pk": product.pk})
 
 
+def _product_images(username):
+    from cooperation.models import ProductImage
+
+    image = ProductImage.objects.filter(product__merchant__user__username=username).first()
+    assert image is not None, f"the demo world has no product image for {username}"
+    return reverse("cooperation:product_images", kwargs={"pk": image.product_id})
+
+
+def _countered_task(username):
+    from django.db.models import Q
+
+    from cooperation.models import Task
+
+    user = _user(username)
+    task = (
+        Task.objects.filter(Q(merchant__user=user) | Q(creator__user=user))
+        .filter(countered_at__isnull=False)
+        .first()
+    )
+    assert task is not None, f"the demo world has no counter-offer for {username}"
+    return reverse("cooperation:task_detail", kwargs={"pk": task.pk})
+
+
 def _help_article(username):
     from workbench.models import HelpArticle
 
@@ -169,6 +192,7 @@ PAGES: tuple[Page, ...] = (
     Page("products", MERCHANTS, "/products/"),
     Page("product-new", MERCHANTS, "/products/new/"),
     Page("product-edit", MERCHANTS, _product_edit),
+    Page("product-images", MERCHANTS, _product_images),
     Page("plaza", MERCHANTS, "/plaza/"),
     Page("plaza-filtered", ("demo_merchant",), "/plaza/?category=&sort=fans&page=999"),
     Page("creator-home", (*MERCHANTS, *ADMITTED_CREATORS), _creator_home),
@@ -182,6 +206,8 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("task-completed", ("demo_merchant", "demo_creator"), lambda u: _task(u, "completed")),
     Page("task-declined", ("demo_merchant",), lambda u: _task(u, "declined")),
+    Page("task-countered", ("demo_tmall", "demo_creator"), _countered_task),
+    Page("tasks-counter-offers", MERCHANTS, "/tasks/?state=invited&countered=1"),
     Page("task-disputed", ("demo_tmall", "demo_creator"), lambda u: _task(u, "disputed")),
     Page("task-resolved", ("demo_tmall", "demo_streamer"), lambda u: _task(u, "resolved")),
     Page("tasks-due-soon", MERCHANTS + CREATORS, "/tasks/?due=soon"),
