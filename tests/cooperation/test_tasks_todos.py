@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cooperation.models import TaskState
+from cooperation.services.counter_offers import task_counter
 from hotwave.todos import sources
 from tests.cooperation.task_factories import make_task
 
@@ -17,6 +18,12 @@ EXPECTED = {
     "cooperation.creator_to_answer": ("creator", TaskState.INVITED),
     "cooperation.creator_to_receive": ("creator", TaskState.SHIPPED),
     "cooperation.creator_to_report": ("creator", TaskState.RECEIVED),
+    # 议价: invitations with a counter-offer are the merchant's to answer, not the creator's.
+    "cooperation.merchant_counter_offers": ("merchant", TaskState.INVITED),
+}
+COUNTERED = {
+    "cooperation.merchant_counter_offers": "&countered=1",
+    "cooperation.creator_to_answer": "&countered=0",
 }
 
 
@@ -40,6 +47,14 @@ def test_counts_match_the_page_they_link_to(
         make_task(merchant=merchant, creator=creator, state=state)
     make_task(merchant=merchant, creator=other_creator, state=TaskState.ACCEPTED)
     make_task(merchant=other_merchant, creator=other_creator, state=TaskState.SHIPPED)
+    countered = make_task(merchant=merchant, creator=other_creator)
+    task_counter(
+        task=countered,
+        actor=other_creator,
+        slot_fee=countered.slot_fee - 100,
+        mode=countered.mode,
+        planned_live_date=countered.planned_live_date,
+    )
     by_key = {s.key: s for s in sources()}
     people = {"merchant": [merchant, other_merchant], "creator": [creator, other_creator]}
     for key, (role, state) in EXPECTED.items():
@@ -51,7 +66,7 @@ def test_counts_match_the_page_they_link_to(
                 n = source.count_for(user)
             assert everyone.get(user.pk, 0) == n
             link = source.url(user)
-            assert link.endswith(f"?state={state}")
+            assert link.endswith(f"?state={state}{COUNTERED.get(key, '')}")
             page = client_for(user).get(link)
             assert page.status_code == 200
             assert len(page.context["page"].object_list) == n, (key, user)

@@ -22,6 +22,7 @@ from cooperation.models import (
     TaskTransition,
     allowed_actions,
 )
+from cooperation.services import counter_offers as counter_services
 from cooperation.services import disputes as dispute_services
 from cooperation.services import tasks as services
 from cooperation.views.tasks import ACTION_SLUGS
@@ -35,7 +36,12 @@ M, C, S, OP = Party.MERCHANT, Party.CREATOR, Party.SYSTEM, Party.OPERATOR
 # SPEC §3 and §7 written out by hand: (state, party) -> the actions that party may take.
 EXPECTED = {
     (TaskState.INVITED, C): {TaskAction.ACCEPT, TaskAction.DECLINE},
-    (TaskState.INVITED, M): {TaskAction.CANCEL},
+    # 议价: the merchant answers a counter-offer (the services also need one to exist).
+    (TaskState.INVITED, M): {
+        TaskAction.CANCEL,
+        TaskAction.ACCEPT_COUNTER,
+        TaskAction.DECLINE_COUNTER,
+    },
     (TaskState.INVITED, S): {TaskAction.EXPIRE},
     (TaskState.ACCEPTED, M): {TaskAction.SHIP_SAMPLE, TaskAction.CANCEL},
     (TaskState.ACCEPTED, C): {TaskAction.CANCEL_LATE_SHIPPING},
@@ -55,6 +61,8 @@ EXPECTED = {
 TARGET = {
     TaskAction.ACCEPT: TaskState.ACCEPTED,
     TaskAction.DECLINE: TaskState.DECLINED,
+    TaskAction.ACCEPT_COUNTER: TaskState.ACCEPTED,
+    TaskAction.DECLINE_COUNTER: TaskState.DECLINED,
     TaskAction.CANCEL: TaskState.CANCELLED,
     TaskAction.SHIP_SAMPLE: TaskState.SHIPPED,
     TaskAction.CONFIRM_RECEIPT: TaskState.RECEIVED,
@@ -70,8 +78,11 @@ TARGET = {
     TaskAction.DECIDE_DISPUTE: TaskState.RESOLVED,
 }
 PEOPLE_ACTIONS = [
-    a for a in TaskAction if a != TaskAction.CREATE and TRANSITIONS[a].parties & {M, C}
+    a
+    for a in TaskAction
+    if a != TaskAction.CREATE and a in TRANSITIONS and TRANSITIONS[a].parties & {M, C}
 ]
+COUNTER_ANSWERS = (TaskAction.ACCEPT_COUNTER, TaskAction.DECLINE_COUNTER)
 # Taken by the clock (the dispute decision of an operator is tested in test_disputes.py).
 SYSTEM_ACTIONS = [
     TaskAction.EXPIRE,
@@ -104,7 +115,8 @@ def test_every_action_has_its_target_and_closed_states_are_final():
 
 def test_the_clock_actions_have_no_url():
     # Nobody can expire or autocomplete a task by posting to the site.
-    assert set(ACTION_SLUGS) == set(PEOPLE_ACTIONS)
+    # 议价 is not a move of the state machine (the task stays invited) but has its form.
+    assert set(ACTION_SLUGS) == {*PEOPLE_ACTIONS, TaskAction.COUNTER_OFFER}
 
 
 def _run(action, task, user):
@@ -116,6 +128,10 @@ def _run(action, task, user):
         return services.task_decline(task=task, actor=user, reason="没档期")
     if action == TaskAction.CANCEL:
         return services.task_cancel(task=task, actor=user, reason="不做了")
+    if action == TaskAction.ACCEPT_COUNTER:
+        return counter_services.task_accept_counter(task=task, actor=user)
+    if action == TaskAction.DECLINE_COUNTER:
+        return counter_services.task_decline_counter(task=task, actor=user, reason="预算不够")
     if action == TaskAction.SHIP_SAMPLE:
         return services.task_ship_sample(
             task=task, actor=user, carrier="中通快递", tracking_no="ZT998877665"
@@ -174,6 +190,14 @@ def test_every_state_action_actor(state, action, merchant, creator, other_mercha
     Clock actions take no actor (and have no URL, see above): only the system tries them.
     """
     task = make_task(merchant=merchant, creator=creator, state=state)
+    if action in COUNTER_ANSWERS and state == TaskState.INVITED:
+        counter_services.task_counter(
+            task=task,
+            actor=creator,
+            slot_fee=task.slot_fee - 100,
+            mode=task.mode,
+            planned_live_date=task.planned_live_date,
+        )
     users = {
         "merchant": merchant,
         "creator": creator,

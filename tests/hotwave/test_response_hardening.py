@@ -78,6 +78,11 @@ def test_private_responses_are_never_stored_and_every_one_has_a_permissions_poli
         checked += 1
         if "camera=()" not in response.get("Permissions-Policy", ""):
             failures.append(f"{name}: no Permissions-Policy")
+        if name == "media":
+            # Product images: public and immutable (names never reused), cached for a year.
+            if "public" not in response.get("Cache-Control", ""):
+                failures.append(f"media: Cache-Control {response.get('Cache-Control')!r}")
+            continue
         if persona != "anonymous" and "no-store" not in response.get("Cache-Control", ""):
             failures.append(f"{name} as {persona}: Cache-Control {response.get('Cache-Control')!r}")
     assert not failures, "\n".join(failures)

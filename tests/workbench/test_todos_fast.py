@@ -27,6 +27,7 @@ from admission.models import (
     User,
 )
 from cooperation.models import Task, TaskState
+from cooperation.services.counter_offers import task_counter
 from cooperation.services.tasks import task_remind
 from hotwave import todos
 from settlement.models import Binding, BindingStatus
@@ -77,6 +78,15 @@ def generated(merchant, other_merchant, creator, other_creator, agency, operator
         make_task(merchant=other_merchant, creator=creator, state=state)
         make_task(merchant=merchant, creator=other_creator, state=state)
     make_task(merchant=merchant, creator=creator, state=TaskState.INVITED)
+    # 议价: an invitation the creator countered waits for the merchant.
+    countered = make_task(merchant=other_merchant, creator=creator, state=TaskState.INVITED)
+    task_counter(
+        task=countered,
+        actor=creator,
+        slot_fee=countered.slot_fee - 100,
+        mode=countered.mode,
+        planned_live_date=countered.planned_live_date,
+    )
     # 即将到期: the reminders the tick writes 24 h ahead, one for each side.
     for t in Task.objects.filter(
         merchant_id=merchant.pk,
