@@ -179,6 +179,17 @@ DEMO_TASKS: tuple[DemoTask, ...] = (
         3,
         "露营装备周末场。",
     ),
+    # demo_streamer asked for other terms (议价) on this invitation: demo_tmall answers.
+    DemoTask(
+        "demo_tmall",
+        "demo_streamer",
+        TaskState.INVITED,
+        ("TM-010",),
+        "10000.00",
+        1,
+        "智能运动手环新品首发。",
+        variant="countered",
+    ),
     DemoTask(
         "demo_tmall",
         "demo_streamer",
@@ -197,7 +208,6 @@ DEMO_TASKS: tuple[DemoTask, ...] = (
         "3000.00",
         1,
         "山野红茶与速干 T 恤组合。",
-        variant="countered",  # demo_creator asked for other terms (议价): demo_tmall answers
     ),
     DemoTask(
         "demo_tmall",

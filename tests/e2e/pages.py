@@ -206,7 +206,7 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("task-completed", ("demo_merchant", "demo_creator"), lambda u: _task(u, "completed")),
     Page("task-declined", ("demo_merchant",), lambda u: _task(u, "declined")),
-    Page("task-countered", ("demo_tmall", "demo_creator"), _countered_task),
+    Page("task-countered", ("demo_tmall", "demo_streamer"), _countered_task),
     Page("tasks-counter-offers", MERCHANTS, "/tasks/?state=invited&countered=1"),
     Page("task-disputed", ("demo_tmall", "demo_creator"), lambda u: _task(u, "disputed")),
     Page("task-resolved", ("demo_tmall", "demo_streamer"), lambda u: _task(u, "resolved")),
