@@ -34,6 +34,8 @@ urlpatterns = [
         for action, slug in tasks.ACTION_SLUGS.items()
     ],
     path("tasks/<int:pk>/dispute/answer/", tasks.task_dispute_answer, name="task_dispute_answer"),
+    path("tasks/<int:pk>/rate/", tasks.task_rate, name="task_rate"),
+    path("tasks/<int:pk>/rate/edit/", tasks.task_rate, {"edit": True}, name="task_rate_edit"),
     path("tasks/<int:pk>/results/", tasks.task_results_partial, name="task_results"),
     path("creators/<int:pk>/cooperate/", tasks.task_create, name="task_create"),
 ]

@@ -88,3 +88,14 @@ def figure(value) -> str:
         return _("%(n)s 倍") % {"n": number}
     count = int(number.replace(",", "")) if number.replace(",", "").isdigit() else 2
     return ngettext("%(n)s 位", "%(n)s 位", count) % {"n": number}
+
+
+@register.simple_tag
+def stars(value, out_of: int = 5) -> str:
+    """★★★★☆ for 4 of 5 (whole stars; an average is rounded half-up first)."""
+    try:
+        n = int(Decimal(str(value)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    n = max(0, min(out_of, n))
+    return "★" * n + "☆" * (out_of - n)
