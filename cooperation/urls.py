@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, plaza, products, tasks
+from cooperation.views import cart, hot, plaza, products, scorecards, tasks
 
 app_name = "cooperation"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),
+    # 商家主页 (creators and agencies) and how the scorecards are computed (everyone)
+    path("merchants/<int:pk>/", scorecards.merchant_detail, name="merchant_detail"),
+    path("scorecards/how/", scorecards.scorecard_help, name="scorecard_help"),
     # 热销商品 and 带货车 (creators)
     path("hot/", hot.hot_product_list, name="hot_products"),
     path("cart/", cart.cart, name="cart"),

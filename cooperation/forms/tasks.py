@@ -380,9 +380,16 @@ class ReportLiveForm(Form):
         return value
 
 
-def cooperate_form_context(*, merchant: Merchant, creator: Creator, data=None) -> dict:
-    """The context ``cooperation/tasks/_cooperate_form.html`` needs (the 达人主页 includes it)."""
+def cooperate_form_context(
+    *, merchant: Merchant, creator: Creator, data=None, initial: dict | None = None
+) -> dict:
+    """The context ``cooperation/tasks/_cooperate_form.html`` needs (the 达人主页 includes it).
+
+    ``initial`` pre-fills the form (再次合作: the terms of a completed task).
+    """
     return {
-        "cooperate_form": TaskCreateForm(data, merchant=merchant, creator=creator),
+        "cooperate_form": TaskCreateForm(
+            data, merchant=merchant, creator=creator, initial=initial or {}
+        ),
         "cooperate_creator": creator,
     }

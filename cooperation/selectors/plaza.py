@@ -35,12 +35,16 @@ def with_binding(qs: QuerySet[Creator], *, now=None) -> QuerySet[Creator]:
 def plaza_creators(*, actor: User) -> QuerySet[Creator]:
     """Every admitted creator, for a merchant (Http404 for anyone else), with card data."""
     merchant_of(actor)
-    return with_binding(admitted_creators()).prefetch_related("categories")
+    return (
+        with_binding(admitted_creators()).select_related("scorecard").prefetch_related("categories")
+    )
 
 
 def creator_for_merchant(*, actor: User, pk: int) -> Creator:
     """An admitted creator's homepage for a merchant; a creator may open only its own."""
-    qs = with_binding(Creator.objects.select_related("user")).prefetch_related("categories")
+    qs = with_binding(Creator.objects.select_related("user", "scorecard")).prefetch_related(
+        "categories"
+    )
     if getattr(actor, "is_creator", False):
         if actor.pk != pk:
             raise Http404

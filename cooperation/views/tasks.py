@@ -36,6 +36,7 @@ from cooperation.models import TaskAction, TaskState
 from cooperation.selectors import tasks as selectors
 from cooperation.selectors.attribution import task_results
 from cooperation.selectors.ratings import task_ratings
+from cooperation.selectors.scorecards import merchant_scorecard
 from cooperation.services import disputes as dispute_services
 from cooperation.services import ratings as rating_services
 from cooperation.services import tasks as services
@@ -301,6 +302,10 @@ def _detail_context(
             else RatingForm()
         ),
         "rating_error": rating_error,
+        # 商家记录 on every invitation and task the creator sees.
+        "merchant_record": merchant_scorecard(merchant_id=task.merchant_id)
+        if viewer.party == "creator"
+        else None,
     }
 
 
@@ -485,8 +490,20 @@ _CREATE_ERROR_FIELD = {
 def task_create(request, pk: int):
     creator = selectors.cooperate_target(actor=request.user, creator_pk=pk)
     merchant = request.user.merchant
+    initial = None
+    again = request.GET.get("again", "")
+    if request.method == "GET" and again:
+        # 再次合作: pre-filled from one of this merchant's completed tasks with the creator.
+        if not again.isdigit() or len(again) > 12:
+            raise Http404
+        initial = selectors.cooperate_again_initial(
+            actor=request.user, pk=int(again), creator_pk=creator.pk
+        )
     context = cooperate_form_context(
-        merchant=merchant, creator=creator, data=request.POST if request.method == "POST" else None
+        merchant=merchant,
+        creator=creator,
+        data=request.POST if request.method == "POST" else None,
+        initial=initial,
     )
     form = context["cooperate_form"]
     status = 200

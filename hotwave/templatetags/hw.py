@@ -99,3 +99,16 @@ def stars(value, out_of: int = 5) -> str:
         return ""
     n = max(0, min(out_of, n))
     return "★" * n + "☆" * (out_of - n)
+
+
+@register.filter
+def pct(value) -> str:
+    """A stored rate (0–1, four places) as a whole-or-one-decimal percentage: 0.9650 → 96.5%."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+    except (InvalidOperation, ValueError):
+        return "—"
+    text = f"{number:f}".removesuffix(".0")
+    return f"{text}%"
