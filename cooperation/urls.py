@@ -19,6 +19,7 @@ urlpatterns = [
     # 商家主页 (creators and agencies) and how the scorecards are computed (everyone)
     path("merchants/<int:pk>/", scorecards.merchant_detail, name="merchant_detail"),
     path("scorecards/how/", scorecards.scorecard_help, name="scorecard_help"),
+    path("roster/", scorecards.agency_roster, name="agency_roster"),
     # 热销商品 and 带货车 (creators)
     path("hot/", hot.hot_product_list, name="hot_products"),
     path("cart/", cart.cart, name="cart"),

@@ -89,3 +89,18 @@ def cooperations_by_merchant(*, creator_id: int, viewer: User) -> dict:
 def plaza_reason_filter(min_rate) -> Q:
     """Creators with a measured 履约率 of at least ``min_rate`` (new creators have none)."""
     return Q(scorecard__fulfilment_rate__gte=min_rate)
+
+
+def agency_roster(*, actor: User):
+    """An agency's creators bound now, with their scorecards, by nickname. Http404 for others."""
+    from django.utils import timezone
+
+    from admission.models import Creator
+    from settlement.selectors import bindings_in_force
+
+    if not actor.is_authenticated or actor.role != Role.AGENCY:
+        raise Http404
+    bound = bindings_in_force(timezone.now()).filter(agency_id=actor.pk).values("creator_id")
+    return (
+        Creator.objects.filter(pk__in=bound).select_related("scorecard").order_by("nickname", "pk")
+    )

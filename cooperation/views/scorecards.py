@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from cooperation.models import NEW_PARTY_BELOW, SCORECARD_PERIOD_DAYS
 from cooperation.selectors import ratings as rating_selectors
 from cooperation.selectors import scorecards as selectors
+from cooperation.views.paging import paginate
 
 
 @require_GET
@@ -27,3 +28,10 @@ def merchant_detail(request, pk: int):
         "ratings": rating_selectors.ratings_of_merchant(merchant_id=merchant.pk),
     }
     return render(request, "cooperation/merchant_detail.html", context)
+
+
+@require_GET
+def agency_roster(request):
+    """旗下达人成绩: an agency's bound creators and their scorecards (agencies only)."""
+    page = paginate(request, selectors.agency_roster(actor=request.user), per_page=20)
+    return render(request, "cooperation/roster.html", {"page": page})

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hotwave.formats import compact_count
+from hotwave.formats import compact_count, format_pct
 from hotwave.money import format_cny
 
 register = template.Library()
@@ -103,12 +103,5 @@ def stars(value, out_of: int = 5) -> str:
 
 @register.filter
 def pct(value) -> str:
-    """A stored rate (0–1, four places) as a whole-or-one-decimal percentage: 0.9650 → 96.5%."""
-    if value is None or value == "":
-        return "—"
-    try:
-        number = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
-    except (InvalidOperation, ValueError):
-        return "—"
-    text = f"{number:f}".removesuffix(".0")
-    return f"{text}%"
+    """A stored rate (0–1) as a percentage: 0.9650 → 96.5% (hotwave.formats.format_pct)."""
+    return format_pct(value)

@@ -180,6 +180,7 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.users["merchant"].pk}, CREATORS | AGENCIES | {"merchant"}, GET
     ),
     "cooperation:scorecard_help": R(insiders=LOGGED_IN, methods=GET),
+    "cooperation:agency_roster": R(insiders=AGENCIES, methods=GET),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cooperation.models import CreatorScorecard, MerchantScorecard, TaskState
 from cooperation.services import ratings
 from tests.admission.factories import CreatorFactory
-from tests.cooperation.factories import admit
+from tests.cooperation.factories import admit, bind
 from tests.cooperation.task_factories import make_task
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,19 @@ def test_the_help_page_explains_each_figure(client_for, merchant, creator):
     body = client_for(creator).get(reverse("cooperation:scorecard_help")).content.decode()
     for label in ("履约率", "准时率", "场均成交", "商家 ROI 中位数", "评分", "新达人", "新商家"):
         assert label in body
+
+
+def test_agency_roster_shows_its_bound_creators_scorecards(
+    client_for, agency, agency_creator, creator, other_agency, django_assert_num_queries
+):
+    bind(agency_creator.creator, agency.agency)
+    card(agency_creator.creator, fulfilment_rate=Decimal("0.9300"))
+    client = client_for(agency)
+    url = reverse("cooperation:agency_roster")
+    client.get(url)
+    with django_assert_num_queries(5):
+        body = client.get(url).content.decode()
+    assert agency_creator.creator.nickname in body and "93%" in body
+    assert creator.creator.nickname not in body
+    assert "还没有签约中的达人" in client_for(other_agency).get(url).content.decode()
+    assert client_for(creator).get(url).status_code == 404
