@@ -22,7 +22,7 @@ from django.utils import timezone
 from admission.models import Creator, User
 from admission.selectors import admitted_creators
 from cooperation.demo_tasks import DemoTask, _backdate
-from cooperation.models import Product, Rating, Task, TaskState
+from cooperation.models import Product, Rating, Task
 from cooperation.services import disputes as dispute_services
 from cooperation.services import ratings as rating_services
 from cooperation.services import tasks as services
