@@ -134,8 +134,13 @@ class TaskCreateForm(Form):
         label=_("合作说明"),
         required=False,
         max_length=1000,
+        # Pre-filled by 再次合作 with the merchant's own words: marked as theirs.
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": _("直播要求、讲解重点、样品说明等")}
+            attrs={
+                "rows": 3,
+                "placeholder": _("直播要求、讲解重点、样品说明等"),
+                "data-user-content": "",
+            }
         ),
         error_messages={"max_length": _("合作说明最多 %(limit_value)d 个字。")},
     )
