@@ -78,7 +78,9 @@ def _task(merchant: User, creator: Creator, product: Product, note: str) -> Task
     )
 
 
-def _completed(merchant, creator, product, note, *, gmv: int, stars: int, rnd) -> Task:
+def _completed(
+    merchant, creator, product, note, *, gmv: int, stars: int, rnd, days_ago: int
+) -> Task:
     task = _task(merchant, creator, product, note)
     services.task_accept(task=task, actor=creator.user)
     services.task_ship_sample(
@@ -93,7 +95,10 @@ def _completed(merchant, creator, product, note, *, gmv: int, stars: int, rnd) -
     )
     # The session's orders, each naming the task; one in four partly refunded.
     target = Decimal(int(gmv * rnd.uniform(0.7, 1.3)))
-    price, at = product.price, timezone.localtime().isoformat()
+    # Paid during the session as it will read once spread back (``_spread``: live about
+    # four days after the invitation).
+    paid_at = timezone.localtime() - timedelta(days=days_ago) + timedelta(days=4, hours=3)
+    price, at = product.price, paid_at.isoformat()
     events, n, total = [], 0, Decimal(0)
     while total + price <= target or n == 0:
         n += 1
@@ -214,12 +219,21 @@ def seed_records(context: dict) -> int:
         try:
             with transaction.atomic():
                 for k, step in enumerate(plan):
+                    # Oldest first, a few days apart, all inside the 90-day period.
+                    days_ago = 75 - k * (60 // max(len(plan), 1))
                     merchant, product = pool[(i + k) % len(pool)]
                     note = f"{NOTE}：{product.title}"
                     if step == "done":
                         stars = record.stars[k % len(record.stars)]
                         task = _completed(
-                            merchant, creator, product, note, gmv=record.gmv, stars=stars, rnd=rnd
+                            merchant,
+                            creator,
+                            product,
+                            note,
+                            gmv=record.gmv,
+                            stars=stars,
+                            rnd=rnd,
+                            days_ago=days_ago,
                         )
                     elif step == "late":
                         task = _late_live(merchant, creator, product, note)
@@ -227,8 +241,7 @@ def seed_records(context: dict) -> int:
                         task = _merchant_cancel(merchant, creator, product, note)
                     else:
                         task = _lost_dispute(merchant, creator, product, note)
-                    # Oldest first, a few days apart, all inside the 90-day period.
-                    _spread(task, days_ago=75 - k * (60 // max(len(plan), 1)))
+                    _spread(task, days_ago=days_ago)
                     made += 1
         except DomainError as exc:
             logger.warning("demo record for %s skipped: %s", creator.user.username, exc)

@@ -34,6 +34,7 @@ def creator_detail(request, pk: int):
         "creator": creator,
         "recent_tasks": selectors.recent_completed_tasks(creator=creator),
         "card": scorecard_selectors.scorecard_of(creator),
+        "trend": selectors.creator_gmv_trend(creator=creator, days=SALES_DAYS),
         "ratings": rating_selectors.ratings_of_creator(creator_id=creator.pk),
         "past": scorecard_selectors.cooperations_by_merchant(
             creator_id=creator.pk, viewer=request.user

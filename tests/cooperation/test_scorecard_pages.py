@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from cooperation.models import CreatorScorecard, MerchantScorecard, TaskState
 from cooperation.services import ratings
+from settlement.services.events import ingest_objects
 from tests.admission.factories import CreatorFactory
 from tests.cooperation.factories import admit, bind
 from tests.cooperation.task_factories import make_task
+from tests.settlement.factories import paid
 
 pytestmark = pytest.mark.django_db
 
@@ -93,12 +95,18 @@ def test_creator_homepage_shows_scorecard_ratings_and_own_tasks_in_full(
     client_for, merchant, other_merchant, creator
 ):
     own = make_task(merchant=merchant, creator=creator, state=TaskState.COMPLETED)
+    # An order of the creator today: the 30-day trend draws it.
+    ingest_objects(
+        [paid("TR-1", merchant, creator, "321.00", "0.20", timezone.localtime().isoformat())]
+    )
     make_task(merchant=other_merchant, creator=creator, state=TaskState.COMPLETED)
     ratings.rating_create(task=own, actor=merchant, stars=5, text="复购很好")
     url = reverse("cooperation:creator_detail", args=[creator.pk])
     body = client_for(merchant).get(url).content.decode()
     assert "计算中" in body  # no scorecard yet: the page still renders
+    assert "近30天每日成交额" in body
     assert own.reference in body and "再次合作" in body and "复购很好" in body
+    assert "¥321.00" in body
     assert "与其他 1 家商家完成 1 个合作" in body
     other = client_for(other_merchant).get(url).content.decode()
     assert own.reference not in other and "与其他 1 家商家完成 1 个合作" in other
