@@ -57,7 +57,17 @@ DOC = ROOT / "docs" / "PERFORMANCE.md"
 # BENCH_DB_PREFIX lets several people bench on one server without clashing.
 DB_MAIN = os.environ.get("BENCH_DB_PREFIX", "hotwave_bench")
 DB_TINY = f"{DB_MAIN}_tiny"
-STEPS = ("queries_tiny", "generate", "import", "settlement", "todos", "queries", "profile", "pages")
+STEPS = (
+    "queries_tiny",
+    "generate",
+    "import",
+    "settlement",
+    "todos",
+    "scorecards",
+    "queries",
+    "profile",
+    "pages",
+)
 
 
 def log(msg: str) -> None:
@@ -501,6 +511,26 @@ class Bench:
         )
         self.result["todos"] = data
 
+    def bench_scorecards(self) -> None:
+        log("scorecards: the nightly recompute vs one GROUP BY per table; plaza by 履约率")
+        data = self.child("scorecards", "--requests", "200")
+        best = min(data["recompute_seconds"])
+        r = harness.ratio(best, data["baseline_seconds"])
+        sorted_p99 = harness.percentile(data.pop("plaza_sorted_ms"), 99)
+        plain_p99 = harness.percentile(data.pop("plaza_plain_ms"), 99)
+        data.update(
+            recompute_best_seconds=best,
+            ratio=r,
+            goal=harness.goal_at_most(r, 3.0),
+            plaza_sorted_p99_ms=sorted_p99,
+            plaza_plain_p99_ms=plain_p99,
+            plaza_goal=harness.goal_at_most(sorted_p99, 100.0),
+        )
+        self.result["scorecards"] = data
+        log(f"scorecards: recompute {best:.2f}s vs baseline {data['baseline_seconds']:.2f}s "
+            f"(ratio {r and round(r, 2)}); plaza sorted p99 {sorted_p99:.1f} ms, "
+            f"{data['plaza_queries']} queries")  # fmt: skip
+
     def bench_queries(self) -> None:
         log("query counts per page")
         here = self.child("queries")
@@ -691,6 +721,7 @@ class Bench:
             "import": self.bench_import,
             "settlement": self.bench_settlement,
             "todos": self.bench_todos,
+            "scorecards": self.bench_scorecards,
             "queries": self.bench_queries,
             "profile": self.bench_explain,
             "pages": self.bench_pages,

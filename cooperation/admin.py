@@ -332,3 +332,134 @@ class TaskEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- ratings (评价) -------------------------------------------------------------------
+
+from django import forms as _forms  # noqa: E402
+
+from cooperation.models import Rating  # noqa: E402
+from cooperation.services import ratings as rating_services  # noqa: E402
+
+
+class RatingModerationForm(_forms.ModelForm):
+    """Only the hiding of the text is editable; the stars never are."""
+
+    class Meta:
+        model = Rating
+        fields = ("text_hidden", "hidden_reason")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.text_hidden and not data.get("text_hidden"):
+            raise _forms.ValidationError(_("已隐藏的评价内容不能恢复显示。"))
+        hiding = data.get("text_hidden") and not self.instance.text_hidden
+        if hiding and not (data.get("hidden_reason") or "").strip():
+            self.add_error("hidden_reason", _("请填写隐藏原因。"))
+        return data
+
+
+@admin.register(Rating)
+class RatingAdmin(SimpleHistoryAdmin):
+    """评价: operators read them and may hide an abusive text (audited); stars stay as given."""
+
+    form = RatingModerationForm
+    list_display = (
+        "task_reference",
+        "rater_party",
+        "merchant",
+        "creator",
+        "stars",
+        "text_hidden",
+        "created_at",
+    )
+    list_filter = ("rater_party", "stars", "text_hidden")
+    search_fields = ("=task__id", "merchant__shop_name", "creator__nickname", "text")
+    list_select_related = ("task", "merchant", "creator")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "task_reference",
+        "rater_party",
+        "rater",
+        "merchant",
+        "creator",
+        "stars",
+        "text",
+        "created_at",
+        "updated_at",
+        "hidden_by",
+        "hidden_at",
+    )
+    fields = (*readonly_fields, "text_hidden", "hidden_reason")
+
+    @admin.display(description=_lazy("任务编号"), ordering="task_id")
+    def task_reference(self, obj):
+        return obj.task.reference
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Hiding goes through the service (permission, who, when, why); nothing else changes.
+        if form.cleaned_data.get("text_hidden") and "text_hidden" in form.changed_data:
+            try:
+                rating_services.rating_hide_text(
+                    rating=obj, actor=request.user, reason=form.cleaned_data["hidden_reason"]
+                )
+            except DomainError as exc:
+                raise PermissionDenied(str(exc)) from exc
+
+
+# --- scorecards (成绩单): written by the recompute only --------------------------------
+
+from cooperation.models import CreatorScorecard, MerchantScorecard  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreatorScorecard)
+class CreatorScorecardAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "creator",
+        "tasks_completed",
+        "fulfilment_rate",
+        "on_time_rate",
+        "gmv_per_session",
+        "rating_avg",
+        "rating_count",
+        "disputes_against",
+        "computed_at",
+    )
+    search_fields = ("creator__nickname", "creator__user__username")
+    list_select_related = ("creator",)
+
+
+@admin.register(MerchantScorecard)
+class MerchantScorecardAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "merchant",
+        "tasks_completed",
+        "on_time_shipping_rate",
+        "rating_avg",
+        "rating_count",
+        "typical_slot_fee",
+        "disputes_against",
+        "computed_at",
+    )
+    search_fields = ("merchant__shop_name", "merchant__user__username")
+    list_select_related = ("merchant",)

@@ -148,9 +148,12 @@ def seed(*, users_only: bool, context: dict) -> None:
 
 def seed_tasks(context: dict) -> None:
     """Demo tasks in every state for demo_merchant/demo_tmall × demo_creator/demo_streamer."""
+    from cooperation.demo_records import seed_records
     from cooperation.demo_tasks import seed_tasks as seed_demo_tasks
 
     seed_demo_tasks(context)
+    # Plaza creators' track records, then every scorecard (the nightly recompute's work).
+    seed_records(context)
 
 
 def summary(*, users_only: bool) -> list[str]:

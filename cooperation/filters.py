@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Creator
@@ -110,10 +110,34 @@ class PlazaFilter(django_filters.FilterSet):
         empty_label=_("全部"),
         method="filter_kind",
     )
+    # Scorecard filters (issue 17): new creators have no rate and are left out by them.
+    fulfilment_min = django_filters.ChoiceFilter(
+        label=_("履约率"),
+        choices=[("0.8", _("80% 以上")), ("0.9", _("90% 以上")), ("0.95", _("95% 以上"))],
+        empty_label=_("不限"),
+        field_name="scorecard__fulfilment_rate",
+        lookup_expr="gte",
+    )
+    rating_min = django_filters.ChoiceFilter(
+        label=_("评分"),
+        choices=[("4", _("4 分以上")), ("4.5", _("4.5 分以上"))],
+        empty_label=_("不限"),
+        field_name="scorecard__rating_avg",
+        lookup_expr="gte",
+    )
+    gmv_min = MoneyFilter(
+        label=_("场均成交 ≥"),
+        field_name="scorecard__gmv_per_session",
+        lookup_expr="gte",
+        min_value=0,
+    )
     sort = django_filters.ChoiceFilter(
         label=_("排序"),
         choices=[
             ("-viewers", _("场均观看从高到低")),
+            ("-fulfilment", _("履约率从高到低")),
+            ("-gmv", _("场均成交从高到低")),
+            ("-rating", _("评分从高到低")),
             ("-fans", _("粉丝数从高到低")),
             ("-tasks", _("合作任务数从多到少")),
             ("quote", _("报价从低到高")),
@@ -131,6 +155,11 @@ class PlazaFilter(django_filters.FilterSet):
         "-tasks": ["-completed_tasks", "user_id"],
         "quote": ["quote", "user_id"],
         "-quote": ["-quote", "-user_id"],
+        # Scorecard sorts: the scorecard indexes (value desc, creator); new creators
+        # (no rate) and those not yet computed come last.
+        "-fulfilment": [F("scorecard__fulfilment_rate").desc(nulls_last=True), "user_id"],
+        "-gmv": [F("scorecard__gmv_per_session").desc(nulls_last=True), "user_id"],
+        "-rating": [F("scorecard__rating_avg").desc(nulls_last=True), "user_id"],
     }
     DEFAULT_SORT = "-viewers"
 

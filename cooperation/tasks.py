@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from cooperation.services import clock
+from cooperation.services import clock, scorecards
 from cooperation.services import tasks as services
 
 
@@ -28,3 +28,24 @@ def expire_invitations() -> int:
 def autocomplete_tasks() -> int:
     """Complete tasks whose live report is 7 days old (part of the tick; kept for callers)."""
     return services.tasks_autocomplete_due()
+
+
+@shared_task(
+    name="cooperation.tasks.recompute_scorecards",
+    acks_late=True,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def recompute_scorecards() -> int:
+    """Every creator's and merchant's scorecard, set-based (beat: nightly at 03:30)."""
+    done = scorecards.scorecards_recompute()
+    return done.creators + done.merchants
+
+
+@shared_task(
+    name="cooperation.tasks.refresh_scorecards", acks_late=True, soft_time_limit=50, time_limit=60
+)
+def refresh_scorecards(creator_id: int, merchant_id: int) -> int:
+    """A task ended: recompute its two parties' scorecards (enqueued on commit)."""
+    done = scorecards.scorecards_refresh_parties(creator_id=creator_id, merchant_id=merchant_id)
+    return done.creators + done.merchants

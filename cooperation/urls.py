@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, images, plaza, products, tasks
+from cooperation.views import cart, hot, images, plaza, products, scorecards, tasks
 
 app_name = "cooperation"
 
@@ -27,6 +27,10 @@ urlpatterns = [
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),
+    # 商家主页 (creators and agencies) and how the scorecards are computed (everyone)
+    path("merchants/<int:pk>/", scorecards.merchant_detail, name="merchant_detail"),
+    path("scorecards/how/", scorecards.scorecard_help, name="scorecard_help"),
+    path("roster/", scorecards.agency_roster, name="agency_roster"),
     # 热销商品 and 带货车 (creators)
     path("hot/", hot.hot_product_list, name="hot_products"),
     path("cart/", cart.cart, name="cart"),
@@ -45,6 +49,8 @@ urlpatterns = [
         for action, slug in tasks.ACTION_SLUGS.items()
     ],
     path("tasks/<int:pk>/dispute/answer/", tasks.task_dispute_answer, name="task_dispute_answer"),
+    path("tasks/<int:pk>/rate/", tasks.task_rate, name="task_rate"),
+    path("tasks/<int:pk>/rate/edit/", tasks.task_rate, {"edit": True}, name="task_rate_edit"),
     path("tasks/<int:pk>/results/", tasks.task_results_partial, name="task_results"),
     path("creators/<int:pk>/cooperate/", tasks.task_create, name="task_create"),
 ]

@@ -31,6 +31,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("合作任务"), "cooperation:task_list", (MERCHANT, CREATOR), "tasks"),
     NavItem(_("带货车"), "cooperation:cart", (CREATOR,), "cart"),
     NavItem(_("机构绑定"), "settlement:binding_list", (CREATOR, AGENCY), "link"),
+    NavItem(_("旗下达人成绩"), "cooperation:agency_roster", (AGENCY,), "tasks"),
     NavItem(_("资金账户"), "settlement:fund_account", ALL, "wallet"),
     NavItem(_("准入中心"), "admission:center", ALL, "shield"),
     NavItem(_("帮助中心"), "workbench:help_index", ALL, "help"),

@@ -23,3 +23,16 @@ def compact_count(n: int) -> str:
             text = f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
             return text.removesuffix(".0") + suffix
     return f"{n:,}"  # pragma: no cover - unreachable
+
+
+def format_pct(value) -> str:
+    """A rate (0–1) as a percentage with at most one decimal, half-up: 0.9650 → 96.5%."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return "—"
+    try:
+        number = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+    except (InvalidOperation, ValueError):
+        return "—"
+    return f"{number:f}".removesuffix(".0") + "%"

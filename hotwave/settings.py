@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cooperation.tasks.cooperation_tick",
         "schedule": crontab(minute="*/5"),
     },
+    # Every creator's and merchant's scorecard (issue 17), after the night's settlement.
+    "cooperation-scorecards": {
+        "task": "cooperation.tasks.recompute_scorecards",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "workbench-recount-todos": {
         "task": "workbench.tasks.recount_all_todos",
         "schedule": crontab(minute="*/5"),

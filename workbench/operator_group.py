@@ -103,7 +103,18 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0005  # the newest map
+# 0008: ratings (评价) — operators read them and hide an abusive text (never the stars);
+# scorecards view only (the recompute writes them).
+PERMISSIONS_0008 = extended(
+    PERMISSIONS_0005,
+    cooperation={
+        "rating": ("view", "change", "moderate"),
+        "creatorscorecard": VIEW,
+        "merchantscorecard": VIEW,
+    },
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0008  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

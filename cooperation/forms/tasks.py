@@ -135,8 +135,13 @@ class TaskCreateForm(Form):
         label=_("合作说明"),
         required=False,
         max_length=1000,
+        # Pre-filled by 再次合作 with the merchant's own words: marked as theirs.
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": _("直播要求、讲解重点、样品说明等")}
+            attrs={
+                "rows": 3,
+                "placeholder": _("直播要求、讲解重点、样品说明等"),
+                "data-user-content": "",
+            }
         ),
         error_messages={"max_length": _("合作说明最多 %(limit_value)d 个字。")},
     )
@@ -381,10 +386,17 @@ class ReportLiveForm(Form):
         return value
 
 
-def cooperate_form_context(*, merchant: Merchant, creator: Creator, data=None) -> dict:
-    """The context ``cooperation/tasks/_cooperate_form.html`` needs (the 达人主页 includes it)."""
+def cooperate_form_context(
+    *, merchant: Merchant, creator: Creator, data=None, initial: dict | None = None
+) -> dict:
+    """The context ``cooperation/tasks/_cooperate_form.html`` needs (the 达人主页 includes it).
+
+    ``initial`` pre-fills the form (再次合作: the terms of a completed task).
+    """
     return {
-        "cooperate_form": TaskCreateForm(data, merchant=merchant, creator=creator),
+        "cooperate_form": TaskCreateForm(
+            data, merchant=merchant, creator=creator, initial=initial or {}
+        ),
         "cooperate_creator": creator,
     }
 

@@ -35,12 +35,16 @@ def with_binding(qs: QuerySet[Creator], *, now=None) -> QuerySet[Creator]:
 def plaza_creators(*, actor: User) -> QuerySet[Creator]:
     """Every admitted creator, for a merchant (Http404 for anyone else), with card data."""
     merchant_of(actor)
-    return with_binding(admitted_creators()).prefetch_related("categories")
+    return (
+        with_binding(admitted_creators()).select_related("scorecard").prefetch_related("categories")
+    )
 
 
 def creator_for_merchant(*, actor: User, pk: int) -> Creator:
     """An admitted creator's homepage for a merchant; a creator may open only its own."""
-    qs = with_binding(Creator.objects.select_related("user")).prefetch_related("categories")
+    qs = with_binding(Creator.objects.select_related("user", "scorecard")).prefetch_related(
+        "categories"
+    )
     if getattr(actor, "is_creator", False):
         if actor.pk != pk:
             raise Http404
@@ -78,3 +82,29 @@ def creator_sales(*, creator: Creator, days: int = 30, now=None) -> SalesStats:
         party="creator", party_id=creator.pk, paid_since=now - timedelta(days=days)
     )
     return SalesStats(orders=totals.orders, gmv=totals.sales)
+
+
+def creator_gmv_trend(*, creator: Creator, days: int = 30, now=None):
+    """The creator's daily GMV (paid − refunded, attributed and cart orders alike) over the
+    last ``days`` Asia/Shanghai days, as a line chart (one grouped query)."""
+    from django.db.models import Sum
+    from django.utils.translation import gettext as _
+
+    from hotwave.charts import line_chart
+
+    today = timezone.localdate(now or timezone.now())
+    since = today - timedelta(days=days - 1)
+    rows = figures.daily_order_sums(
+        party="creator",
+        party_id=creator.pk,
+        since=since,
+        until=today + timedelta(days=1),
+        sales=Sum(figures.order_price()),
+    )
+    by_day = {r["day"]: r["sales"] or Decimal(0) for r in rows}
+    series = [(d, by_day.get(d, Decimal(0))) for d in (since + timedelta(n) for n in range(days))]
+    return line_chart(
+        series,
+        title=_("近%(n)s天每日成交额") % {"n": days},
+        series_label=_("每日成交额"),
+    )

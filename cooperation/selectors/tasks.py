@@ -428,3 +428,21 @@ def completion_split(*, task: Task, amount=None):
     binding = binding_in_force(task.creator_id)
     value = task.slot_fee if amount is None else amount
     return split_fee(value, agency_share=binding.agency_share if binding else None)
+
+
+def cooperate_again_initial(*, actor: User, pk: int, creator_pk: int) -> dict:
+    """再次合作: the terms of one of the merchant's completed tasks with this creator, as the
+    initial data of a new invitation (the planned date is chosen anew). Http404 otherwise."""
+    task = task_for(actor=actor, pk=pk)
+    if task.state != TaskState.COMPLETED or task.creator_id != creator_pk:
+        raise Http404
+    return {
+        "products": [item.product_id for item in task.items.all()],
+        "slot_fee": task.slot_fee,
+        "mode": task.mode,
+        "gmv_target": task.gmv_target,
+        "note": task.note,
+        "ship_days": task.ship_days,
+        "receipt_days": task.receipt_days,
+        "live_grace_days": task.live_grace_days,
+    }

@@ -37,6 +37,7 @@ from admission.models import Activity, Creator, Role, User
 from cooperation.models import (
     AUTOCOMPLETE_AFTER,
     BREACH_AUTOCANCEL_AFTER,
+    CLOSED_STATES,
     DEADLINE_BOUNDS,
     INVITATION_TTL,
     REMIND_BEFORE,
@@ -404,7 +405,16 @@ def _move(
         )
     _deadline_set(task, at=at)
     todos.changed([task.merchant_id, task.creator_id])
+    if rule.target in CLOSED_STATES and task.accepted_at is not None:
+        _scorecards_after_commit(task)
     return task
+
+
+def _scorecards_after_commit(task: Task) -> None:
+    """A task that ended moves its two parties' scorecards: recompute them after commit."""
+    from cooperation.tasks import refresh_scorecards  # the Celery module imports this one
+
+    refresh_scorecards.delay_on_commit(task.creator_id, task.merchant_id)
 
 
 def creator_part(task: Task) -> Decimal:

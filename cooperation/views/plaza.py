@@ -9,6 +9,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from cooperation.filters import PlazaFilter
 from cooperation.selectors import plaza as selectors
+from cooperation.selectors import ratings as rating_selectors
+from cooperation.selectors import scorecards as scorecard_selectors
 from cooperation.views.paging import paginate_window
 from hotwave.http import htmx_template
 
@@ -31,6 +33,12 @@ def creator_detail(request, pk: int):
     context = {
         "creator": creator,
         "recent_tasks": selectors.recent_completed_tasks(creator=creator),
+        "card": scorecard_selectors.scorecard_of(creator),
+        "trend": selectors.creator_gmv_trend(creator=creator, days=SALES_DAYS),
+        "ratings": rating_selectors.ratings_of_creator(creator_id=creator.pk),
+        "past": scorecard_selectors.cooperations_by_merchant(
+            creator_id=creator.pk, viewer=request.user
+        ),
         "sales": selectors.creator_sales(creator=creator, days=SALES_DAYS),
         "sales_days": SALES_DAYS,
         "can_cooperate": request.user.is_merchant,

@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from admission.exceptions import NotAdmitted, ProductRestricted
+from cooperation.forms.ratings import RatingForm
 from cooperation.forms.tasks import (
     CARRIERS,
     CounterOfferForm,
@@ -35,8 +36,11 @@ from cooperation.forms.tasks import (
 from cooperation.models import TaskAction, TaskState
 from cooperation.selectors import tasks as selectors
 from cooperation.selectors.attribution import task_results
+from cooperation.selectors.ratings import task_ratings
+from cooperation.selectors.scorecards import merchant_scorecard
 from cooperation.services import counter_offers as counter_services
 from cooperation.services import disputes as dispute_services
+from cooperation.services import ratings as rating_services
 from cooperation.services import tasks as services
 from cooperation.views.paging import paginate
 from hotwave.confirm import Confirmation, render_confirmation
@@ -330,7 +334,9 @@ def _panel(task, user, *, failed: str | None = None, form=None, error=None) -> l
     return sorted(panel, key=lambda item: item["style"] == "btn--danger")
 
 
-def _detail_context(task, user, *, answer_form=None, **panel_kwargs) -> dict:
+def _detail_context(
+    task, user, *, answer_form=None, rating_form=None, rating_error=None, **panel_kwargs
+) -> dict:
     viewer = selectors.viewer_of(task=task, actor=user)
     dispute = selectors.current_dispute(task=task)
     can_answer = (
@@ -351,6 +357,18 @@ def _detail_context(task, user, *, answer_form=None, **panel_kwargs) -> dict:
         "answer_form": (answer_form or DisputeAnswerForm()) if can_answer else None,
         "results": task_results(task=task),
         "timeline": selectors.task_timeline(task=task),
+        "ratings": (ratings := task_ratings(task=task, actor=user)),
+        "rating_form": rating_form
+        or (
+            RatingForm(initial={"stars": ratings.mine.stars, "text": ratings.mine.text})
+            if ratings.mine
+            else RatingForm()
+        ),
+        "rating_error": rating_error,
+        # 商家记录 on every invitation and task the creator sees.
+        "merchant_record": merchant_scorecard(merchant_id=task.merchant_id)
+        if viewer.party == "creator"
+        else None,
     }
 
 
@@ -393,6 +411,39 @@ def task_dispute_answer(request, pk: int):
     task = selectors.task_for(actor=request.user, pk=pk)
     context = _detail_context(task, request.user, answer_form=form)
     context["answer_error"] = error
+    if request.htmx:
+        return render(request, "cooperation/tasks/detail.html#task", context)
+    return render(request, "cooperation/tasks/detail.html", context, status=400)
+
+
+@require_http_methods(["POST"])
+def task_rate(request, pk: int, edit: bool = False):
+    """评价: rate the other side of a completed task (or change it within 24 h)."""
+    task = selectors.task_for(actor=request.user, pk=pk)
+    form = RatingForm(request.POST)
+    error = None
+    if form.is_valid():
+        service = rating_services.rating_edit if edit else rating_services.rating_create
+        try:
+            service(
+                task=task,
+                actor=request.user,
+                stars=form.cleaned_data["stars"],
+                text=form.cleaned_data["text"],
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            done = _("评价已修改。") if edit else _("评价已提交，谢谢！24 小时内可以修改。")
+            if request.htmx:
+                task = selectors.task_for(actor=request.user, pk=pk)
+                context = _detail_context(task, request.user)
+                context["flash"] = done
+                return render(request, "cooperation/tasks/detail.html#task", context)
+            messages.success(request, done)
+            return redirect(reverse("cooperation:task_detail", args=[pk]) + "#task-ratings")
+    # Refused or invalid: nothing was written; the form shows why, as it was sent.
+    context = _detail_context(task, request.user, rating_form=form, rating_error=error)
     if request.htmx:
         return render(request, "cooperation/tasks/detail.html#task", context)
     return render(request, "cooperation/tasks/detail.html", context, status=400)
@@ -509,8 +560,20 @@ _CREATE_ERROR_FIELD = {
 def task_create(request, pk: int):
     creator = selectors.cooperate_target(actor=request.user, creator_pk=pk)
     merchant = request.user.merchant
+    initial = None
+    again = request.GET.get("again", "")
+    if request.method == "GET" and again:
+        # 再次合作: pre-filled from one of this merchant's completed tasks with the creator.
+        if not again.isdigit() or len(again) > 12:
+            raise Http404
+        initial = selectors.cooperate_again_initial(
+            actor=request.user, pk=int(again), creator_pk=creator.pk
+        )
     context = cooperate_form_context(
-        merchant=merchant, creator=creator, data=request.POST if request.method == "POST" else None
+        merchant=merchant,
+        creator=creator,
+        data=request.POST if request.method == "POST" else None,
+        initial=initial,
     )
     form = context["cooperate_form"]
     status = 200

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hotwave.formats import compact_count
+from hotwave.formats import compact_count, format_pct
 from hotwave.money import format_cny
 
 register = template.Library()
@@ -111,3 +111,20 @@ def product_thumb(product=None, size: int = 48, *, thumb=None, title=None) -> di
         "initial": title[:1],
         "size": int(size),
     }
+
+
+@register.simple_tag
+def stars(value, out_of: int = 5) -> str:
+    """★★★★☆ for 4 of 5 (whole stars; an average is rounded half-up first)."""
+    try:
+        n = int(Decimal(str(value)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    n = max(0, min(out_of, n))
+    return "★" * n + "☆" * (out_of - n)
+
+
+@register.filter
+def pct(value) -> str:
+    """A stored rate (0–1) as a percentage: 0.9650 → 96.5% (hotwave.formats.format_pct)."""
+    return format_pct(value)

@@ -30,6 +30,7 @@ from settlement.selectors.attribution import (
     Attribution,
     EscrowState,
     attributed_orders,
+    attributed_sums_sql,
     escrow_states,
     held_escrows,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "Attribution",
     "EscrowState",
     "attributed_orders",
+    "attributed_sums_sql",
     "escrow_states",
     "held_escrows",
     "MAX_RATE",

@@ -135,3 +135,55 @@ def held_escrows(prefix: str) -> dict[str, Decimal]:
             "key", "amount"
         )
     )
+
+
+def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
+    """A SELECT of ``(task_id, gmv, fees)``: every task's attributed actual GMV and fees, set-based.
+
+    For a caller's set-based recompute (scorecards). The caller defines two CTEs
+    first: ``scored_tasks(task_id, merchant_id, creator_id, live_at)``
+    and ``scored_task_skus(task_id, sku)``. The same rule as
+    :func:`attributed_orders`: an order whose ``order.paid`` event names the task
+    belongs to it; an order naming no task belongs to a task when it is one of the
+    task's products, by its creator, for its merchant, paid within
+    ``window_hours`` from the live start. GMV = paid − refunded; each order's fee
+    is rounded half-up to the fen (positive amounts: ROUND is half-up). A named
+    reference is ``reference_prefix`` + the task id (the import accepts only the
+    references of existing tasks, so every stored one parses).
+    """
+    digits_from = len(reference_prefix) + 1
+    order = Order._meta.db_table
+    event = OrderEvent._meta.db_table
+    paid = EventType.ORDER_PAID.value
+    if vendor == "postgresql":
+        names = "e.payload ? 'task'"
+        named_ref = "e.payload ->> 'task'"
+        window_end = f"st.live_at + interval '{int(window_hours)} hours'"
+    else:
+        names = "json_extract(e.payload, '$.task') IS NOT NULL"
+        named_ref = "json_extract(e.payload, '$.task')"
+        window_end = f"datetime(st.live_at, '+{int(window_hours)} hours')"
+    return f"""
+    SELECT a.task_id,
+           SUM(o.amount - o.refunded) AS gmv,
+           SUM(ROUND((o.amount - o.refunded) * o.service_fee_rate, 2)) AS fees
+    FROM (
+        SELECT st.task_id, e.order_id
+        FROM scored_tasks st
+        JOIN {event} e ON e.type = '{paid}' AND {names}
+         AND CAST(SUBSTR({named_ref}, {digits_from}) AS BIGINT) = st.task_id
+        UNION
+        SELECT st.task_id, o2.id
+        FROM scored_tasks st
+        JOIN {order} o2
+          ON o2.creator_id = st.creator_id AND o2.merchant_id = st.merchant_id
+         AND o2.paid_at >= st.live_at AND o2.paid_at < {window_end}
+        WHERE st.live_at IS NOT NULL
+          AND o2.product_sku IN (SELECT s.sku FROM scored_task_skus s WHERE s.task_id = st.task_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM {event} e WHERE e.order_id = o2.id AND e.type = '{paid}' AND {names}
+          )
+    ) a
+    JOIN {order} o ON o.id = a.order_id
+    GROUP BY a.task_id
+    """  # noqa: S608 - table names and constants only

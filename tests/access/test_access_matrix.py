@@ -185,6 +185,15 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST
     ),
     "cooperation:task_results": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
+    # 评价 (the task's two parties; the world's task is not completed: 400 with a message)
+    "cooperation:task_rate": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST),
+    "cooperation:task_rate_edit": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST),
+    # 商家主页: creators and agencies, and the merchant itself; other merchants 404
+    "cooperation:merchant_detail": R(
+        lambda w: {"pk": w.users["merchant"].pk}, CREATORS | AGENCIES | {"merchant"}, GET
+    ),
+    "cooperation:scorecard_help": R(insiders=LOGGED_IN, methods=GET),
+    "cooperation:agency_roster": R(insiders=AGENCIES, methods=GET),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

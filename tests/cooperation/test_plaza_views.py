@@ -109,7 +109,7 @@ def test_merchant_opens_an_admitted_creators_homepage(client_for, merchant):
     paid_order(product, creator=c, amount="120.00")
     body = client_for(merchant).get(detail(c.pk)).content.decode()
     assert "小鹿" in body and "家居好物测评" in body
-    assert "近期完成的合作" in body and 'id="cooperate"' in body
+    assert "合作记录" in body and 'id="cooperate"' in body
     assert "¥120.00" in body  # 近 30 天成交额
 
 

@@ -121,6 +121,36 @@ def _cooperate(username):
     return reverse("cooperation:task_create", kwargs={"pk": pk})
 
 
+def _recorded_creator_home(username):
+    """The homepage of the plaza creator with the best verified 履约率 (demo records)."""
+    from cooperation.models import CreatorScorecard
+
+    card = (
+        CreatorScorecard.objects.filter(fulfilment_rate__isnull=False)
+        .order_by("-fulfilment_rate", "-tasks_completed", "creator_id")
+        .first()
+    )
+    assert card is not None, "the demo world has no creator with a track record"
+    return reverse("cooperation:creator_detail", kwargs={"pk": card.creator_id})
+
+
+def _merchant_page(username):
+    return reverse("cooperation:merchant_detail", kwargs={"pk": _user("demo_merchant").pk})
+
+
+def _cooperate_again(username):
+    from cooperation.models import Task
+
+    task = (
+        Task.objects.filter(merchant__user__username=username, state="completed")
+        .order_by("pk")
+        .first()
+    )
+    assert task is not None, f"the demo world has no completed task for {username}"
+    url = reverse("cooperation:task_create", kwargs={"pk": task.creator_id})
+    return f"{url}?again={task.pk}"
+
+
 def _product_edit(username):
     from cooperation.models import Product
 
@@ -197,6 +227,13 @@ PAGES: tuple[Page, ...] = (
     Page("plaza-filtered", ("demo_merchant",), "/plaza/?category=&sort=fans&page=999"),
     Page("creator-home", (*MERCHANTS, *ADMITTED_CREATORS), _creator_home),
     Page("cooperate", MERCHANTS, _cooperate),
+    # scorecards (issue 17)
+    Page("plaza-by-fulfilment", MERCHANTS, "/plaza/?sort=-fulfilment&fulfilment_min=0.8"),
+    Page("creator-home-record", MERCHANTS, _recorded_creator_home),
+    Page("cooperate-again", ("demo_merchant",), _cooperate_again),
+    Page("merchant-page", (*ADMITTED_CREATORS, *AGENCIES, "demo_merchant"), _merchant_page),
+    Page("scorecard-help", PARTIES, "/scorecards/how/", shared=True),
+    Page("roster", AGENCIES, "/roster/"),
     # merchants and creators
     Page("tasks", MERCHANTS + CREATORS, "/tasks/"),
     Page("task-invited", ("demo_merchant", "demo_streamer"), lambda u: _task(u, "invited")),

@@ -92,3 +92,36 @@ def test_quote_reason_uses_the_merchants_typical_slot_fee(merchant, two_creators
     make_task(merchant=merchant, creator=home.user, slot_fee=Decimal("1500.00"))
     picks = {p.creator.pk: p for p in recommended_creators(merchant)}
     assert any("¥1,500.00" in r for r in picks[beauty.pk].reasons)
+
+
+def test_a_measured_fulfilment_rate_is_the_track_record():
+    assert score(completed_tasks=5, fulfilment_rate=Decimal("0.96")).track == Decimal("0.96")
+    assert score(completed_tasks=5, fulfilment_rate=None).track == Decimal("0.5")
+
+
+@pytest.mark.django_db
+def test_the_reason_shows_the_verified_record(merchant, two_creators):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import CreatorScorecard
+
+    home, beauty, _ = two_creators
+    ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code="home"))
+    now = timezone.now()
+    CreatorScorecard.objects.create(
+        creator=home,
+        period_start=now - timedelta(days=90),
+        period_end=now,
+        computed_at=now,
+        tasks_completed=25,
+        tasks_counted=25,
+        tasks_fulfilled=24,
+        fulfilment_rate=Decimal("0.9600"),
+        gmv_per_session=Decimal("12000.00"),
+        live_sessions=25,
+    )
+    picks = {p.creator.nickname: p for p in recommended_creators(merchant)}
+    assert picks["家居达人"].reasons[0] == "履约率 96%，场均成交 ¥12,000.00"
+    assert not any("履约率" in r for r in picks["美妆达人"].reasons)

@@ -21,7 +21,8 @@ from admission.models import Category, Creator, Role
 from admission.selectors import admitted_creators
 from cooperation.selectors import figures as cooperation_figures
 from cooperation.selectors.hot import EarningsEstimator, hot_products
-from hotwave.formats import compact_count
+from cooperation.selectors.scorecards import scorecard_of
+from hotwave.formats import compact_count, format_pct
 from hotwave.money import format_cny, quantize
 from hotwave.readcache import get_or_compute
 from settlement.selectors import bindings_in_force, pending_invitations
@@ -63,13 +64,15 @@ def recommendation_score(
     completed_tasks: int,
     quote: Decimal,
     typical_slot_fee: Decimal | None,
+    fulfilment_rate: Decimal | None = None,
 ) -> Score:
     """How well a creator fits a merchant, 0–100 (higher is better).
 
     total = 40 × category + 25 × audience + 20 × track record + 15 × price fit, where
     category = share of the merchant's product categories the creator covers;
     audience = log10(1 + avg viewers) / 5, at most 1;
-    track record = completed tasks / (completed tasks + 5);
+    track record = the creator's verified 履约率 (its scorecard, issue 17) when measured
+    (3 completed tasks or more in 90 days); otherwise completed tasks / (completed + 5);
     price fit = 1 if the quote is within the merchant's typical slot fee (median of its
     last 20 tasks), typical ÷ quote above it, 0.5 when there is no history.
     """
@@ -79,7 +82,10 @@ def recommendation_score(
         else Decimal(0)
     )
     aud = min(Decimal(1), Decimal(math.log10(1 + max(avg_viewers, 0)) / AUDIENCE_FULL_LOG10))
-    track = Decimal(completed_tasks) / (completed_tasks + TRACK_HALF)
+    if fulfilment_rate is not None:
+        track = Decimal(fulfilment_rate)
+    else:
+        track = Decimal(completed_tasks) / (completed_tasks + TRACK_HALF)
     if typical_slot_fee is None or typical_slot_fee <= 0:
         price = PRICE_NEUTRAL
     elif quote <= typical_slot_fee:
@@ -144,10 +150,17 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         merchant_cats,
     )
     # Admission is checked again: the pool may be up to POOL_CACHE_SECONDS old.
-    candidates = admitted_creators().filter(pk__in=pool).prefetch_related("categories")
+    candidates = (
+        admitted_creators()
+        .filter(pk__in=pool)
+        .select_related("scorecard")
+        .prefetch_related("categories")
+    )
     picks = []
     for c in candidates:
         cats = {cat.code: cat for cat in c.categories.all()}
+        card = scorecard_of(c)
+        measured = card is not None and not card.is_new and card.fulfilment_rate is not None
         score = recommendation_score(
             creator_categories=set(cats),
             merchant_categories=merchant_cats,
@@ -155,8 +168,15 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
             completed_tasks=c.completed_tasks,
             quote=c.quote,
             typical_slot_fee=typical,
+            fulfilment_rate=card.fulfilment_rate if measured else None,
         )
         reasons = []
+        if measured:
+            # The verified record first: what Hotwave itself saw (scorecard, 90 days).
+            text = _("履约率 %(rate)s") % {"rate": format_pct(card.fulfilment_rate)}
+            if card.gmv_per_session is not None:
+                text += _("，场均成交 %(gmv)s") % {"gmv": format_cny(card.gmv_per_session)}
+            reasons.append(text)
         matched = [cats[code].label for code in sorted(set(cats) & merchant_cats)]
         if matched:
             reasons.append(_("擅长你在售的类目：%(cats)s") % {"cats": _("、").join(matched)})

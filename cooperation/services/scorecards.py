@@ -1,0 +1,352 @@
+"""The scorecard recompute (issue 17): every creator's and merchant's record, set-based.
+
+``scorecards_recompute()`` writes all rows in two statements — one INSERT … SELECT
+… ON CONFLICT DO UPDATE per side — over tasks, deadline events, disputes, ratings
+and the attributed orders (settlement's ``attributed_sums_sql``). No Python loop
+over parties: at 100k creators it is one pass of the database over the same tables
+a GROUP BY would read. Beat runs it nightly; after a task ends the two parties are
+recomputed on commit (``scorecards_recompute(creator_ids=[…], merchant_ids=[…])``).
+
+What each figure means (the help page ``/help/scorecards/`` says the same to users):
+
+* 履约率 = fulfilled ÷ counted, over tasks accepted that ended in the period:
+  counted = completed + decided disputes + cancellations after a breach by the
+  creator; fulfilled = completed + disputes the creator won (released to it, or a
+  split giving it at least half). A merchant's cancellation (before shipping, or
+  after its own missed shipping deadline) does not count against the creator.
+* 准时率 = live sessions reported by their deadline ÷ live deadlines due (met or
+  breached) in the period; for merchants, on-time shipping the same over the
+  shipping deadline.
+* 场均成交 = attributed actual GMV (paid − refunded) of completed tasks with a
+  live session ÷ their number.
+* 商家 ROI 中位数 = the median, over those tasks, of GMV ÷ (released slot fee +
+  service fees); tasks that cost nothing are left out.
+* 评分 = average stars the other side gave, and how many, written in the period.
+* 争议 = disputes opened against the party in the period: won, lost, still open.
+* Rates are stored only from ``NEW_PARTY_BELOW`` completed tasks up (新达人 /
+  新商家 below), never a misleading 100%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from admission.models import Creator, Merchant
+from cooperation.models import (
+    NEW_PARTY_BELOW,
+    REFERENCE_PREFIX,
+    SCORECARD_PERIOD_DAYS,
+    CreatorScorecard,
+    Dispute,
+    MerchantScorecard,
+    Rating,
+    Task,
+    TaskEvent,
+    TaskProduct,
+)
+from settlement.selectors import attributed_sums_sql
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    creators: int
+    merchants: int
+    period_start: datetime
+    period_end: datetime
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "task": Task._meta.db_table,
+        "event": TaskEvent._meta.db_table,
+        "dispute": Dispute._meta.db_table,
+        "rating": Rating._meta.db_table,
+        "item": TaskProduct._meta.db_table,
+        "creator": Creator._meta.db_table,
+        "merchant": Merchant._meta.db_table,
+        "creator_card": CreatorScorecard._meta.db_table,
+        "merchant_card": MerchantScorecard._meta.db_table,
+    }
+
+
+# A decided dispute the creator won: released to it, or a split giving it at least half.
+_CREATOR_WON = "(d.outcome = 'release' OR (d.outcome = 'split' AND d.creator_percent >= 50))"
+
+
+def _creator_sql(scope: str) -> str:
+    t = _tables()
+    sums = attributed_sums_sql(
+        vendor=connection.vendor,
+        window_hours=settings.COOPERATION_ATTRIBUTION_HOURS,
+        reference_prefix=REFERENCE_PREFIX,
+    )
+    return f"""
+    WITH ended AS (
+        SELECT t.id, t.creator_id, t.merchant_id, t.state, t.live_at, t.escrow_released
+        FROM {t["task"]} t
+        WHERE t.accepted_at IS NOT NULL
+          AND t.state IN ('completed', 'resolved', 'cancelled')
+          AND COALESCE(t.completed_at, t.resolved_at, t.cancelled_at) >= %s
+          AND COALESCE(t.completed_at, t.resolved_at, t.cancelled_at) < %s
+          {scope.replace("{col}", "t.creator_id")}
+    ),
+    outcome AS (
+        SELECT x.id, x.creator_id, x.state,
+               CASE WHEN x.state = 'completed' THEN 1 ELSE 0 END AS completed,
+               CASE WHEN x.state = 'completed'
+                      OR (x.state = 'resolved' AND EXISTS (
+                          SELECT 1 FROM {t["dispute"]} d
+                          WHERE d.task_id = x.id AND d.status = 'decided' AND {_CREATOR_WON}))
+                    THEN 1 ELSE 0 END AS fulfilled,
+               CASE WHEN x.state IN ('completed', 'resolved')
+                      OR EXISTS (SELECT 1 FROM {t["event"]} b
+                                 WHERE b.task_id = x.id AND b.kind = 'deadline_breached'
+                                   AND b.party = 'creator')
+                    THEN 1 ELSE 0 END AS counted
+        FROM ended x
+    ),
+    fulfil AS (
+        SELECT creator_id, SUM(completed) AS completed, SUM(fulfilled) AS fulfilled,
+               SUM(counted) AS counted
+        FROM outcome GROUP BY creator_id
+    ),
+    scored_tasks AS (
+        SELECT x.id AS task_id, x.merchant_id, x.creator_id, x.live_at
+        FROM ended x WHERE x.state = 'completed' AND x.live_at IS NOT NULL
+    ),
+    scored_task_skus AS (
+        SELECT i.task_id, i.sku FROM {t["item"]} i
+        WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
+    ),
+    sums AS ({sums}),
+    session AS (
+        SELECT st.task_id, st.creator_id,
+               COALESCE(s.gmv, 0) AS gmv,
+               x.escrow_released + COALESCE(s.fees, 0) AS cost
+        FROM scored_tasks st
+        JOIN ended x ON x.id = st.task_id
+        LEFT JOIN sums s ON s.task_id = st.task_id
+    ),
+    sessions AS (
+        SELECT creator_id, COUNT(*) AS n, SUM(gmv) AS gmv FROM session GROUP BY creator_id
+    ),
+    roi_ranked AS (
+        SELECT creator_id, (gmv * 1.0) / cost AS roi,
+               ROW_NUMBER() OVER (PARTITION BY creator_id ORDER BY (gmv * 1.0) / cost) AS rn,
+               COUNT(*) OVER (PARTITION BY creator_id) AS n
+        FROM session WHERE cost > 0
+    ),
+    roi AS (
+        SELECT creator_id, MAX(n) AS n, AVG(roi) AS median
+        FROM roi_ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY creator_id
+    ),
+    punctual AS (
+        SELECT t.creator_id,
+               SUM(CASE WHEN e.kind = 'deadline_met' THEN 1 ELSE 0 END) AS met,
+               COUNT(*) AS due
+        FROM {t["event"]} e JOIN {t["task"]} t ON t.id = e.task_id
+        WHERE e.kind IN ('deadline_met', 'deadline_breached') AND e.party = 'creator'
+          AND e.stage = 'received' AND e.at >= %s AND e.at < %s
+          {scope.replace("{col}", "t.creator_id")}
+        GROUP BY t.creator_id
+    ),
+    stars AS (
+        SELECT r.creator_id, COUNT(*) AS n, AVG(r.stars * 1.0) AS avg
+        FROM {t["rating"]} r
+        WHERE r.rater_party = 'merchant' AND r.created_at >= %s AND r.created_at < %s
+          {scope.replace("{col}", "r.creator_id")}
+        GROUP BY r.creator_id
+    ),
+    disputes AS (
+        SELECT t.creator_id, COUNT(*) AS n,
+               SUM(CASE WHEN d.status = 'decided' AND NOT {_CREATOR_WON} THEN 1 ELSE 0 END)
+                   AS lost,
+               SUM(CASE WHEN d.status = 'decided' AND {_CREATOR_WON} THEN 1 ELSE 0 END) AS won,
+               SUM(CASE WHEN d.status <> 'decided' THEN 1 ELSE 0 END) AS open
+        FROM {t["dispute"]} d JOIN {t["task"]} t ON t.id = d.task_id
+        WHERE d.opened_by = 'merchant' AND d.opened_at >= %s AND d.opened_at < %s
+          {scope.replace("{col}", "t.creator_id")}
+        GROUP BY t.creator_id
+    )
+    INSERT INTO {t["creator_card"]} (
+        creator_id, period_start, period_end, computed_at,
+        tasks_counted, tasks_fulfilled, tasks_completed, fulfilment_rate,
+        stages_due, stages_on_time, on_time_rate,
+        live_sessions, gmv_total, gmv_per_session, roi_tasks, roi_median,
+        rating_count, rating_avg,
+        disputes_against, disputes_lost, disputes_won, disputes_open
+    )
+    SELECT c.user_id, %s, %s, %s,
+           COALESCE(f.counted, 0), COALESCE(f.fulfilled, 0), COALESCE(f.completed, 0),
+           CASE WHEN COALESCE(f.completed, 0) >= {NEW_PARTY_BELOW} AND f.counted > 0
+                THEN ROUND((f.fulfilled * 1.0) / f.counted, 4) END,
+           COALESCE(p.due, 0), COALESCE(p.met, 0),
+           CASE WHEN COALESCE(f.completed, 0) >= {NEW_PARTY_BELOW} AND p.due > 0
+                THEN ROUND((p.met * 1.0) / p.due, 4) END,
+           COALESCE(s.n, 0), COALESCE(s.gmv, 0),
+           CASE WHEN s.n > 0 THEN ROUND((s.gmv * 1.0) / s.n, 2) END,
+           COALESCE(roi.n, 0), ROUND(roi.median, 2),
+           COALESCE(st.n, 0), ROUND(st.avg, 2),
+           COALESCE(dp.n, 0), COALESCE(dp.lost, 0), COALESCE(dp.won, 0), COALESCE(dp.open, 0)
+    FROM {t["creator"]} c
+    LEFT JOIN fulfil f ON f.creator_id = c.user_id
+    LEFT JOIN punctual p ON p.creator_id = c.user_id
+    LEFT JOIN sessions s ON s.creator_id = c.user_id
+    LEFT JOIN roi ON roi.creator_id = c.user_id
+    LEFT JOIN stars st ON st.creator_id = c.user_id
+    LEFT JOIN disputes dp ON dp.creator_id = c.user_id
+    WHERE 1 = 1 {scope.replace("{col}", "c.user_id")}
+    ON CONFLICT (creator_id) DO UPDATE SET
+        period_start = excluded.period_start, period_end = excluded.period_end,
+        computed_at = excluded.computed_at,
+        tasks_counted = excluded.tasks_counted, tasks_fulfilled = excluded.tasks_fulfilled,
+        tasks_completed = excluded.tasks_completed, fulfilment_rate = excluded.fulfilment_rate,
+        stages_due = excluded.stages_due, stages_on_time = excluded.stages_on_time,
+        on_time_rate = excluded.on_time_rate,
+        live_sessions = excluded.live_sessions, gmv_total = excluded.gmv_total,
+        gmv_per_session = excluded.gmv_per_session, roi_tasks = excluded.roi_tasks,
+        roi_median = excluded.roi_median,
+        rating_count = excluded.rating_count, rating_avg = excluded.rating_avg,
+        disputes_against = excluded.disputes_against, disputes_lost = excluded.disputes_lost,
+        disputes_won = excluded.disputes_won, disputes_open = excluded.disputes_open
+    """  # noqa: S608 - table names and constants only; values are parameters
+
+
+def _merchant_sql(scope: str) -> str:
+    t = _tables()
+    return f"""
+    WITH done AS (
+        SELECT t.merchant_id, COUNT(*) AS n
+        FROM {t["task"]} t
+        WHERE t.state = 'completed' AND t.completed_at >= %s AND t.completed_at < %s
+          {scope.replace("{col}", "t.merchant_id")}
+        GROUP BY t.merchant_id
+    ),
+    shipping AS (
+        SELECT t.merchant_id,
+               SUM(CASE WHEN e.kind = 'deadline_met' THEN 1 ELSE 0 END) AS met,
+               COUNT(*) AS due
+        FROM {t["event"]} e JOIN {t["task"]} t ON t.id = e.task_id
+        WHERE e.kind IN ('deadline_met', 'deadline_breached') AND e.party = 'merchant'
+          AND e.stage = 'accepted' AND e.at >= %s AND e.at < %s
+          {scope.replace("{col}", "t.merchant_id")}
+        GROUP BY t.merchant_id
+    ),
+    fee_ranked AS (
+        SELECT t.merchant_id, t.slot_fee,
+               ROW_NUMBER() OVER (PARTITION BY t.merchant_id ORDER BY t.slot_fee) AS rn,
+               COUNT(*) OVER (PARTITION BY t.merchant_id) AS n
+        FROM {t["task"]} t
+        WHERE t.accepted_at >= %s AND t.accepted_at < %s AND t.slot_fee > 0
+          {scope.replace("{col}", "t.merchant_id")}
+    ),
+    fees AS (
+        SELECT merchant_id, MAX(n) AS n, AVG(slot_fee) AS median
+        FROM fee_ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY merchant_id
+    ),
+    stars AS (
+        SELECT r.merchant_id, COUNT(*) AS n, AVG(r.stars * 1.0) AS avg
+        FROM {t["rating"]} r
+        WHERE r.rater_party = 'creator' AND r.created_at >= %s AND r.created_at < %s
+          {scope.replace("{col}", "r.merchant_id")}
+        GROUP BY r.merchant_id
+    ),
+    disputes AS (
+        SELECT t.merchant_id, COUNT(*) AS n,
+               SUM(CASE WHEN d.status = 'decided' AND {_CREATOR_WON} THEN 1 ELSE 0 END) AS lost,
+               SUM(CASE WHEN d.status = 'decided' AND NOT {_CREATOR_WON} THEN 1 ELSE 0 END)
+                   AS won,
+               SUM(CASE WHEN d.status <> 'decided' THEN 1 ELSE 0 END) AS open
+        FROM {t["dispute"]} d JOIN {t["task"]} t ON t.id = d.task_id
+        WHERE d.opened_by = 'creator' AND d.opened_at >= %s AND d.opened_at < %s
+          {scope.replace("{col}", "t.merchant_id")}
+        GROUP BY t.merchant_id
+    )
+    INSERT INTO {t["merchant_card"]} (
+        merchant_id, period_start, period_end, computed_at,
+        tasks_completed, ships_due, ships_on_time, on_time_shipping_rate,
+        disputes_against, disputes_lost, disputes_won, disputes_open,
+        rating_count, rating_avg, slot_fee_tasks, typical_slot_fee
+    )
+    SELECT m.user_id, %s, %s, %s,
+           COALESCE(dn.n, 0), COALESCE(sh.due, 0), COALESCE(sh.met, 0),
+           CASE WHEN COALESCE(dn.n, 0) >= {NEW_PARTY_BELOW} AND sh.due > 0
+                THEN ROUND((sh.met * 1.0) / sh.due, 4) END,
+           COALESCE(dp.n, 0), COALESCE(dp.lost, 0), COALESCE(dp.won, 0), COALESCE(dp.open, 0),
+           COALESCE(st.n, 0), ROUND(st.avg, 2),
+           COALESCE(fe.n, 0), ROUND(fe.median, 2)
+    FROM {t["merchant"]} m
+    LEFT JOIN done dn ON dn.merchant_id = m.user_id
+    LEFT JOIN shipping sh ON sh.merchant_id = m.user_id
+    LEFT JOIN fees fe ON fe.merchant_id = m.user_id
+    LEFT JOIN stars st ON st.merchant_id = m.user_id
+    LEFT JOIN disputes dp ON dp.merchant_id = m.user_id
+    WHERE 1 = 1 {scope.replace("{col}", "m.user_id")}
+    ON CONFLICT (merchant_id) DO UPDATE SET
+        period_start = excluded.period_start, period_end = excluded.period_end,
+        computed_at = excluded.computed_at,
+        tasks_completed = excluded.tasks_completed, ships_due = excluded.ships_due,
+        ships_on_time = excluded.ships_on_time,
+        on_time_shipping_rate = excluded.on_time_shipping_rate,
+        disputes_against = excluded.disputes_against, disputes_lost = excluded.disputes_lost,
+        disputes_won = excluded.disputes_won, disputes_open = excluded.disputes_open,
+        rating_count = excluded.rating_count, rating_avg = excluded.rating_avg,
+        slot_fee_tasks = excluded.slot_fee_tasks, typical_slot_fee = excluded.typical_slot_fee
+    """  # noqa: S608 - table names and constants only; values are parameters
+
+
+def _scope(ids: Iterable[int] | None) -> tuple[str, list]:
+    """The ``{col} IN (…)`` filter (with ``{col}`` placed per CTE) and its parameters."""
+    if ids is None:
+        return "", []
+    ids = sorted({int(i) for i in ids})
+    return " AND {col} IN (" + ", ".join(["%s"] * len(ids)) + ")", ids
+
+
+@transaction.atomic
+def scorecards_recompute(
+    *,
+    now: datetime | None = None,
+    creator_ids: Iterable[int] | None = None,
+    merchant_ids: Iterable[int] | None = None,
+) -> Recomputed:
+    """Recompute scorecards over the last 90 days up to ``now``: every party, or those named.
+
+    Idempotent: the same moment gives the same rows (an upsert per party).
+    """
+    end = now or timezone.now()
+    start = end - timedelta(days=SCORECARD_PERIOD_DAYS)
+    scoped = creator_ids is not None or merchant_ids is not None
+    creators = merchants = 0
+    with connection.cursor() as cur:
+        if not scoped or creator_ids:
+            scope, ids = _scope(None if not scoped else creator_ids)
+            # ended, punctual, stars, disputes each take (start, end) and the scope ids.
+            params = [start, end, *ids, start, end, *ids, start, end, *ids, start, end, *ids]
+            params += [start, end, end, *ids]
+            cur.execute(_creator_sql(scope), params)
+            creators = cur.rowcount
+            if creators < 0:  # SQLite does not count an upsert with a CTE
+                creators = len(creator_ids) if scoped else CreatorScorecard.objects.count()
+        if not scoped or merchant_ids:
+            scope, ids = _scope(None if not scoped else merchant_ids)
+            params = []
+            for _cte in range(5):  # done, shipping, fee_ranked, stars, disputes
+                params += [start, end, *ids]
+            params += [start, end, end, *ids]
+            cur.execute(_merchant_sql(scope), params)
+            merchants = cur.rowcount
+            if merchants < 0:
+                merchants = len(merchant_ids) if scoped else MerchantScorecard.objects.count()
+    return Recomputed(creators, merchants, start, end)
+
+
+def scorecards_refresh_parties(*, creator_id: int, merchant_id: int) -> Recomputed:
+    """After a task ends: recompute its two parties' scorecards."""
+    return scorecards_recompute(creator_ids=[creator_id], merchant_ids=[merchant_id])
