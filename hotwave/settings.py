@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "hotwave",
     "admission",
     "settlement",
+    "notifications",
     "cooperation",
     "workbench",
 ]
@@ -228,6 +229,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cooperation.tasks.cooperation_tick",
         "schedule": crontab(minute="*/5"),
     },
+    # 通知: emails left in the outbox (the broker was away, a sender died) and the
+    # 每日摘要 of yesterday, at 08:00 Asia/Shanghai.
+    "notifications-resume-outbox": {
+        "task": "notifications.resume_outbox",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "workbench-recount-todos": {
         "task": "workbench.tasks.recount_all_todos",
         "schedule": crontab(minute="*/5"),
@@ -325,6 +336,8 @@ def _mailer() -> dict:
 
 
 MAILERS = {"default": _mailer()}
+# Links in emails (notifications) point here.
+HOTWAVE_SITE_URL = env("HOTWAVE_SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hotwave 热浪 <no-reply@hotwave.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("admission.urls")),
     path("", include("settlement.urls")),
     path("", include("cooperation.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler400 = "hotwave.views.bad_request"

@@ -172,6 +172,13 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, POST
     ),
     "cooperation:task_results": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
+    # 通知: everyone signed in has a center; a notification is its recipient's only
+    "notifications:center": R(insiders=LOGGED_IN, methods=GET),
+    "notifications:badge": R(insiders=LOGGED_IN, methods=GET),
+    "notifications:read_all": R(insiders=LOGGED_IN, methods=POST),
+    "notifications:preferences": R(insiders=LOGGED_IN),
+    "notifications:open": R(lambda w: {"pk": w.notification.pk}, {"merchant"}, GET),
+    "notifications:read": R(lambda w: {"pk": w.notification.pk}, {"merchant"}, POST),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

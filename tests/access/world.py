@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
 from cooperation.models import CartItem
+from notifications.kinds import Kind
+from notifications.models import Notification
+from notifications.services import notify
 from settlement.models import Order
 from settlement.services.events import ingest_objects
 from tests.admission.factories import (
@@ -92,4 +95,12 @@ def build_world() -> World:
         story_zh="故事",
         published=True,
     )
+    notify(
+        recipient=m,
+        kind=Kind.INVITATION_ACCEPTED,
+        key="acc:notice",
+        url=f"/tasks/{w.task.pk}/",
+        context={"creator": "acc", "task": w.task.reference},
+    )
+    w.notification = Notification.objects.get(recipient=m, key="acc:notice")
     return w
