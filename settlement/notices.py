@@ -1,7 +1,7 @@
 """The notifications (通知) settlement raises: agency bindings and held payouts.
 
 Keyed by the binding (``binding:<pk>:<event>``) or by the party and business
-day (``payout_held:<day>``, per recipient): raised again, nothing new is written.
+day (``payout_held:<month>``, per recipient): raised again, nothing new is written.
 """
 
 from __future__ import annotations
@@ -60,17 +60,21 @@ def binding_ended(binding, *, actor) -> None:
 
 
 def payouts_held(*, business_date: date) -> int:
-    """After a run: every creator/agency whose positive balance was held, once per business day."""
+    """After a run: every creator/agency whose positive balance was held; once a month each.
+
+    The nightly run finds the same hold every night until its reason is gone: a
+    reminder a month (keyed by the business month) says it without a mail a day.
+    """
     from settlement.holds import held_balances
 
     url = reverse("settlement:fund_account")
-    day = business_date.isoformat()
+    month = business_date.strftime("%Y-%m")
     return notify_many(
         kind=Kind.PAYOUT_HELD,
         items=[
             (
                 user_id,
-                f"payout_held:{day}",
+                f"payout_held:{month}",
                 url,
                 {"amount": format_cny(amount), "reasons": "\n".join(reasons)},
             )

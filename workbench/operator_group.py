@@ -103,7 +103,11 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0005  # the newest map
+# 0007: the email outbox of 通知 (view only: what was sent, what waits, what failed).
+# Built on 0005; other branches' 0006 are chained in at merge.
+PERMISSIONS_0007 = extended(PERMISSIONS_0005, notifications={"outboxemail": VIEW})
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0007  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

@@ -164,6 +164,9 @@ PAGES: tuple[Page, ...] = (
     Page("funds-escrow", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=escrow"),
     Page("funds-statement", PARTIES, "/funds/?tab=statement"),
     Page("password-change", PARTIES, "/accounts/password/", shared=True),
+    Page("notifications", PARTIES, "/notifications/"),
+    Page("notifications-all", PARTIES, "/notifications/?show=all"),
+    Page("notification-settings", PARTIES, "/notifications/settings/"),
     Page("not-found", PARTIES, "/no-such-page/", shared=True),
     # merchants
     Page("products", MERCHANTS, "/products/"),

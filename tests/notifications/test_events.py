@@ -142,7 +142,7 @@ def test_admission_verdict_changed_by_an_operator(operator):
 
 
 @pytest.mark.parametrize("kernel", ["python", "sql"])
-def test_payout_held_once_per_business_day(merchant, creator, kernel, settings):
+def test_payout_held_once_a_month(merchant, creator, kernel, settings):
     if kernel == "sql" and not settings.IS_POSTGRES:
         pytest.skip("the set-based kernel runs on PostgreSQL")
     sign_agreement(creator)
