@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "settlement",
     "notifications",
     "cooperation",
+    "conversations",
     "workbench",
 ]
 
@@ -244,6 +245,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/5"),
     },
 }
+
+# 消息: messages one user may send ("N/m", "N/h"…; empty: no limit); over it the
+# message is refused with the seconds to wait, nothing stored.
+CONVERSATIONS_SEND_RATE = env("CONVERSATIONS_SEND_RATE", default="30/m")
+try:
+    parse_rate(CONVERSATIONS_SEND_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"CONVERSATIONS_SEND_RATE: {exc}") from None
 
 # --- Cooperation deadlines (SPEC §7) -------------------------------------------
 # Defaults of every stage's deadline; the per-task ones are chosen on the invitation

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("settlement.urls")),
     path("", include("cooperation.urls")),
     path("", include("notifications.urls")),
+    path("", include("conversations.urls")),
 ]
 
 handler400 = "hotwave.views.bad_request"

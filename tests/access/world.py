@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
+from conversations.services import thread_for_task
 from cooperation.models import CartItem
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -103,4 +104,5 @@ def build_world() -> World:
         context={"creator": "acc", "task": w.task.reference},
     )
     w.notification = Notification.objects.get(recipient=m, key="acc:notice")
+    w.thread = thread_for_task(task=w.task)
     return w

@@ -66,6 +66,7 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         "cooperation",
         "workbench",
         "notifications",
+        "conversations",
         "templates",
         "manage.py",
     ):

@@ -19,7 +19,7 @@ from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_PRODUCT = {"tests", "bench", ".venv", "var", "node_modules", "staticfiles", "locale"}
-APPS = ("notifications", "admission", "settlement", "cooperation", "workbench")
+APPS = ("notifications", "admission", "settlement", "cooperation", "conversations", "workbench")
 # What each top-level package may import of the four apps (the direction).
 MAY_IMPORT = {
     "hotwave": set(),
@@ -28,6 +28,7 @@ MAY_IMPORT = {
     "admission": {"notifications", "admission"},
     "settlement": {"notifications", "admission", "settlement"},
     "cooperation": {"notifications", "admission", "settlement", "cooperation"},
+    "conversations": {"notifications", "admission", "settlement", "cooperation", "conversations"},
     "workbench": set(APPS),
 }
 # Apps whose models (and tables) their neighbours reach only through the app's selectors.
