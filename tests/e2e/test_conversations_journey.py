@@ -63,7 +63,7 @@ def test_merchant_and_creator_exchange_messages_live(browser, live_server, demo_
     expect(merchant.locator(".msg--mine")).to_have_count(1, timeout=3000)
     expect(merchant.locator("#receipt")).to_have_text("对方未读", timeout=3000)
     creator.reload()
-    chat = creator.locator(".topbar-link").filter(has_text="消息")
+    chat = creator.locator(".topbar-link[href='/messages/']")
     expect(chat.locator(".badge--count")).to_have_text("1")
 
     # The creator opens the thread: the count goes down, the merchant sees 已读 within 3 s.

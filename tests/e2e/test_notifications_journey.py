@@ -36,7 +36,7 @@ def test_a_creator_follows_an_invitation_from_the_header_and_the_count_goes_down
 ):
     task = _invite()
     login(page, live_server, "demo_creator")
-    bell = page.locator(".topbar-link")
+    bell = page.locator(".topbar-link[href='/notifications/']")
     expect(bell.locator(".badge--count")).to_have_text("1")
     with page.expect_navigation():
         bell.click()
@@ -73,7 +73,7 @@ def test_mark_all_read_and_settings_in_english(page, live_server, demo_users, lo
     with page.expect_navigation():
         page.get_by_role("button", name="Mark all as read").click()
     expect(page.get_by_text("Marked 1 notifications as read.")).to_be_visible()
-    expect(page.locator(".topbar-link .badge--count")).to_have_count(0)
+    expect(page.locator(".topbar-link[href='/notifications/'] .badge--count")).to_have_count(0)
     page.goto(f"{live_server.url}/notifications/settings/")
     expect(page.get_by_role("heading", name="Notification settings", level=1)).to_be_visible()
     shot(page, "notification-settings-en-phone")
