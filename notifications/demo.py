@@ -26,11 +26,3 @@ def seed(*, users_only: bool, context: dict) -> None:
         ],
         ignore_conflicts=True,  # a user's own choice (or an earlier seed) stays
     )
-
-
-def summary(*, users_only: bool) -> list[str]:
-    from notifications.models import Notification
-
-    if users_only:
-        return []
-    return [f"notifications: {Notification.objects.count()}"]
