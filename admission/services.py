@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from admission import rules
+from admission import notices, rules
 from admission.models import (
     AgreementSignature,
     Assessment,
@@ -230,12 +230,14 @@ def assessment_decide(
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != AssessmentStatus.PENDING:
         raise DomainError(_("该考核已处理。"), code="assessment.decided")
+    before = notices.verdicts([assessment.user])
     assessment.status = AssessmentStatus.APPROVED if approve else AssessmentStatus.REJECTED
     assessment.decided_at = timezone.now()
     assessment.decided_by = operator
     assessment.decision_note = note
     assessment._history_user = operator
     assessment.save()
+    notices.verdicts_changed(before, event=f"assessment:{assessment.pk}:{assessment.status}")
     return assessment
 
 
@@ -306,6 +308,7 @@ def flags_set(*, operator: User, profiles: QuerySet, field: str, value) -> int:
     changed = 0
     # Re-select plainly: the admin's queryset carries outer joins FOR UPDATE cannot lock.
     pks = list(profiles.values_list("pk", flat=True))
+    before = notices.verdicts(User.objects.filter(pk__in=pks))
     for profile in profiles.model.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
         if getattr(profile, field) != value:
             setattr(profile, field, value)
@@ -315,4 +318,7 @@ def flags_set(*, operator: User, profiles: QuerySet, field: str, value) -> int:
             }
             profile.save(update_fields=[field])
             changed += 1
+    if changed:
+        stamp = timezone.now().isoformat()
+        notices.verdicts_changed(before, event=f"flags:{field}:{stamp}")
     return changed

@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "hotwave",
     "admission",
     "settlement",
+    "notifications",
     "cooperation",
+    "conversations",
     "workbench",
 ]
 
@@ -233,11 +235,29 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cooperation.tasks.recompute_scorecards",
         "schedule": crontab(hour=3, minute=30),
     },
+    # 通知: emails left in the outbox (the broker was away, a sender died) and the
+    # 每日摘要 of yesterday, at 08:00 Asia/Shanghai.
+    "notifications-resume-outbox": {
+        "task": "notifications.resume_outbox",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "workbench-recount-todos": {
         "task": "workbench.tasks.recount_all_todos",
         "schedule": crontab(minute="*/5"),
     },
 }
+
+# 消息: messages one user may send ("N/m", "N/h"…; empty: no limit); over it the
+# message is refused with the seconds to wait, nothing stored.
+CONVERSATIONS_SEND_RATE = env("CONVERSATIONS_SEND_RATE", default="30/m")
+try:
+    parse_rate(CONVERSATIONS_SEND_RATE)
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"CONVERSATIONS_SEND_RATE: {exc}") from None
 
 # --- Cooperation deadlines (SPEC §7) -------------------------------------------
 # Defaults of every stage's deadline; the per-task ones are chosen on the invitation
@@ -330,6 +350,8 @@ def _mailer() -> dict:
 
 
 MAILERS = {"default": _mailer()}
+# Links in emails (notifications) point here.
+HOTWAVE_SITE_URL = env("HOTWAVE_SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hotwave 热浪 <no-reply@hotwave.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)

@@ -42,6 +42,8 @@ urlpatterns = [
     path("", include("admission.urls")),
     path("", include("settlement.urls")),
     path("", include("cooperation.urls")),
+    path("", include("notifications.urls")),
+    path("", include("conversations.urls")),
 ]
 
 handler400 = "hotwave.views.bad_request"

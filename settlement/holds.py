@@ -138,3 +138,37 @@ def hold_count_expr(role: str):
     for reason in reasons[1:]:
         total = total + reason
     return Case(When(Exists(owed), then=total), default=Value(0), output_field=IntegerField())
+
+
+def held_balances() -> list[tuple[int, object, list[str]]]:
+    """Every creator/agency owed a positive balance it is not paid: (user id, amount, reasons).
+
+    Set-based (one query for the balances, one per reason), for the run's 通知.
+    """
+    from settlement.services.ledger import from_fen_sum
+
+    owed = {}
+    for role in PAYEE_ROLES:
+        rows = (
+            Posting.objects.filter(
+                account__kind=role,
+                account__user__in=User.objects.filter(Q(role=role) & _held_q(role)).values("pk"),
+            )
+            .values("account__user")
+            .annotate(fen=fen_sum())
+            .filter(fen__gt=0)
+            .values_list("account__user", "fen")
+        )
+        for user_id, fen in rows:
+            owed[user_id] = (role, from_fen_sum(fen))
+    if not owed:
+        return []
+    reasons: dict[int, list[str]] = {pk: [] for pk in owed}
+    for role in PAYEE_ROLES:
+        ids = [pk for pk, (r, _amount) in owed.items() if r == role]
+        for reason in REASONS:
+            for pk in User.objects.filter(reason.held_q(role), pk__in=ids).values_list(
+                "pk", flat=True
+            ):
+                reasons[pk].append(str(reason.message))
+    return [(pk, amount, reasons[pk]) for pk, (_role, amount) in sorted(owed.items())]

@@ -103,10 +103,13 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
+# 0007: the email outbox of 通知 (view only: what was sent, what waits, what failed).
+PERMISSIONS_0007 = extended(PERMISSIONS_0005, notifications={"outboxemail": VIEW})
+
 # 0008: ratings (评价) — operators read them and hide an abusive text (never the stars);
 # scorecards view only (the recompute writes them).
 PERMISSIONS_0008 = extended(
-    PERMISSIONS_0005,
+    PERMISSIONS_0007,
     cooperation={
         "rating": ("view", "change", "moderate"),
         "creatorscorecard": VIEW,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from admission.models import User
+from cooperation import notices
 from cooperation.models import (
     DISPUTE_ANSWER_WITHIN,
     LINKS_MAX,
@@ -141,6 +142,7 @@ def dispute_open(
     )
     if held:
         _event(task, TaskEventKind.ESCROW_FROZEN, at=now, actor=actor, amount=held)
+    notices.dispute_opened(task, dispute)
     return dispute
 
 
@@ -187,6 +189,7 @@ def dispute_answer(
         note=answer[:500],
     )
     todos.changed([task.merchant_id, task.creator_id])
+    notices.dispute_answered(task, dispute)
     return dispute
 
 
@@ -236,6 +239,7 @@ def _decide(
         note=f"{label} · {note}"[:500],
     )
     _move(task, TaskAction.DECIDE_DISPUTE, actor, at=at, note=str(label))
+    notices.dispute_decided(task, dispute, outcome_label=label)
     return dispute
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from admission.exceptions import NotAdmitted
 from admission.guard import require_admitted, require_product_allowed
 from admission.models import Activity, Creator, Role, User
+from cooperation import notices
 from cooperation.models import (
     AUTOCOMPLETE_AFTER,
     BREACH_AUTOCANCEL_AFTER,
@@ -210,6 +211,7 @@ def task_create(
     )
     _deadline_set(task, at=now)
     todos.changed([task.merchant_id, task.creator_id])
+    notices.invitation_received(task)
     return task
 
 
@@ -474,7 +476,7 @@ def breach_of(task: Task, now: datetime):
 
 
 def _record_breach(task: Task, d, *, at: datetime) -> bool:
-    return record_once(
+    written = record_once(
         task,
         TaskEventKind.DEADLINE_BREACHED,
         at=at,
@@ -482,6 +484,9 @@ def _record_breach(task: Task, d, *, at: datetime) -> bool:
         deadline=d.kind,
         due_at=d.due_at,
     )
+    if written:
+        notices.deadline_breached(task, d)
+    return written
 
 
 # --- transitions taken by people -------------------------------------------------
@@ -520,6 +525,7 @@ def task_accept(*, task: Task, actor: User) -> Task:
             at=now,
         )
         _event(task, TaskEventKind.ESCROW_HELD, at=now, actor=actor, amount=task.slot_fee)
+    notices.invitation_answered(task, accepted=True)
     return _move(task, TaskAction.ACCEPT, actor, at=now)
 
 
@@ -528,6 +534,7 @@ def task_decline(*, task: Task, actor: User, reason: str = "") -> Task:
     """The creator declines the invitation. Raises IllegalTransition."""
     task = _claim(task, TaskAction.DECLINE, actor)
     _refuse_while_countered(task)
+    notices.invitation_answered(task, accepted=False)
     return _move(task, TaskAction.DECLINE, actor, at=timezone.now(), note=reason.strip())
 
 
@@ -580,7 +587,7 @@ def task_ship_sample(*, task: Task, actor: User, carrier: str, tracking_no: str)
         raise DomainError(_("请填写快递公司和快递单号。"), code="task.no_tracking")
     task = _claim(task, TaskAction.SHIP_SAMPLE, actor)
     _guard(task, TaskAction.SHIP_SAMPLE, actor)
-    return _move(
+    task = _move(
         task,
         TaskAction.SHIP_SAMPLE,
         actor,
@@ -588,6 +595,8 @@ def task_ship_sample(*, task: Task, actor: User, carrier: str, tracking_no: str)
         note=f"{carrier} {tracking_no}",
         fields={"sample_carrier": carrier, "sample_tracking_no": tracking_no},
     )
+    notices.sample_shipped(task)
+    return task
 
 
 @transaction.atomic
@@ -643,6 +652,7 @@ def task_expire(*, task: Task | int, now: datetime | None = None) -> Task:
     task = _claim(task, TaskAction.EXPIRE, None)
     if task.created_at + INVITATION_TTL > now:
         raise NotDue(_("邀请尚未到期。"))
+    notices.invitation_expired(task)
     return _move(task, TaskAction.EXPIRE, None, at=now, note=_("72 小时未答复，邀请自动过期"))
 
 
@@ -720,6 +730,7 @@ def task_remind(*, task: Task | int, now: datetime | None = None) -> bool:
     )
     if written:
         todos.changed([locked.merchant_id if d.party == Party.MERCHANT else locked.creator_id])
+        notices.deadline_soon(locked, d)
     return written
 
 

@@ -29,6 +29,7 @@ from admission.guard import require_admitted
 from admission.models import Agency, Creator, Role
 from admission.selectors import is_admitted
 from hotwave.exceptions import DomainError
+from settlement import notices
 from settlement.models import Binding, BindingStatus
 from settlement.services import bindings as kernel
 
@@ -100,6 +101,7 @@ def invitation_send(
         )
     except kernel.BindingError as exc:
         raise BindingRefused(exc.message, code=exc.code) from exc
+    notices.binding_invited(invitation)
     return invitation, True
 
 
@@ -157,9 +159,11 @@ def invitation_accept(*, actor, binding: Binding) -> Binding:
             code="binding.bound_elsewhere",
         )
     try:
-        return kernel.binding_accept(binding=binding, actor=actor)
+        accepted = kernel.binding_accept(binding=binding, actor=actor)
     except kernel.BindingError as exc:
         raise BindingRefused(exc.message, code=exc.code) from exc
+    notices.binding_accepted(accepted)
+    return accepted
 
 
 def _status_refusal(binding: Binding) -> str:
@@ -215,9 +219,11 @@ def binding_terminate(*, actor, binding: Binding) -> Binding:
     if binding.status != BindingStatus.ACTIVE:
         raise BindingRefused(_("这份绑定尚未生效，无法解除。"), code="binding.not_active")
     try:
-        return kernel.binding_end(binding=binding, actor=actor)
+        ended = kernel.binding_end(binding=binding, actor=actor)
     except kernel.BindingError as exc:
         refreshed = Binding.objects.get(pk=binding.pk)
         if refreshed.status == BindingStatus.ENDED:
             return refreshed
         raise BindingRefused(exc.message, code=exc.code) from exc
+    notices.binding_ended(ended, actor=actor)
+    return ended

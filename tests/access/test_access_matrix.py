@@ -194,6 +194,27 @@ ROUTES: dict[str, Route] = {
     ),
     "cooperation:scorecard_help": R(insiders=LOGGED_IN, methods=GET),
     "cooperation:agency_roster": R(insiders=AGENCIES, methods=GET),
+    # 通知: everyone signed in has a center; a notification is its recipient's only
+    "notifications:center": R(insiders=LOGGED_IN, methods=GET),
+    "notifications:badge": R(insiders=LOGGED_IN, methods=GET),
+    "notifications:read_all": R(insiders=LOGGED_IN, methods=POST),
+    "notifications:preferences": R(insiders=LOGGED_IN),
+    "notifications:open": R(lambda w: {"pk": w.notification.pk}, {"merchant"}, GET),
+    "notifications:read": R(lambda w: {"pk": w.notification.pk}, {"merchant"}, POST),
+    # 消息: the task's two parties; the agency creator_in is bound to reads (a send is 422)
+    "conversations:inbox": R(insiders=LOGGED_IN, methods=GET),
+    "conversations:badge": R(insiders=LOGGED_IN, methods=GET),
+    "conversations:thread": R(
+        lambda w: {"pk": w.thread.pk}, {"merchant", "creator_in", "agency"}, GET
+    ),
+    "conversations:send": R(
+        lambda w: {"pk": w.thread.pk}, {"merchant", "creator_in", "agency"}, POST
+    ),
+    "conversations:poll": R(
+        lambda w: {"pk": w.thread.pk}, {"merchant", "creator_in", "agency"}, GET
+    ),
+    "conversations:task_thread": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
+    "conversations:direct": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS, POST),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

@@ -14,7 +14,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
+from conversations.services import thread_for_task
 from cooperation.models import CartItem
+from notifications.kinds import Kind
+from notifications.models import Notification
+from notifications.services import notify
 from settlement.models import Order
 from settlement.services.events import ingest_objects
 from tests.admission.factories import (
@@ -93,4 +97,13 @@ def build_world() -> World:
         story_zh="故事",
         published=True,
     )
+    notify(
+        recipient=m,
+        kind=Kind.INVITATION_ACCEPTED,
+        key="acc:notice",
+        url=f"/tasks/{w.task.pk}/",
+        context={"creator": "acc", "task": w.task.reference},
+    )
+    w.notification = Notification.objects.get(recipient=m, key="acc:notice")
+    w.thread = thread_for_task(task=w.task)
     return w

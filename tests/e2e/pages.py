@@ -104,6 +104,17 @@ def _binding(username):
     return reverse("settlement:binding_detail", kwargs={"pk": binding.pk})
 
 
+def _thread(username):
+    from django.db.models import Q
+
+    from conversations.models import Thread
+
+    user = _user(username)
+    thread = Thread.objects.filter(Q(merchant=user) | Q(creator=user)).order_by("pk").first()
+    assert thread is not None, f"the demo world has no conversation for {username}"
+    return reverse("conversations:thread", kwargs={"pk": thread.pk})
+
+
 def _creator_home(username):
     from admission.models import Creator
 
@@ -217,6 +228,10 @@ PAGES: tuple[Page, ...] = (
     Page("funds-escrow", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=escrow"),
     Page("funds-statement", PARTIES, "/funds/?tab=statement"),
     Page("password-change", PARTIES, "/accounts/password/", shared=True),
+    Page("notifications", PARTIES, "/notifications/"),
+    Page("notifications-all", PARTIES, "/notifications/?show=all"),
+    Page("notification-settings", PARTIES, "/notifications/settings/"),
+    Page("messages", PARTIES, "/messages/"),
     Page("not-found", PARTIES, "/no-such-page/", shared=True),
     # merchants
     Page("products", MERCHANTS, "/products/"),
@@ -248,6 +263,7 @@ PAGES: tuple[Page, ...] = (
     Page("task-disputed", ("demo_tmall", "demo_creator"), lambda u: _task(u, "disputed")),
     Page("task-resolved", ("demo_tmall", "demo_streamer"), lambda u: _task(u, "resolved")),
     Page("tasks-due-soon", MERCHANTS + CREATORS, "/tasks/?due=soon"),
+    Page("thread", ("demo_merchant", "demo_tmall", "demo_creator"), _thread),
     # creators
     Page("hot-products", CREATORS, "/hot/"),
     Page("cart", CREATORS, "/cart/"),

@@ -65,6 +65,8 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         "settlement",
         "cooperation",
         "workbench",
+        "notifications",
+        "conversations",
         "templates",
         "manage.py",
     ):

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hotwave.money import ZERO
+from settlement import notices
 from settlement.models import AccountKind, Order, OrderStatus, RunStatus, SettlementRun
 from settlement.services.ledger import day_end, system_account
 from settlement.services.locking import settlement_runs_exclusive
@@ -240,6 +241,8 @@ def _run_phases(*, business_date: date, chunk_size: int, now: datetime, sql: boo
         cutoff=cutoff,
     )
     summary.payouts, summary.payout_total = pay_out_all(sql=sql, **common)
+    # 通知: the balances left held (not admitted, no verified 收款账户), once a day each.
+    notices.payouts_held(business_date=business_date)
     return summary
 
 

@@ -13,7 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 # Each app contributes a ``<app>/demo.py`` with ``seed(*, users_only, context)``,
 # run in dependency order; ``context`` carries what earlier steps created. An app's
 # ``summary()`` (optional) gives the lines it adds to the short report at the end.
-APPS_IN_ORDER = ("admission", "settlement", "cooperation", "workbench")
+APPS_IN_ORDER = (
+    "admission",
+    "notifications",
+    "settlement",
+    "cooperation",
+    "conversations",
+    "workbench",
+)
 # What the seed's services log as they go (each nightly run of the history): shown
 # with -v 2 only; the default output is the short summary.
 CHATTY_LOGGERS = ("settlement", "cooperation", "admission", "workbench")

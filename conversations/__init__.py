@@ -1,0 +1,1 @@
+"""消息: conversations between the parties of a cooperation task, and merchant↔creator threads."""

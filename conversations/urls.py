@@ -1,0 +1,15 @@
+from django.urls import path
+
+from conversations import views
+
+app_name = "conversations"
+
+urlpatterns = [
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/badge/", views.badge, name="badge"),
+    path("messages/<int:pk>/", views.thread, name="thread"),
+    path("messages/<int:pk>/send/", views.send, name="send"),
+    path("messages/<int:pk>/poll/", views.poll, name="poll"),
+    path("tasks/<int:pk>/messages/", views.task_thread, name="task_thread"),
+    path("creators/<int:pk>/message/", views.direct, name="direct"),
+]

@@ -1,0 +1,163 @@
+"""消息 pages: the inbox, a thread (older messages a page at a time), send, and the live poll.
+
+Live without fragility: the open thread polls ``poll/?after=<last id>`` every
+2 s with htmx and ``If-None-Match``; nothing new answers 304 (one query after
+the session's), so a thread left open costs little. A sent message triggers
+the poll at once. Without JavaScript the form posts and redirects back, and a
+reload shows what arrived.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations import selectors, services
+from cooperation.selectors.plaza import creator_for_merchant
+from cooperation.selectors.tasks import task_for
+from hotwave.http import htmx_template
+
+INBOX_PAGE = 20
+
+
+@require_GET
+def inbox(request):
+    page = Paginator(selectors.threads_for(actor=request.user), INBOX_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, htmx_template(request, "conversations/inbox.html", "threads"), {"page": page}
+    )
+
+
+def _int(value) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _thread_context(request, thread, *, before: int = 0, text: str = "", error: str = ""):
+    page = selectors.messages_page(thread=thread, before=before or None)
+    writer = selectors.can_write(thread, request.user)
+    last_id, other_read = selectors.thread_state(thread=thread, actor=request.user)
+    return {
+        "thread": thread,
+        "page": page,
+        "before": before,
+        "writer": writer,
+        "other_read": other_read,
+        "last_id": last_id,
+        "text": text,
+        "error": error,
+        "body_max": services.BODY_MAX,
+    }
+
+
+@require_GET
+def thread(request, pk: int):
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    before = _int(request.GET.get("before"))
+    context = _thread_context(request, thread, before=before)
+    if not before:
+        services.thread_mark_read(thread=thread, actor=request.user, upto_id=context["last_id"])
+    if before and request.htmx:
+        return render(request, "conversations/thread.html#older", context)
+    return render(request, "conversations/thread.html", context)
+
+
+@require_POST
+def send(request, pk: int):
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    text = request.POST.get("body", "")
+    try:
+        services.message_send(thread=thread, actor=request.user, body=text)
+    except services.MessageRefused as exc:
+        context = _thread_context(request, thread, text=text, error=exc.message)
+        if request.htmx:
+            return render(request, "conversations/thread.html#compose", context, status=422)
+        return render(request, "conversations/thread.html", context, status=422)
+    if request.htmx:
+        response = render(request, "conversations/thread.html#compose", _compose_only(thread))
+        response["HX-Trigger"] = "hw-message-sent"  # the poll fetches it at once
+        return response
+    return redirect(f"{reverse('conversations:thread', args=[thread.pk])}#latest", permanent=False)
+
+
+def _compose_only(thread) -> dict:
+    return {
+        "thread": thread,
+        "writer": True,
+        "text": "",
+        "error": "",
+        "body_max": services.BODY_MAX,
+    }
+
+
+@require_GET
+def poll(request, pk: int):
+    """New messages after ``after`` and the read receipt; 304 when nothing changed."""
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    if not request.htmx:
+        return redirect("conversations:thread", pk=thread.pk)
+    after = _int(request.GET.get("after"))
+    last_id, other_read = selectors.thread_state(thread=thread, actor=request.user)
+    etag = f'"{thread.pk}.{last_id}.{other_read}.{after}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers={"ETag": etag})
+    new = selectors.messages_after(thread=thread, after=after) if last_id > after else []
+    upto = new[-1].pk if new else after
+    if new:
+        services.thread_mark_read(thread=thread, actor=request.user, upto_id=upto)
+    response = render(
+        request,
+        "conversations/_poll.html",
+        {
+            "thread": thread,
+            "new": new,
+            "after": upto,
+            "other_read": other_read,
+            "last_id": last_id,
+            "writer": selectors.can_write(thread, request.user),
+            # The ETag of the poller that replaces this one: nothing new since.
+            "etag": f'"{thread.pk}.{last_id}.{other_read}.{upto}"',
+        },
+    )
+    response["ETag"] = etag
+    return response
+
+
+@require_GET
+def task_thread(request, pk: int):
+    """From a task page: its thread (created on first use) for its two parties."""
+    task = task_for(actor=request.user, pk=pk)
+    return redirect("conversations:thread", pk=services.thread_for_task(task=task).pk)
+
+
+@require_POST
+def direct(request, pk: int):
+    """From a creator's homepage: the merchant's direct thread with that creator."""
+    if not request.user.is_merchant:
+        raise Http404
+    creator = creator_for_merchant(actor=request.user, pk=pk)
+    try:
+        thread = services.thread_direct_open(actor=request.user, creator=creator.user)
+    except services.MessageRefused as exc:
+        flash.error(request, exc.message)
+        return redirect("cooperation:creator_detail", pk=pk)
+    return redirect("conversations:thread", pk=thread.pk)
+
+
+@require_GET
+def badge(request):
+    if not request.htmx:
+        return redirect("conversations:inbox")
+    return render(
+        request,
+        "conversations/_badge.html",
+        {"unread": selectors.unread_total(actor=request.user)},
+    )

@@ -1,0 +1,125 @@
+"""The notifications (通知) a cooperation task raises, one function per event.
+
+Called from the task and dispute services inside their transaction (after the
+move), through ``notifications.services.notify``: each is keyed by the task
+and the event (``task:<pk>:<event>``), so a retried service or a second tick
+raises nothing twice.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperation.models import DeadlineKind, Party, Task
+from hotwave.money import format_cny
+from notifications.kinds import Kind
+from notifications.services import notify
+
+
+def _url(task: Task) -> str:
+    return reverse("cooperation:task_detail", args=[task.pk])
+
+
+def _side(task: Task, party: str) -> int:
+    return task.merchant_id if party == Party.MERCHANT else task.creator_id
+
+
+def _other(party: str) -> str:
+    return Party.CREATOR if party == Party.MERCHANT else Party.MERCHANT
+
+
+def _send(task: Task, kind: str, event: str, *, to: list[str], **context) -> None:
+    context.setdefault("task", task.reference)
+    for party in dict.fromkeys(to):
+        notify(
+            recipient=_side(task, party),
+            kind=kind,
+            key=f"task:{task.pk}:{event}",
+            url=_url(task),
+            context=context,
+        )
+
+
+def invitation_received(task: Task) -> None:
+    _send(
+        task,
+        Kind.INVITATION_RECEIVED,
+        "invited",
+        to=[Party.CREATOR],
+        merchant=task.merchant.shop_name,
+        fee=format_cny(task.slot_fee),
+    )
+
+
+def invitation_answered(task: Task, *, accepted: bool) -> None:
+    kind = Kind.INVITATION_ACCEPTED if accepted else Kind.INVITATION_DECLINED
+    _send(task, kind, kind, to=[Party.MERCHANT], creator=task.creator.nickname)
+
+
+def invitation_expired(task: Task) -> None:
+    _send(task, Kind.INVITATION_EXPIRED, "expired", to=[Party.MERCHANT, Party.CREATOR])
+
+
+def sample_shipped(task: Task) -> None:
+    _send(
+        task,
+        Kind.SAMPLE_SHIPPED,
+        "shipped",
+        to=[Party.CREATOR],
+        merchant=task.merchant.shop_name,
+        tracking=f"{task.sample_carrier} {task.sample_tracking_no}",
+    )
+
+
+def _due(d) -> str:
+    return timezone.localtime(d.due_at).strftime("%Y-%m-%d %H:%M")
+
+
+def deadline_soon(task: Task, d) -> None:
+    """The party the stage waits for, 24 h before its deadline."""
+    label = DeadlineKind(d.kind).label
+    _send(task, Kind.DEADLINE_SOON, f"remind:{d.state}", to=[d.party], deadline=label, due=_due(d))
+
+
+def deadline_breached(task: Task, d) -> None:
+    """Both sides: the one that missed it, and the one that may now act on it."""
+    label = DeadlineKind(d.kind).label
+    _send(
+        task,
+        Kind.DEADLINE_BREACHED,
+        f"breach:{d.state}",
+        to=[d.party, _other(d.party)],
+        deadline=label,
+        due=_due(d),
+    )
+
+
+def dispute_opened(task: Task, dispute) -> None:
+    _send(
+        task,
+        Kind.DISPUTE_OPENED,
+        f"dispute:{dispute.pk}:opened",
+        to=[_other(dispute.opened_by)],
+        party=Party(dispute.opened_by).label,
+    )
+
+
+def dispute_answered(task: Task, dispute) -> None:
+    _send(
+        task,
+        Kind.DISPUTE_ANSWERED,
+        f"dispute:{dispute.pk}:answered",
+        to=[dispute.opened_by],
+        party=Party(dispute.respondent).label,
+    )
+
+
+def dispute_decided(task: Task, dispute, *, outcome_label) -> None:
+    _send(
+        task,
+        Kind.DISPUTE_DECIDED,
+        f"dispute:{dispute.pk}:decided",
+        to=[Party.MERCHANT, Party.CREATOR],
+        outcome=outcome_label,
+    )
