@@ -9,6 +9,7 @@ payout accounts (收款账户) parties add.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -18,18 +19,24 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from hotwave.exceptions import DomainError
+from hotwave.money import format_cny
 from settlement.models import (
     Account,
     Binding,
     EscrowHold,
+    FundsShortfall,
     Journal,
+    MerchantFunds,
     Order,
     OrderEvent,
     Payout,
     PayoutAccount,
     Posting,
     SettlementRun,
+    TopUp,
 )
+from settlement.selectors.merchant_funds import funds_of
+from settlement.services import funding
 from settlement.services import payout_accounts as payout_account_services
 from settlement.services.reconcile import reconcile
 
@@ -341,3 +348,79 @@ class PayoutAccountAdmin(SimpleHistoryAdmin):
         self._decide(
             request, queryset, reject, gettext("已驳回 %(n)d 个收款账户（已写入审计历史）。")
         )
+
+
+# --- Merchant funds (money in): credit granted by operators, top-ups, shortfalls ------------
+
+
+class MerchantFundsForm(forms.ModelForm):
+    class Meta:
+        model = MerchantFunds
+        fields = ("merchant", "credit_limit", "note")
+
+    def clean_credit_limit(self):
+        value = self.cleaned_data["credit_limit"]
+        if value is not None and value < 0:
+            raise forms.ValidationError(gettext("授信额度不能为负数。"))
+        return value
+
+
+@admin.register(MerchantFunds)
+class MerchantFundsAdmin(SimpleHistoryAdmin):
+    """Operators grant a merchant credit (授信额度); every change is audited (history).
+
+    Only the credit limit and its note are editable, and saving goes through
+    ``funding.credit_limit_set``; the balance and available funds are shown from the ledger.
+    """
+
+    list_display = ("merchant", "credit_limit", "balance", "available", "note", "updated_at")
+    search_fields = ("merchant__user__username", "merchant__shop_name")
+    list_select_related = ("merchant",)
+    form = MerchantFundsForm
+    fields = ("merchant", "credit_limit", "note", "balance", "available", "updated_at")
+    readonly_fields = ("balance", "available", "updated_at")
+    autocomplete_fields = ("merchant",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "merchant") if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the credit history stays
+
+    @admin.display(description=_("账户余额"))
+    def balance(self, obj) -> str:
+        return format_cny(funds_of(obj.merchant_id).balance) if obj.pk else "—"
+
+    @admin.display(description=_("可用资金"))
+    def available(self, obj) -> str:
+        return format_cny(funds_of(obj.merchant_id).available) if obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        row = funding.credit_limit_set(
+            merchant=obj.merchant, credit_limit=obj.credit_limit, note=obj.note
+        )
+        obj.pk = row.pk
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    list_display = (
+        "merchant",
+        "amount",
+        "status",
+        "provider",
+        "reference",
+        "requested_at",
+        "confirmed_at",
+    )
+    list_filter = ("status", "provider")
+    search_fields = ("merchant__user__username", "reference")
+    list_select_related = ("merchant",)
+
+
+@admin.register(FundsShortfall)
+class FundsShortfallAdmin(ReadOnlyAdmin):
+    list_display = ("merchant", "key", "needed", "available", "at")
+    search_fields = ("merchant__user__username", "key")
+    list_select_related = ("merchant",)

@@ -331,6 +331,45 @@ def seed_payout_accounts() -> None:
             payout_accounts.payout_account_verify(account=account, operator=operator)
 
 
+# Demo merchants' funds (SPEC §7, money in): what each has paid in beyond what its
+# commission so far has used, and the credit an operator granted (授信额度).
+DEMO_FUNDS = {
+    "demo_merchant": {"spare": Decimal("80000.00"), "credit": Decimal("0.00")},
+    "demo_tmall": {"spare": Decimal("40000.00"), "credit": Decimal("50000.00")},
+}
+DEMO_FUNDS_DEFAULT = {"spare": Decimal("10000.00"), "credit": Decimal("0.00")}
+
+
+def seed_funds() -> None:
+    """Top up every admitted demo merchant (through the instant provider) once, to a round
+    sum that covers its commission so far plus some room for slot fees, and grant credit."""
+    from admission.models import Role, User
+    from admission.selectors import admitted_users_q
+    from settlement.models import TopUp
+    from settlement.selectors.merchant_funds import funds_of
+    from settlement.services import funding
+
+    merchants = (
+        User.objects.filter(role=Role.MERCHANT)
+        .filter(admitted_users_q())
+        .select_related("merchant")
+        .order_by("pk")
+    )
+    for user in merchants:
+        merchant = user.merchant
+        if TopUp.objects.filter(merchant=merchant).exists():
+            continue
+        plan = DEMO_FUNDS.get(user.username, DEMO_FUNDS_DEFAULT)
+        if plan["credit"]:
+            funding.credit_limit_set(
+                merchant=merchant, credit_limit=plan["credit"], note="演示：年度框架协议授信"
+            )
+        owed = -min(funds_of(merchant.pk).balance, Decimal("0.00"))
+        thousands = (owed + plan["spare"]) / 1000
+        amount = Decimal(int(thousands) + (1 if thousands % 1 else 0)) * 1000
+        funding.top_up_request(actor=user, amount=amount.quantize(Decimal("0.01")))
+
+
 def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for settlement: verified payout accounts for the admitted demo parties;
     bindings and 90 days of orders, settled night by night, unless --users-only (SPEC §6)."""
@@ -359,6 +398,7 @@ def _seed(context: dict) -> None:
     else:
         # Catch the nightly settlement up (idempotent: a run already done changes nothing).
         settle_through(business_date=today - timedelta(days=1))
+    seed_funds()
     context["settlement_bindings"] = Binding.objects.filter(status=BindingStatus.ACTIVE).count()
 
 

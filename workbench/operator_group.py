@@ -103,7 +103,13 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0005  # the newest map
+# 0006: money in — operators grant credit (授信额度) and see top-ups and shortfalls.
+PERMISSIONS_0006 = extended(
+    PERMISSIONS_0005,
+    settlement={"merchantfunds": VIEW_CHANGE, "topup": VIEW, "fundsshortfall": VIEW},
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0006  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

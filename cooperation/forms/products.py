@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from admission.models import Category, Merchant
 from cooperation.models import Product
 from hotwave.fields import DecimalTextField, MoneyField
 from hotwave.forms import Form
+from hotwave.money import format_cny
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
@@ -73,9 +75,20 @@ class ProductForm(Form):
                 "image": instance.image,
             }
         super().__init__(*args, **kwargs)
+        limit = settings.HOTWAVE_MAX_PRODUCT_PRICE
+        self.fields["price"].help_text = _("不超过 %(limit)s。") % {"limit": format_cny(limit)}
         if instance is not None:
             self.fields["sku"].disabled = True
             self.fields["sku"].required = False
+
+    def clean_price(self):
+        value = self.cleaned_data["price"]
+        limit = settings.HOTWAVE_MAX_PRODUCT_PRICE
+        if value is not None and value > limit:
+            raise forms.ValidationError(
+                _("价格不能高于 %(limit)s。") % {"limit": format_cny(limit)}, code="above_limit"
+            )
+        return value
 
     def clean_sku(self) -> str:
         if self.instance is not None:

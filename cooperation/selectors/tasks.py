@@ -26,6 +26,7 @@ from cooperation.models import (
     TaskTransition,
     allowed_actions,
 )
+from settlement.selectors.merchant_funds import last_shortfall
 
 # Tabs of the task list, in the order of a task's life.
 TAB_STATES: tuple[str, ...] = (
@@ -386,3 +387,11 @@ def completion_split(*, task: Task, amount=None):
     binding = binding_in_force(task.creator_id)
     value = task.slot_fee if amount is None else amount
     return split_fee(value, agency_share=binding.agency_share if binding else None)
+
+
+def funds_shortfall(*, task: Task):
+    """The latest acceptance of this invitation refused for want of the merchant's funds
+    (settlement's FundsShortfall), or None; only while the invitation is still open."""
+    if task.state != TaskState.INVITED or not task.holds_escrow:
+        return None
+    return last_shortfall(key=f"task:{task.pk}")

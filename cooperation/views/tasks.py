@@ -288,6 +288,7 @@ def _detail_context(task, user, *, answer_form=None, **panel_kwargs) -> dict:
         "answer_form": (answer_form or DisputeAnswerForm()) if can_answer else None,
         "results": task_results(task=task),
         "timeline": selectors.task_timeline(task=task),
+        "funds_shortfall": selectors.funds_shortfall(task=task),
     }
 
 
