@@ -334,15 +334,16 @@ def seed_payout_accounts() -> None:
 # Demo merchants' funds (SPEC §7, money in): what each has paid in beyond what its
 # commission so far has used, and the credit an operator granted (授信额度).
 DEMO_FUNDS = {
-    "demo_merchant": {"spare": Decimal("80000.00"), "credit": Decimal("0.00")},
+    "demo_merchant": {"spare": Decimal("80000.00"), "credit": Decimal("20000.00")},
     "demo_tmall": {"spare": Decimal("40000.00"), "credit": Decimal("50000.00")},
 }
 DEMO_FUNDS_DEFAULT = {"spare": Decimal("10000.00"), "credit": Decimal("0.00")}
 
 
-def seed_funds() -> None:
-    """Top up every admitted demo merchant (through the instant provider) once, to a round
-    sum that covers its commission so far plus some room for slot fees, and grant credit."""
+def seed_funds(*, top_up: bool = True) -> None:
+    """Grant every admitted demo merchant its credit (授信额度) and, unless ``top_up`` is
+    off (--users-only: no money moves), top it up once through the instant provider to a
+    round sum that covers its commission so far plus room for slot fees."""
     from admission.models import Role, User
     from admission.selectors import admitted_users_q
     from settlement.models import TopUp
@@ -357,13 +358,13 @@ def seed_funds() -> None:
     )
     for user in merchants:
         merchant = user.merchant
-        if TopUp.objects.filter(merchant=merchant).exists():
-            continue
         plan = DEMO_FUNDS.get(user.username, DEMO_FUNDS_DEFAULT)
-        if plan["credit"]:
+        if plan["credit"] and funds_of(merchant.pk).credit_limit != plan["credit"]:
             funding.credit_limit_set(
                 merchant=merchant, credit_limit=plan["credit"], note="演示：年度框架协议授信"
             )
+        if not top_up or TopUp.objects.filter(merchant=merchant).exists():
+            continue
         owed = -min(funds_of(merchant.pk).balance, Decimal("0.00"))
         thousands = (owed + plan["spare"]) / 1000
         amount = Decimal(int(thousands) + (1 if thousands % 1 else 0)) * 1000
@@ -375,6 +376,9 @@ def seed(*, users_only: bool, context: dict) -> None:
     bindings and 90 days of orders, settled night by night, unless --users-only (SPEC §6)."""
     seed_payout_accounts()
     if users_only:
+        # Credit only: --users-only moves no money (SPEC §6), but demo merchants can
+        # still fund the slot fees of the tasks a journey starts.
+        seed_funds(top_up=False)
         return
     with transaction.atomic():
         # One commit for the whole history: the services' own transactions become

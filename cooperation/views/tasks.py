@@ -288,7 +288,10 @@ def _detail_context(task, user, *, answer_form=None, **panel_kwargs) -> dict:
         "answer_form": (answer_form or DisputeAnswerForm()) if can_answer else None,
         "results": task_results(task=task),
         "timeline": selectors.task_timeline(task=task),
-        "funds_shortfall": selectors.funds_shortfall(task=task),
+        # Just refused for want of funds: the refusal itself says so, next to the button.
+        "funds_shortfall": None
+        if panel_kwargs.get("error")
+        else selectors.funds_shortfall(task=task),
     }
 
 

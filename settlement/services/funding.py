@@ -77,15 +77,12 @@ def require_funded(*, merchant: Merchant, amount: Decimal) -> None:
     available = funds_of(merchant.pk).available
     if amount > available:
         raise InsufficientFunds(
+            # Shown to the creator: the merchant's funds themselves stay private.
             _(
-                "商家「%(shop)s」的可用资金 %(available)s 不足以托管坑位费 %(amount)s，"
-                "暂不能接受；商家充值后可再次接受。"
+                "商家「%(shop)s」的可用资金不足以托管坑位费 %(amount)s，暂不能接受；"
+                "已通知商家充值，充值后可再次接受。"
             )
-            % {
-                "shop": merchant.shop_name,
-                "available": format_cny(available),
-                "amount": format_cny(amount),
-            },
+            % {"shop": merchant.shop_name, "amount": format_cny(amount)},
             needed=amount,
             available=available,
         )

@@ -138,7 +138,7 @@ def test_a_hold_uses_balance_and_credit_and_refuses_one_fen_more(shop, creator):
     with pytest.raises(funding.InsufficientFunds) as exc:
         escrow_hold(key="t:2", merchant=shop.merchant, creator=creator.creator, amount=D("300.01"))
     assert (exc.value.needed, exc.value.available) == (D("300.01"), D("300.00"))
-    assert "¥300.00" in exc.value.message and "¥300.01" in exc.value.message
+    assert "¥300.01" in exc.value.message
     assert not EscrowHold.objects.filter(key="t:2").exists()
     escrow_hold(key="t:2", merchant=shop.merchant, creator=creator.creator, amount=D("300.00"))
     assert funds_of(shop.pk).available == D("0.00")
