@@ -478,6 +478,7 @@ class JournalKind(models.TextChoices):
     ESCROW_RELEASE = "escrow_release", _("坑位费结算")
     ESCROW_RETURN = "escrow_return", _("坑位费退回")
     TOP_UP = "top_up", _("充值")
+    PAYOUT_REVERSAL = "payout_reversal", _("打款退回")
 
 
 class Journal(models.Model):
@@ -485,7 +486,7 @@ class Journal(models.Model):
 
     Keys: ``settle:<order pk>``, ``clawback:<order pk>:<refunded fen>``,
     ``payout:<account pk>:<YYYY-MM-DD>``, ``escrow:<hold|release|return>:<key>``,
-    ``topup:<top-up pk>``.
+    ``topup:<top-up pk>``, ``payout:reverse:<payout pk>``.
     """
 
     key = models.CharField(_("幂等键"), max_length=160)  # unique: Meta.constraints
@@ -534,7 +535,7 @@ class Journal(models.Model):
         shown as the kind's translated name and the same reference.
         """
         label = str(JournalKind(self.kind).label) if self.kind in JournalKind.values else ""
-        for written in ("打款", "坑位费托管", "坑位费结算", "坑位费退回", "充值"):
+        for written in ("打款退回", "打款", "坑位费托管", "坑位费结算", "坑位费退回", "充值"):
             if self.memo == written or self.memo.startswith(written + " "):
                 return (label + self.memo[len(written) :]).strip()
         return self.memo
@@ -609,8 +610,84 @@ class SettlementRun(models.Model):
         return f"{self.business_date} {self.get_status_display()}"
 
 
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", _("待打款")
+    SUBMITTED = "submitted", _("已提交")
+    PAID = "paid", _("已到账")
+    FAILED = "failed", _("失败")
+
+
+class PayoutBatch(models.Model):
+    """打款批次: the payout items 待打款 of one business date, exported once to the provider.
+
+    The file is stored as exported: exporting again writes the same bytes and
+    changes nothing, and no item joins or leaves a batch after its export.
+    """
+
+    business_date = models.DateField(_("业务日期"), unique=True)
+    exported_at = models.DateTimeField(_("导出时间"))
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    item_count = models.PositiveIntegerField(_("笔数"))
+    total = _money(_("总额"))
+    content = models.TextField(_("批量打款文件"))
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+
+    class Meta:
+        verbose_name = _("打款批次")
+        verbose_name_plural = _("打款批次")
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} ({self.item_count})"
+
+    @property
+    def file_name(self) -> str:
+        return f"payouts-{self.business_date.isoformat()}.csv"
+
+
+class PayoutResultImport(models.Model):
+    """One import of the provider's result file (payout_results or admin): who, when, what."""
+
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted = models.PositiveIntegerField(_("接受"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝"), default=0)
+    report = models.TextField(_("导入报告"), blank=True)
+
+    class Meta:
+        verbose_name = _("打款结果导入")
+        verbose_name_plural = _("打款结果导入")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
 class Payout(models.Model):
-    """打款: a creator's or agency's positive balance paid out on a business day."""
+    """打款 (a payout item): a creator's or agency's positive balance paid out on a business day.
+
+    Created by the nightly run with its journal (account → payouts clearing) as
+    待打款; exported in that date's batch (已提交); the provider's result makes it
+    已到账, or 失败 — then a reversal journal (clearing → account) returns the amount
+    to the balance, never editing the payout's own postings.
+    """
 
     account = models.ForeignKey(
         Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="payouts"
@@ -621,6 +698,36 @@ class Payout(models.Model):
         Journal, verbose_name=_("凭证"), on_delete=models.PROTECT, related_name="payout"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # The nightly run inserts rows set-based naming only the columns above: the rest
+    # have database defaults.
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PayoutStatus.choices,
+        default=PayoutStatus.PENDING,
+        db_default=PayoutStatus.PENDING,
+    )
+    batch = models.ForeignKey(
+        PayoutBatch,
+        verbose_name=_("打款批次"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+    )
+    # Where it was sent, as exported (the account may change later).
+    account_name = models.CharField(_("户名"), max_length=100, blank=True, db_default="")
+    account_number = models.CharField(_("账号"), max_length=64, blank=True, db_default="")
+    result_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True, db_default="")
+    reversal = models.OneToOneField(
+        Journal,
+        verbose_name=_("退回凭证"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_payout",
+    )
 
     class Meta:
         verbose_name = _("打款")
@@ -631,6 +738,17 @@ class Payout(models.Model):
                 fields=["account", "business_date"], name="payout_one_per_account_day"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending", batch__isnull=True, reversal__isnull=True)
+                | Q(status__in=["submitted", "paid"], batch__isnull=False, reversal__isnull=True)
+                | Q(status="failed", batch__isnull=False, reversal__isnull=False),
+                name="payout_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["business_date"], condition=Q(status="pending"), name="payout_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:

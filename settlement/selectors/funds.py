@@ -142,7 +142,11 @@ def _account_totals(account: Account, period: Period) -> dict:
     return Posting.objects.filter(account=account).aggregate(
         balance=Sum("amount"),
         earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS)),
-        paid_out=Sum("amount", filter=Q(journal__kind=JournalKind.PAYOUT)),
+        # Payouts less the failed ones returned to the balance (打款退回).
+        paid_out=Sum(
+            "amount",
+            filter=Q(journal__kind__in=[JournalKind.PAYOUT, JournalKind.PAYOUT_REVERSAL]),
+        ),
         escrow=Sum("amount", filter=Q(journal__kind__in=ESCROW_KINDS)),
         period_earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS) & in_period),
         period_clawbacks=Sum("amount", filter=Q(journal__kind=JournalKind.CLAWBACK) & in_period),
