@@ -272,6 +272,9 @@ if not HOTWAVE_PAYMENT_PROVIDER:
     HOTWAVE_PAYMENT_PROVIDER = (
         "settlement.payments.InstantProvider" if DEBUG else "settlement.payments.NoProvider"
     )
+# Days from a payout's business date to its expected arrival (exported the next
+# morning; the provider pays the same day): shown as 预计 MM-DD 到账.
+HOTWAVE_PAYOUT_ARRIVAL_DAYS = env.int("HOTWAVE_PAYOUT_ARRIVAL_DAYS", default=1)
 # The smallest and largest single top-up (yuan).
 HOTWAVE_TOP_UP_MIN = env("HOTWAVE_TOP_UP_MIN", cast=Decimal, default=Decimal("1.00"))
 HOTWAVE_TOP_UP_MAX = env("HOTWAVE_TOP_UP_MAX", cast=Decimal, default=Decimal("1000000.00"))

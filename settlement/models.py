@@ -17,6 +17,7 @@ platform owes the holder (a credit), negative is money the holder owes
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -753,6 +754,14 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.business_date} {self.amount}"
+
+    @property
+    def expected_on(self):
+        """When a payout not yet answered should arrive: its business date plus the
+        provider's usual delay (``HOTWAVE_PAYOUT_ARRIVAL_DAYS``); None once answered."""
+        if self.status not in (PayoutStatus.PENDING, PayoutStatus.SUBMITTED):
+            return None
+        return self.business_date + timedelta(days=settings.HOTWAVE_PAYOUT_ARRIVAL_DAYS)
 
 
 # --- Slot-fee escrow --------------------------------------------------------------------

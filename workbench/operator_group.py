@@ -103,10 +103,17 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-# 0006: money in — operators grant credit (授信额度) and see top-ups and shortfalls.
+# 0006: money in and out — operators grant credit (授信额度), see top-ups and shortfalls,
+# export payout batches and upload their results (打款批次), see the result imports.
 PERMISSIONS_0006 = extended(
     PERMISSIONS_0005,
-    settlement={"merchantfunds": VIEW_CHANGE, "topup": VIEW, "fundsshortfall": VIEW},
+    settlement={
+        "merchantfunds": VIEW_CHANGE,
+        "topup": VIEW,
+        "fundsshortfall": VIEW,
+        "payoutbatch": VIEW_CHANGE,
+        "payoutresultimport": VIEW,
+    },
 )
 
 OPERATOR_PERMISSIONS = PERMISSIONS_0006  # the newest map

@@ -45,7 +45,9 @@ def _report() -> dict:
 
 def _export(tmp_path, day: date, name="batch.csv") -> list[list[str]]:
     path = tmp_path / name
-    call_command("payout_batch", "--date", day.isoformat(), "--out", str(path), stdout=io.StringIO())
+    call_command(
+        "payout_batch", "--date", day.isoformat(), "--out", str(path), stdout=io.StringIO()
+    )
     return list(csv.reader(path.open(encoding="utf-8")))
 
 

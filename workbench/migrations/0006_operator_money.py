@@ -1,4 +1,5 @@
-"""The 运营 group grants merchants credit (授信额度) and sees top-ups (充值) and shortfalls.
+"""The 运营 group grants merchants credit (授信额度), sees top-ups (充值) and shortfalls,
+exports payout batches (打款批次) and uploads their results.
 
 The map is frozen in ``workbench.operator_group`` (``PERMISSIONS_0006``).
 """
