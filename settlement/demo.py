@@ -371,6 +371,50 @@ def seed_funds(*, top_up: bool = True) -> None:
         funding.top_up_request(actor=user, amount=amount.quantize(Decimal("0.01")))
 
 
+def seed_payout_batches(today: date) -> None:
+    """The demo's payout history (SPEC §7): every night's batch exported and answered 成功,
+    except yesterday's (已提交, expected today) and one failure — demo_streamer's most
+    recent answered item, refused by the bank, its amount back in the balance and its
+    payouts held until a new account is verified. Idempotent: answered batches are skipped."""
+    from settlement.models import Payout, PayoutStatus
+    from settlement.services.payouts import payout_batch_export, payout_results_import
+
+    yesterday = today - timedelta(days=1)
+    days = sorted(
+        set(
+            Payout.objects.filter(status=PayoutStatus.PENDING, business_date__lte=yesterday)
+            .values_list("business_date", flat=True)
+            .distinct()
+        )
+    )
+    for day in days:
+        payout_batch_export(business_date=day, now=_at(day + timedelta(days=1), 9))
+    answered = [d for d in days if d < yesterday]
+    if not answered:
+        return
+    failing = (
+        Payout.objects.filter(
+            account__user__username="demo_streamer",
+            batch__business_date__in=answered,
+            status=PayoutStatus.SUBMITTED,
+        )
+        .order_by("-business_date")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    for day in answered:
+        items = Payout.objects.filter(batch__business_date=day, status=PayoutStatus.SUBMITTED)
+        lines = ["item_id,status,reason"] + [
+            f"{pk},失败,收款银行退票：账户已冻结" if pk == failing else f"{pk},成功,"
+            for pk in items.order_by("pk").values_list("pk", flat=True)
+        ]
+        payout_results_import(
+            content=("\n".join(lines) + "\n").encode(),
+            file_name=f"results-{day.isoformat()}.csv",
+            now=_at(day + timedelta(days=1), 15),
+        )
+
+
 def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for settlement: verified payout accounts for the admitted demo parties;
     bindings and 90 days of orders, settled night by night, unless --users-only (SPEC §6)."""
@@ -402,6 +446,7 @@ def _seed(context: dict) -> None:
     else:
         # Catch the nightly settlement up (idempotent: a run already done changes nothing).
         settle_through(business_date=today - timedelta(days=1))
+    seed_payout_batches(today)
     seed_funds()
     context["settlement_bindings"] = Binding.objects.filter(status=BindingStatus.ACTIVE).count()
 
