@@ -272,6 +272,11 @@ if not HOTWAVE_PAYMENT_PROVIDER:
     HOTWAVE_PAYMENT_PROVIDER = (
         "settlement.payments.InstantProvider" if DEBUG else "settlement.payments.NoProvider"
     )
+# Settle an order only once it has been confirmed for this many days (absorbs late
+# refunds, as the incumbents do); 0 keeps SPEC §4: the night after confirmation.
+SETTLEMENT_HOLD_DAYS = env.int("SETTLEMENT_HOLD_DAYS", default=0)
+if SETTLEMENT_HOLD_DAYS < 0:
+    raise ImproperlyConfigured("SETTLEMENT_HOLD_DAYS must be 0 or more days")
 # Days from a payout's business date to its expected arrival (exported the next
 # morning; the provider pays the same day): shown as 预计 MM-DD 到账.
 HOTWAVE_PAYOUT_ARRIVAL_DAYS = env.int("HOTWAVE_PAYOUT_ARRIVAL_DAYS", default=1)
