@@ -315,7 +315,13 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 self.message_user(request, line, messages.ERROR)
             self.message_user(
                 request,
-                tally.summary,
+                gettext("结果已导入：接受 %(a)s，重复 %(d)s，拒绝 %(r)s（%(summary)s）。")
+                % {
+                    "a": tally.accepted,
+                    "d": tally.duplicates,
+                    "r": tally.rejected,
+                    "summary": tally.summary,
+                },
                 messages.WARNING if tally.rejected else messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:settlement_payoutbatch_upload"))
