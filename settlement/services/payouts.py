@@ -178,7 +178,7 @@ def _apply(item_id: int, status: str, reason: str, amount, at: datetime) -> None
                     (system_account(AccountKind.PAYOUTS), -item.amount),
                     (item.account, item.amount),
                 ],
-                memo=f"打款退回 {reason}"[:200],
+                memo=f"打款退回 payout:{item.pk}",
             )
             fields += ["failure_reason", "reversal"]
         item.save(update_fields=fields)
