@@ -272,7 +272,11 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         ]
 
     def _may_act(self, request) -> bool:
-        return request.user.has_perm("settlement.change_payoutbatch")
+        # Exporting and importing never edit a row by hand: each is recorded (the batch
+        # with who exported it, a PayoutResultImport per file), so seeing both suffices.
+        return request.user.has_perm("settlement.view_payoutbatch") and request.user.has_perm(
+            "settlement.view_payoutresultimport"
+        )
 
     def export_view(self, request):
         if not self._may_act(request) or request.method != "POST":

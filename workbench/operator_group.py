@@ -111,7 +111,7 @@ PERMISSIONS_0006 = extended(
         "merchantfunds": VIEW_CHANGE,
         "topup": VIEW,
         "fundsshortfall": VIEW,
-        "payoutbatch": VIEW_CHANGE,
+        "payoutbatch": VIEW,
         "payoutresultimport": VIEW,
     },
 )
