@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -281,6 +282,32 @@ HOTWAVE_TASK_REFERENCE_OWNERS = "cooperation.attribution.task_reference_creators
 # An order of a task's products by its creator belongs to it when paid this long after
 # the reported live start.
 COOPERATION_ATTRIBUTION_HOURS = 48
+
+# Upper bounds of what a form or service accepts (yuan): a slot fee (坑位费) and a
+# product's price (商品价格). Anything above is refused with the bound in the message.
+HOTWAVE_MAX_SLOT_FEE = env("HOTWAVE_MAX_SLOT_FEE", cast=Decimal, default=Decimal("500000.00"))
+HOTWAVE_MAX_PRODUCT_PRICE = env(
+    "HOTWAVE_MAX_PRODUCT_PRICE", cast=Decimal, default=Decimal("100000.00")
+)
+# The payment provider merchants top up through (充值, settlement.payments). The instant
+# provider confirms at once (demo, tests); without DEBUG and without a provider named,
+# top-ups are refused rather than credited with nothing behind them.
+HOTWAVE_PAYMENT_PROVIDER = env("HOTWAVE_PAYMENT_PROVIDER", default="")
+if not HOTWAVE_PAYMENT_PROVIDER:
+    HOTWAVE_PAYMENT_PROVIDER = (
+        "settlement.payments.InstantProvider" if DEBUG else "settlement.payments.NoProvider"
+    )
+# Settle an order only once it has been confirmed for this many days (absorbs late
+# refunds, as the incumbents do); 0 keeps SPEC §4: the night after confirmation.
+SETTLEMENT_HOLD_DAYS = env.int("SETTLEMENT_HOLD_DAYS", default=0)
+if SETTLEMENT_HOLD_DAYS < 0:
+    raise ImproperlyConfigured("SETTLEMENT_HOLD_DAYS must be 0 or more days")
+# Days from a payout's business date to its expected arrival (exported the next
+# morning; the provider pays the same day): shown as 预计 MM-DD 到账.
+HOTWAVE_PAYOUT_ARRIVAL_DAYS = env.int("HOTWAVE_PAYOUT_ARRIVAL_DAYS", default=1)
+# The smallest and largest single top-up (yuan).
+HOTWAVE_TOP_UP_MIN = env("HOTWAVE_TOP_UP_MIN", cast=Decimal, default=Decimal("1.00"))
+HOTWAVE_TOP_UP_MAX = env("HOTWAVE_TOP_UP_MAX", cast=Decimal, default=Decimal("1000000.00"))
 
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

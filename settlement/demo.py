@@ -331,11 +331,98 @@ def seed_payout_accounts() -> None:
             payout_accounts.payout_account_verify(account=account, operator=operator)
 
 
+# Demo merchants' funds (SPEC §7, money in): what each has paid in beyond what its
+# commission so far has used, and the credit an operator granted (授信额度).
+DEMO_FUNDS = {
+    "demo_merchant": {"spare": Decimal("80000.00"), "credit": Decimal("20000.00")},
+    "demo_tmall": {"spare": Decimal("40000.00"), "credit": Decimal("50000.00")},
+}
+DEMO_FUNDS_DEFAULT = {"spare": Decimal("10000.00"), "credit": Decimal("0.00")}
+
+
+def seed_funds(*, top_up: bool = True) -> None:
+    """Grant every admitted demo merchant its credit (授信额度) and, unless ``top_up`` is
+    off (--users-only: no money moves), top it up once through the instant provider to a
+    round sum that covers its commission so far plus room for slot fees."""
+    from admission.models import Role, User
+    from admission.selectors import admitted_users_q
+    from settlement.models import TopUp
+    from settlement.selectors.merchant_funds import funds_of
+    from settlement.services import funding
+
+    merchants = (
+        User.objects.filter(role=Role.MERCHANT)
+        .filter(admitted_users_q())
+        .select_related("merchant")
+        .order_by("pk")
+    )
+    for user in merchants:
+        merchant = user.merchant
+        plan = DEMO_FUNDS.get(user.username, DEMO_FUNDS_DEFAULT)
+        if plan["credit"] and funds_of(merchant.pk).credit_limit != plan["credit"]:
+            funding.credit_limit_set(
+                merchant=merchant, credit_limit=plan["credit"], note="演示：年度框架协议授信"
+            )
+        if not top_up or TopUp.objects.filter(merchant=merchant).exists():
+            continue
+        owed = -min(funds_of(merchant.pk).balance, Decimal("0.00"))
+        thousands = (owed + plan["spare"]) / 1000
+        amount = Decimal(int(thousands) + (1 if thousands % 1 else 0)) * 1000
+        funding.top_up_request(actor=user, amount=amount.quantize(Decimal("0.01")))
+
+
+def seed_payout_batches(today: date) -> None:
+    """The demo's payout history (SPEC §7): every night's batch exported and answered 成功,
+    except yesterday's (已提交, expected today) and one failure — demo_streamer's most
+    recent answered item, refused by the bank, its amount back in the balance and its
+    payouts held until a new account is verified. Idempotent: answered batches are skipped."""
+    from settlement.models import Payout, PayoutStatus
+    from settlement.services.payouts import payout_batch_export, payout_results_import
+
+    yesterday = today - timedelta(days=1)
+    days = sorted(
+        set(
+            Payout.objects.filter(status=PayoutStatus.PENDING, business_date__lte=yesterday)
+            .values_list("business_date", flat=True)
+            .distinct()
+        )
+    )
+    for day in days:
+        payout_batch_export(business_date=day, now=_at(day + timedelta(days=1), 9))
+    answered = [d for d in days if d < yesterday]
+    if not answered:
+        return
+    failing = (
+        Payout.objects.filter(
+            account__user__username="demo_streamer",
+            batch__business_date__in=answered,
+            status=PayoutStatus.SUBMITTED,
+        )
+        .order_by("-business_date")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    for day in answered:
+        items = Payout.objects.filter(batch__business_date=day, status=PayoutStatus.SUBMITTED)
+        lines = ["item_id,status,reason"] + [
+            f"{pk},失败,收款银行退票：账户已冻结" if pk == failing else f"{pk},成功,"
+            for pk in items.order_by("pk").values_list("pk", flat=True)
+        ]
+        payout_results_import(
+            content=("\n".join(lines) + "\n").encode(),
+            file_name=f"results-{day.isoformat()}.csv",
+            now=_at(day + timedelta(days=1), 15),
+        )
+
+
 def seed(*, users_only: bool, context: dict) -> None:
     """seed_demo step for settlement: verified payout accounts for the admitted demo parties;
     bindings and 90 days of orders, settled night by night, unless --users-only (SPEC §6)."""
     seed_payout_accounts()
     if users_only:
+        # Credit only: --users-only moves no money (SPEC §6), but demo merchants can
+        # still fund the slot fees of the tasks a journey starts.
+        seed_funds(top_up=False)
         return
     with transaction.atomic():
         # One commit for the whole history: the services' own transactions become
@@ -359,6 +446,8 @@ def _seed(context: dict) -> None:
     else:
         # Catch the nightly settlement up (idempotent: a run already done changes nothing).
         settle_through(business_date=today - timedelta(days=1))
+    seed_payout_batches(today)
+    seed_funds()
     context["settlement_bindings"] = Binding.objects.filter(status=BindingStatus.ACTIVE).count()
 
 

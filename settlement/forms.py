@@ -10,11 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotwave.fields import DecimalTextField
+from hotwave.fields import DecimalTextField, MoneyField
 from hotwave.forms import Form
+from hotwave.money import format_cny
 
 PERCENT = Decimal(100)
 
@@ -197,3 +199,31 @@ class PayoutAccountForm(Form):
         help_text=_("仅银行账户需要，例如：招商银行杭州分行。"),
         error_messages={"max_length": _("开户银行最多 %(limit_value)d 个字。")},
     )
+
+
+class TopUpForm(Form):
+    """充值: an amount in yuan within the configured single top-up bounds."""
+
+    amount = MoneyField(
+        label=_("充值金额（元）"),
+        error_messages={"required": _("请填写充值金额。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        low, high = settings.HOTWAVE_TOP_UP_MIN, settings.HOTWAVE_TOP_UP_MAX
+        self.fields["amount"].help_text = _(
+            "单笔 %(low)s 至 %(high)s；到账后计入可用资金，可用于托管坑位费。"
+        ) % {"low": format_cny(low), "high": format_cny(high)}
+        self.fields["amount"].widget.attrs["inputmode"] = "decimal"
+
+    def clean_amount(self):
+        value = self.cleaned_data["amount"]
+        low, high = settings.HOTWAVE_TOP_UP_MIN, settings.HOTWAVE_TOP_UP_MAX
+        if value is not None and not low <= value <= high:
+            raise forms.ValidationError(
+                _("单笔充值金额须在 %(low)s 到 %(high)s 之间。")
+                % {"low": format_cny(low), "high": format_cny(high)},
+                code="out_of_bounds",
+            )
+        return value

@@ -31,7 +31,14 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import Role, User
 from admission.selectors import admitted_q
-from settlement.models import Account, PayoutAccount, PayoutAccountStatus, Posting
+from settlement.models import (
+    Account,
+    Payout,
+    PayoutAccount,
+    PayoutAccountStatus,
+    PayoutStatus,
+    Posting,
+)
 from settlement.services.ledger import fen_sum
 
 PAYEE_ROLES = (Role.CREATOR, Role.AGENCY)
@@ -57,6 +64,19 @@ def _no_verified_account(role: str) -> Q:
     return ~Q(Exists(verified))
 
 
+def _payout_failed(role: str) -> Q:
+    # A failed payout item holds the party until a payout account is verified after it.
+    fixed = PayoutAccount.objects.filter(
+        user=OuterRef("account__user"),
+        status=PayoutAccountStatus.VERIFIED,
+        decided_at__gt=OuterRef("result_at"),
+    )
+    failed = Payout.objects.filter(
+        account__user=OuterRef("pk"), status=PayoutStatus.FAILED
+    ).exclude(Exists(fixed))
+    return Q(Exists(failed))
+
+
 REASONS: tuple[HoldReason, ...] = (
     HoldReason(
         code="not_admitted",
@@ -75,6 +95,16 @@ REASONS: tuple[HoldReason, ...] = (
         action=_("管理收款账户"),
         url=lambda: reverse("settlement:payout_account"),
         held_q=_no_verified_account,
+    ),
+    HoldReason(
+        code="payout_failed",
+        message=_(
+            "上次打款失败，金额已退回余额（原因见打款记录）：请更换收款账户，"
+            "新账户核实后的第一次结算会一并打款。"
+        ),
+        action=_("更换收款账户"),
+        url=lambda: reverse("settlement:payout_account"),
+        held_q=_payout_failed,
     ),
 )
 

@@ -17,6 +17,7 @@ platform owes the holder (a credit), negative is money the holder owes
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -415,6 +416,8 @@ class AccountKind(models.TextChoices):
     PLATFORM = "platform", _("平台")
     ESCROW = "escrow", _("坑位费托管")
     PAYOUTS = "payouts", _("提现清算")
+    # Money merchants paid in (充值) through the payment provider, owed back to them.
+    TOP_UPS = "topups", _("充值清算")
 
 
 PARTY_KINDS = (AccountKind.MERCHANT, AccountKind.CREATOR, AccountKind.AGENCY)
@@ -452,7 +455,7 @@ class Account(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["merchant", "creator", "agency"], user__isnull=False)
-                | Q(kind__in=["platform", "escrow", "payouts"], user__isnull=True),
+                | Q(kind__in=["platform", "escrow", "payouts", "topups"], user__isnull=True),
                 name="account_party_iff_user",
             ),
         ]
@@ -475,13 +478,16 @@ class JournalKind(models.TextChoices):
     ESCROW_HOLD = "escrow_hold", _("坑位费托管")
     ESCROW_RELEASE = "escrow_release", _("坑位费结算")
     ESCROW_RETURN = "escrow_return", _("坑位费退回")
+    TOP_UP = "top_up", _("充值")
+    PAYOUT_REVERSAL = "payout_reversal", _("打款退回")
 
 
 class Journal(models.Model):
     """A balanced set of postings. ``key`` makes every money movement idempotent.
 
     Keys: ``settle:<order pk>``, ``clawback:<order pk>:<refunded fen>``,
-    ``payout:<account pk>:<YYYY-MM-DD>``, ``escrow:<hold|release|return>:<key>``.
+    ``payout:<account pk>:<YYYY-MM-DD>``, ``escrow:<hold|release|return>:<key>``,
+    ``topup:<top-up pk>``, ``payout:reverse:<payout pk>``.
     """
 
     key = models.CharField(_("幂等键"), max_length=160)  # unique: Meta.constraints
@@ -530,7 +536,7 @@ class Journal(models.Model):
         shown as the kind's translated name and the same reference.
         """
         label = str(JournalKind(self.kind).label) if self.kind in JournalKind.values else ""
-        for written in ("打款", "坑位费托管", "坑位费结算", "坑位费退回"):
+        for written in ("打款退回", "打款", "坑位费托管", "坑位费结算", "坑位费退回", "充值"):
             if self.memo == written or self.memo.startswith(written + " "):
                 return (label + self.memo[len(written) :]).strip()
         return self.memo
@@ -605,8 +611,84 @@ class SettlementRun(models.Model):
         return f"{self.business_date} {self.get_status_display()}"
 
 
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", _("待打款")
+    SUBMITTED = "submitted", _("已提交")
+    PAID = "paid", _("已到账")
+    FAILED = "failed", _("失败")
+
+
+class PayoutBatch(models.Model):
+    """打款批次: the payout items 待打款 of one business date, exported once to the provider.
+
+    The file is stored as exported: exporting again writes the same bytes and
+    changes nothing, and no item joins or leaves a batch after its export.
+    """
+
+    business_date = models.DateField(_("业务日期"), unique=True)
+    exported_at = models.DateTimeField(_("导出时间"))
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    item_count = models.PositiveIntegerField(_("笔数"))
+    total = _money(_("总额"))
+    content = models.TextField(_("批量打款文件"))
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+
+    class Meta:
+        verbose_name = _("打款批次")
+        verbose_name_plural = _("打款批次")
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} ({self.item_count})"
+
+    @property
+    def file_name(self) -> str:
+        return f"payouts-{self.business_date.isoformat()}.csv"
+
+
+class PayoutResultImport(models.Model):
+    """One import of the provider's result file (payout_results or admin): who, when, what."""
+
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted = models.PositiveIntegerField(_("接受"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝"), default=0)
+    report = models.TextField(_("导入报告"), blank=True)
+
+    class Meta:
+        verbose_name = _("打款结果导入")
+        verbose_name_plural = _("打款结果导入")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
 class Payout(models.Model):
-    """打款: a creator's or agency's positive balance paid out on a business day."""
+    """打款 (a payout item): a creator's or agency's positive balance paid out on a business day.
+
+    Created by the nightly run with its journal (account → payouts clearing) as
+    待打款; exported in that date's batch (已提交); the provider's result makes it
+    已到账, or 失败 — then a reversal journal (clearing → account) returns the amount
+    to the balance, never editing the payout's own postings.
+    """
 
     account = models.ForeignKey(
         Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="payouts"
@@ -617,6 +699,36 @@ class Payout(models.Model):
         Journal, verbose_name=_("凭证"), on_delete=models.PROTECT, related_name="payout"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # The nightly run inserts rows set-based naming only the columns above: the rest
+    # have database defaults.
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PayoutStatus.choices,
+        default=PayoutStatus.PENDING,
+        db_default=PayoutStatus.PENDING,
+    )
+    batch = models.ForeignKey(
+        PayoutBatch,
+        verbose_name=_("打款批次"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+    )
+    # Where it was sent, as exported (the account may change later).
+    account_name = models.CharField(_("户名"), max_length=100, blank=True, db_default="")
+    account_number = models.CharField(_("账号"), max_length=64, blank=True, db_default="")
+    result_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True, db_default="")
+    reversal = models.OneToOneField(
+        Journal,
+        verbose_name=_("退回凭证"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_payout",
+    )
 
     class Meta:
         verbose_name = _("打款")
@@ -627,10 +739,29 @@ class Payout(models.Model):
                 fields=["account", "business_date"], name="payout_one_per_account_day"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending", batch__isnull=True, reversal__isnull=True)
+                | Q(status__in=["submitted", "paid"], batch__isnull=False, reversal__isnull=True)
+                | Q(status="failed", batch__isnull=False, reversal__isnull=False),
+                name="payout_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["business_date"], condition=Q(status="pending"), name="payout_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.business_date} {self.amount}"
+
+    @property
+    def expected_on(self):
+        """When a payout not yet answered should arrive: its business date plus the
+        provider's usual delay (``HOTWAVE_PAYOUT_ARRIVAL_DAYS``); None once answered."""
+        if self.status not in (PayoutStatus.PENDING, PayoutStatus.SUBMITTED):
+            return None
+        return self.business_date + timedelta(days=settings.HOTWAVE_PAYOUT_ARRIVAL_DAYS)
 
 
 # --- Slot-fee escrow --------------------------------------------------------------------
@@ -810,3 +941,147 @@ class PayoutAccount(models.Model):
         if self.method == PayoutMethod.ALIPAY:
             return f"{number[:3]}****{number[-4:]}"
         return f"**** {number[-4:]}"
+
+
+# --- Merchant funds: top-ups (充值) and credit (授信额度) ------------------------------------
+
+
+class MerchantFunds(models.Model):
+    """A merchant's funding terms: the credit limit (授信额度) an operator grants.
+
+    The prepaid balance is not stored here: it is the merchant's ledger balance
+    (top-ups in, commission and held slot fees out). This row is also what an
+    acceptance locks (``FOR UPDATE``) while it checks that the slot fee is funded,
+    so two acceptances for one merchant check one after the other. Every change
+    of the credit limit is audited (django-simple-history: who, when, old, new).
+    """
+
+    merchant = models.OneToOneField(
+        "admission.Merchant",
+        verbose_name=_("商家"),
+        on_delete=models.PROTECT,
+        related_name="funds",
+    )
+    credit_limit = _money(_("授信额度"), default=ZERO)
+    note = models.CharField(_("授信说明"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("商家资金")
+        verbose_name_plural = _("商家资金")
+        ordering = ["merchant_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__gte=0), name="merchant_funds_credit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.merchant)
+
+
+class TopUpStatus(models.TextChoices):
+    PENDING = "pending", _("待到账")
+    CONFIRMED = "confirmed", _("已到账")
+    FAILED = "failed", _("失败")
+
+
+class TopUp(models.Model):
+    """充值: money a merchant pays in through the payment provider.
+
+    Created 待到账 when the merchant asks; the provider's confirmation (at once for
+    the instant provider of the demo and the tests, later for a real one) posts
+    journal ``topup:<pk>`` exactly once: the top-ups clearing account → the merchant.
+    """
+
+    merchant = models.ForeignKey(
+        "admission.Merchant",
+        verbose_name=_("商家"),
+        on_delete=models.PROTECT,
+        related_name="top_ups",
+    )
+    amount = _money(_("金额"))
+    provider = models.CharField(_("支付渠道"), max_length=32)
+    # The provider's reference for the payment; unique per provider once known.
+    reference = models.CharField(_("渠道流水号"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TopUpStatus.choices, default=TopUpStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    confirmed_at = models.DateTimeField(_("到账时间"), null=True, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    journal = models.OneToOneField(
+        Journal,
+        verbose_name=_("凭证"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="top_up",
+    )
+
+    class Meta:
+        verbose_name = _("充值")
+        verbose_name_plural = _("充值")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="top_up_positive"),
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                condition=~Q(reference=""),
+                name="top_up_reference_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", confirmed_at__isnull=True, journal__isnull=True)
+                | Q(status="confirmed", confirmed_at__isnull=False, journal__isnull=False)
+                | Q(status="failed", journal__isnull=True),
+                name="top_up_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-requested_at"], name="top_up_merchant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.amount}"
+
+
+class FundsShortfall(models.Model):
+    """An acceptance refused because the merchant's available funds did not cover the slot fee.
+
+    Written after the refused acceptance rolled back (it changed nothing else), so
+    the merchant hears of it on 资金账户 and the task page: who tried, what was
+    needed, what was available.
+    """
+
+    merchant = models.ForeignKey(
+        "admission.Merchant",
+        verbose_name=_("商家"),
+        on_delete=models.PROTECT,
+        related_name="funds_shortfalls",
+    )
+    # The escrow key the hold was asked under (task:<pk>).
+    key = models.CharField(_("业务键"), max_length=120)
+    # What the parties call it (a task's HW-T-… reference), given by the caller.
+    reference = models.CharField(_("业务编号"), max_length=40, blank=True)
+    needed = _money(_("所需金额"))
+    available = _money(_("可用资金"))
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("资金不足记录")
+        verbose_name_plural = _("资金不足记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-at"], name="funds_shortfall_merchant_idx"),
+            models.Index(fields=["key", "-at"], name="funds_shortfall_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.needed}"

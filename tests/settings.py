@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("HOTWAVE_EVENTS_SECRET", "test-events-secret")
 os.environ.setdefault("HTTPS", "0")
+# Top-ups (充值) confirm at once in the tests, as in the demo.
+os.environ.setdefault("HOTWAVE_PAYMENT_PROVIDER", "settlement.payments.InstantProvider")
 # Browser tests run Playwright's sync API inside pytest's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -103,8 +103,21 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
+# 0006: money in and out — operators grant credit (授信额度), see top-ups and shortfalls,
+# export payout batches and upload their results (打款批次), see the result imports.
+PERMISSIONS_0006 = extended(
+    PERMISSIONS_0005,
+    settlement={
+        "merchantfunds": VIEW_CHANGE,
+        "topup": VIEW,
+        "fundsshortfall": VIEW,
+        "payoutbatch": VIEW,
+        "payoutresultimport": VIEW,
+    },
+)
+
 # 0007: the email outbox of 通知 (view only: what was sent, what waits, what failed).
-PERMISSIONS_0007 = extended(PERMISSIONS_0005, notifications={"outboxemail": VIEW})
+PERMISSIONS_0007 = extended(PERMISSIONS_0006, notifications={"outboxemail": VIEW})
 
 # 0008: ratings (评价) — operators read them and hide an abusive text (never the stars);
 # scorecards view only (the recompute writes them).

@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Merchant
 from cooperation.models import Product
 from hotwave.fields import DecimalTextField, MoneyField
 from hotwave.forms import Form
+from hotwave.money import format_cny
 
 
 class ProductForm(Form):
@@ -58,9 +60,20 @@ class ProductForm(Form):
                 "service_fee_percent": instance.service_fee_percent,
             }
         super().__init__(*args, **kwargs)
+        limit = settings.HOTWAVE_MAX_PRODUCT_PRICE
+        self.fields["price"].help_text = _("不超过 %(limit)s。") % {"limit": format_cny(limit)}
         if instance is not None:
             self.fields["sku"].disabled = True
             self.fields["sku"].required = False
+
+    def clean_price(self):
+        value = self.cleaned_data["price"]
+        limit = settings.HOTWAVE_MAX_PRODUCT_PRICE
+        if value is not None and value > limit:
+            raise forms.ValidationError(
+                _("价格不能高于 %(limit)s。") % {"limit": format_cny(limit)}, code="above_limit"
+            )
+        return value
 
     def clean_sku(self) -> str:
         if self.instance is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,6 +26,7 @@ from cooperation.selectors.products import cooperate_choices
 from hotwave.fields import MoneyField
 from hotwave.forms import Form
 from hotwave.money import format_cny
+from settlement.selectors.merchant_funds import funds_of
 
 
 class ProductCheckboxes(forms.CheckboxSelectMultiple):
@@ -195,11 +197,23 @@ class TaskCreateForm(Form):
         self.creator = creator
         self.fields["products"].queryset = cooperate_choices(merchant=merchant)
         self.fields["slot_fee"].initial = creator.quote
+        self.fields["slot_fee"].help_text = _(
+            "默认为达人报价，不超过 %(limit)s；达人接受时从你的可用资金托管，完成后结算给达人。"
+        ) % {"limit": format_cny(settings.HOTWAVE_MAX_SLOT_FEE)}
         today = timezone.localdate()
         self.fields["planned_live_date"].widget.attrs["min"] = today.isoformat()
         self.fields["activity"].queryset = Activity.objects.filter(
             ends_at__gt=timezone.now()
         ).order_by("starts_at")
+
+    def clean_slot_fee(self):
+        value = self.cleaned_data["slot_fee"]
+        limit = settings.HOTWAVE_MAX_SLOT_FEE
+        if value is not None and value > limit:
+            raise forms.ValidationError(
+                _("坑位费不能高于 %(limit)s。") % {"limit": format_cny(limit)}, code="above_limit"
+            )
+        return value
 
     def clean_planned_live_date(self):
         value = self.cleaned_data["planned_live_date"]
@@ -398,6 +412,8 @@ def cooperate_form_context(
             data, merchant=merchant, creator=creator, initial=initial or {}
         ),
         "cooperate_creator": creator,
+        # What an acceptance can hold (balance + credit): shown beside the slot fee.
+        "cooperate_funds": funds_of(merchant.pk),
     }
 
 

@@ -27,6 +27,7 @@ from cooperation.models import (
     allowed_actions,
     first_thumb,
 )
+from settlement.selectors.merchant_funds import last_shortfall
 
 # Tabs of the task list, in the order of a task's life.
 TAB_STATES: tuple[str, ...] = (
@@ -446,3 +447,11 @@ def cooperate_again_initial(*, actor: User, pk: int, creator_pk: int) -> dict:
         "receipt_days": task.receipt_days,
         "live_grace_days": task.live_grace_days,
     }
+
+
+def funds_shortfall(*, task: Task):
+    """The latest acceptance of this invitation refused for want of the merchant's funds
+    (settlement's FundsShortfall), or None; only while the invitation is still open."""
+    if task.state != TaskState.INVITED or not task.holds_escrow:
+        return None
+    return last_shortfall(key=f"task:{task.pk}")

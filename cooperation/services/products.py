@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,12 +13,18 @@ from admission.guard import require_admitted
 from admission.models import Category, Merchant
 from cooperation.models import MAX_SERVICE_FEE_RATE, MIN_SERVICE_FEE_RATE, Product, ProductStatus
 from hotwave.exceptions import DomainError
-from hotwave.money import quantize
+from hotwave.money import format_cny, quantize
 
 
 def _check(*, price: Decimal, service_fee_rate: Decimal) -> None:
     if price <= 0 or quantize(price) != price:
         raise DomainError(_("价格须大于 0，最多两位小数。"), code="product.bad_price")
+    if price > settings.HOTWAVE_MAX_PRODUCT_PRICE:
+        raise DomainError(
+            _("价格不能高于 %(limit)s。")
+            % {"limit": format_cny(settings.HOTWAVE_MAX_PRODUCT_PRICE)},
+            code="product.price_above_limit",
+        )
     if not (MIN_SERVICE_FEE_RATE <= service_fee_rate <= MAX_SERVICE_FEE_RATE):
         raise DomainError(_("服务费率须在 1% 到 80% 之间。"), code="product.bad_rate")
 

@@ -60,8 +60,9 @@ from cooperation.models import (
 from cooperation.selectors.attribution import task_attribution
 from hotwave import todos
 from hotwave.exceptions import DomainError
-from hotwave.money import ZERO, quantize
+from hotwave.money import ZERO, format_cny, quantize
 from settlement.services.escrow import escrow_hold, escrow_split
+from settlement.services.funding import InsufficientFunds, funds_shortfall_record
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,11 @@ def task_create(
         or slot_fee != slot_fee.quantize(Decimal("0.01"))
     ):
         raise DomainError(_("坑位费须为不小于 0 的金额，最多两位小数。"), code="task.bad_slot_fee")
+    if slot_fee > settings.HOTWAVE_MAX_SLOT_FEE:
+        raise DomainError(
+            _("坑位费不能高于 %(limit)s。") % {"limit": format_cny(settings.HOTWAVE_MAX_SLOT_FEE)},
+            code="task.slot_fee_above_limit",
+        )
     gmv_target = _check_terms(mode, slot_fee, gmv_target)
     days = {
         "ship_days": ship_days,
@@ -498,9 +504,29 @@ def _refuse_while_countered(task: Task) -> None:
         raise IllegalTransition(_("你已提出议价，正在等待商家答复。"), code="task.countered")
 
 
-@transaction.atomic
 def task_accept(*, task: Task, actor: User) -> Task:
-    """The creator accepts; the slot fee moves into escrow. Raises IllegalTransition, NotAdmitted."""
+    """The creator accepts; the slot fee moves into escrow if the merchant can fund it.
+
+    Raises IllegalTransition, NotAdmitted, InsufficientFunds. A refusal for want of
+    funds changes nothing but is remembered for the merchant (资金账户, the task page),
+    so both sides hear of it.
+    """
+    try:
+        return _accept(task=task, actor=actor)
+    except InsufficientFunds as exc:
+        # The acceptance rolled back; this record is written after it, on its own.
+        funds_shortfall_record(
+            merchant=task.merchant,
+            key=escrow_key(task),
+            reference=task.reference,
+            needed=exc.needed,
+            available=exc.available,
+        )
+        raise
+
+
+@transaction.atomic
+def _accept(*, task: Task, actor: User) -> Task:
     task = _claim(task, TaskAction.ACCEPT, actor)
     _refuse_while_countered(task)
     _guard(task, TaskAction.ACCEPT, actor)

@@ -369,6 +369,10 @@ def _detail_context(
         "merchant_record": merchant_scorecard(merchant_id=task.merchant_id)
         if viewer.party == "creator"
         else None,
+        # Just refused for want of funds: the refusal itself says so, next to the button.
+        "funds_shortfall": None
+        if panel_kwargs.get("error")
+        else selectors.funds_shortfall(task=task),
     }
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from admission.models import Creator, Role
 from hotwave.money import ZERO
@@ -33,7 +35,7 @@ from settlement.models import (
     Payout,
     Posting,
 )
-from settlement.services.ledger import day_end, day_start
+from settlement.services.ledger import business_date_of, day_end, day_start
 
 FUND_ROLES = (Role.MERCHANT, Role.CREATOR, Role.AGENCY)
 EARNING_KINDS = (JournalKind.SETTLEMENT, JournalKind.CLAWBACK)
@@ -142,7 +144,11 @@ def _account_totals(account: Account, period: Period) -> dict:
     return Posting.objects.filter(account=account).aggregate(
         balance=Sum("amount"),
         earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS)),
-        paid_out=Sum("amount", filter=Q(journal__kind=JournalKind.PAYOUT)),
+        # Payouts less the failed ones returned to the balance (打款退回).
+        paid_out=Sum(
+            "amount",
+            filter=Q(journal__kind__in=[JournalKind.PAYOUT, JournalKind.PAYOUT_REVERSAL]),
+        ),
         escrow=Sum("amount", filter=Q(journal__kind__in=ESCROW_KINDS)),
         period_earned=Sum("amount", filter=Q(journal__kind__in=EARNING_KINDS) & in_period),
         period_clawbacks=Sum("amount", filter=Q(journal__kind=JournalKind.CLAWBACK) & in_period),
@@ -406,6 +412,23 @@ class OrderLine:
     @property
     def shown_price(self) -> Decimal:
         return self.order.amount - self.shown_refunded
+
+    @property
+    def settles_on(self) -> date | None:
+        """When a pending order is expected to be settled (the nightly run's date, 02:00), or
+        None while it waits for the buyer's confirmation (SPEC §4; SETTLEMENT_HOLD_DAYS)."""
+        order = self.order
+        if order.status != OrderStatus.CONFIRMED or order.confirmed_at is None:
+            return None
+        # The run for business date D (at 02:00 on D + 1) settles orders confirmed before
+        # settle_cutoff(D) = the end of D minus the hold days.
+        business_date = business_date_of(
+            order.confirmed_at + timedelta(days=settings.SETTLEMENT_HOLD_DAYS)
+        )
+        run_day = business_date + timedelta(days=1)
+        today = timezone.localdate()
+        # A night already past that did not settle it (a missed run): the next one will.
+        return run_day if run_day >= today else today + timedelta(days=1)
 
     def __getattr__(self, name: str):
         if name == "order":  # not set yet (copy, pickle): never recurse

@@ -25,7 +25,8 @@ from admission.models import Creator, Merchant
 from hotwave.exceptions import DomainError
 from hotwave.money import quantize
 from settlement.commission import AGENCY, binding_in_force, split_fee
-from settlement.models import AccountKind, EscrowHold, EscrowStatus, JournalKind, Rule
+from settlement.models import AccountKind, EscrowHold, EscrowStatus, Journal, JournalKind, Rule
+from settlement.services.funding import require_funded
 from settlement.services.ledger import (
     business_date_of,
     party_accounts,
@@ -47,10 +48,17 @@ def escrow_hold(
     amount: Decimal,
     at: datetime | None = None,
 ) -> EscrowHold:
-    """Move ``amount`` from the merchant into escrow under ``key``. Idempotent; raises EscrowError."""
+    """Move ``amount`` from the merchant into escrow under ``key``, if funded.
+
+    Idempotent; raises EscrowError, InsufficientFunds (settlement.services.funding).
+    """
     if not isinstance(amount, Decimal) or amount <= 0 or amount != quantize(amount):
         raise EscrowError(_("坑位费必须是大于 0 的金额（精确到分）。"), code="escrow.bad_amount")
     at = at or timezone.now()
+    if not Journal.objects.filter(key=f"escrow:hold:{key}").exists():
+        # Only what is funded is held (balance + credit, SPEC §7); the merchant's funds
+        # row stays locked until this transaction ends, so concurrent holds queue.
+        require_funded(merchant=merchant, amount=amount)
     existing = EscrowHold.objects.filter(key=key).first()
     if existing is None:
         try:

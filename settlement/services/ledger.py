@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Round
@@ -38,6 +39,16 @@ def business_date_of(at: datetime) -> date:
 def day_end(day: date) -> datetime:
     """The first instant after ``day`` ends in Asia/Shanghai (an aware datetime)."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+
+
+def settle_cutoff(business_date: date) -> datetime:
+    """Orders confirmed before this instant are settled by the run for ``business_date``.
+
+    The end of that day (SPEC §4: settled the night after confirmation), moved back
+    by ``SETTLEMENT_HOLD_DAYS`` (default 0): with N days, an order is settled only once
+    it has been confirmed for N whole days at the end of the business day.
+    """
+    return day_end(business_date) - timedelta(days=settings.SETTLEMENT_HOLD_DAYS)
 
 
 def day_start(day: date) -> datetime:

@@ -2,7 +2,7 @@
 
 * accounts: ``"<role>:<username>"`` for parties, ``"platform"`` (and the
   system accounts ``escrow`` and ``payouts``): ``earned`` = net of settlement
-  and clawback postings, ``paid_out`` = payouts, ``balance`` = all postings;
+  and clawback postings, ``paid_out`` = payouts not reversed, ``balance`` = all postings;
 * orders: the split of the current price under the frozen rule, and whether
   the order is settled;
 * total: the sum of all postings (always 0.00).
@@ -17,7 +17,15 @@ from typing import TextIO
 
 from hotwave.money import ZERO
 from settlement.commission import split_for_order
-from settlement.models import Account, JournalKind, Order, OrderStatus, Payout, Posting
+from settlement.models import (
+    Account,
+    JournalKind,
+    Order,
+    OrderStatus,
+    Payout,
+    PayoutStatus,
+    Posting,
+)
 from settlement.services.ledger import fen_sum, from_fen_sum
 
 EARNING_KINDS = (JournalKind.SETTLEMENT, JournalKind.CLAWBACK)
@@ -45,9 +53,11 @@ def account_figures() -> dict[str, dict[str, str]]:
         bal[account_id] += s
         if kind in EARNING_KINDS:
             earned[account_id] += s
+    # Payouts made and not reversed: a failed item (失败) was returned to the balance.
     paid = {
         account_id: from_fen_sum(s)
-        for account_id, s in Payout.objects.values("account_id")
+        for account_id, s in Payout.objects.exclude(status=PayoutStatus.FAILED)
+        .values("account_id")
         .annotate(s=fen_sum())
         .values_list("account_id", "s")
     }

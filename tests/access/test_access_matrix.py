@@ -134,6 +134,8 @@ ROUTES: dict[str, Route] = {
     ),
     # 收款账户: the parties that are paid out (creators and agencies), their own only
     "settlement:payout_account": R(insiders=CREATORS | AGENCIES),
+    # 充值与可用资金: merchants only (their own funds; a POST tops up)
+    "settlement:top_up": R(insiders=MERCHANTS),
     # cooperation: products (merchants, their own)
     "cooperation:product_list": R(insiders=MERCHANTS),
     "cooperation:product_create": R(insiders=MERCHANTS),

@@ -7,6 +7,10 @@ from decimal import Decimal
 import factory
 
 from admission.models import Agency, Creator, Merchant, Provider, Role, SellerType, ShopStatus, User
+from settlement.models import MerchantFunds
+
+# What a factory merchant may hold in slot fees without topping up (授信额度).
+TEST_MERCHANT_CREDIT = Decimal("100000.00")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,6 +33,7 @@ class OperatorFactory(UserFactory):
 class MerchantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Merchant
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(
         UserFactory, role=Role.MERCHANT, username=factory.Sequence(lambda n: f"merchant{n}")
@@ -37,6 +42,15 @@ class MerchantFactory(factory.django.DjangoModelFactory):
     seller_type = SellerType.TAOBAO
     shop_status = ShopStatus.NORMAL
     alipay_verified = True
+
+    @factory.post_generation
+    def credit_limit(obj, create, extracted, **kwargs):
+        """Test merchants can fund slot fees: ¥100,000.00 of credit unless told otherwise."""
+        if not create:
+            return
+        value = TEST_MERCHANT_CREDIT if extracted is None else extracted
+        if value:
+            MerchantFunds.objects.update_or_create(merchant=obj, defaults={"credit_limit": value})
 
 
 class CreatorFactory(factory.django.DjangoModelFactory):

@@ -227,6 +227,7 @@ PAGES: tuple[Page, ...] = (
     Page("funds-creators", MERCHANTS, "/funds/?tab=creators"),
     Page("funds-escrow", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=escrow"),
     Page("funds-statement", PARTIES, "/funds/?tab=statement"),
+    Page("top-up", MERCHANTS, "/funds/top-up/"),
     Page("password-change", PARTIES, "/accounts/password/", shared=True),
     Page("notifications", PARTIES, "/notifications/"),
     Page("notifications-all", PARTIES, "/notifications/?show=all"),

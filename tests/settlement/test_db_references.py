@@ -159,7 +159,7 @@ def test_a_party_or_binding_that_orders_name_is_never_deleted_nor_renumbered():
         with pytest.raises(IntegrityError):
             _sql(f"UPDATE {table} SET {key} = %s WHERE {key} = %s", [MISSING, value])  # noqa: S608
     # Parties no order names come and go as before.
-    idle = [MerchantFactory(), CreatorFactory(), AgencyFactory()]
+    idle = [MerchantFactory(credit_limit=0), CreatorFactory(), AgencyFactory()]
     for party in idle:
         _sql(
             f"DELETE FROM {party._meta.db_table} WHERE user_id = %s",  # noqa: S608 - fixed names

@@ -23,7 +23,7 @@ from django.utils import timezone
 from hotwave.money import ZERO
 from settlement import notices
 from settlement.models import AccountKind, Order, OrderStatus, RunStatus, SettlementRun
-from settlement.services.ledger import day_end, system_account
+from settlement.services.ledger import settle_cutoff, system_account
 from settlement.services.locking import settlement_runs_exclusive
 from settlement.services.settle.rule_python import (
     PartyAccounts,
@@ -226,7 +226,7 @@ def _run_phases(*, business_date: date, chunk_size: int, now: datetime, sql: boo
     summary = RunSummary(business_date=business_date)
     accounts = PartyAccounts()
     accounts.sql = sql
-    cutoff = accounts.cutoff = day_end(business_date)
+    cutoff = accounts.cutoff = settle_cutoff(business_date)
     if sql:
         ensure_accounts_sql(cutoff, now)
     common = {"business_date": business_date, "chunk_size": chunk_size, "now": now}

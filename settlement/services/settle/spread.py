@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from settlement.models import AccountKind, RunStatus, SettlementRun
-from settlement.services.ledger import day_end, system_account
+from settlement.services.ledger import settle_cutoff, system_account
 from settlement.services.locking import settlement_runs_shared, try_claim_settlement_range
 from settlement.services.settle.rule_sql import (
     NO_UPPER_ID,
@@ -57,7 +57,7 @@ _PLAN_SQL = {
 
 def plan_run(*, business_date: date, chunk_size: int = CHUNK_SIZE) -> dict[str, list[list[int]]]:
     """Contiguous ``(after, upto]`` order-id ranges per phase covering every id (Postgres)."""
-    cutoff = day_end(business_date)
+    cutoff = settle_cutoff(business_date)
     plan: dict[str, list[list[int]]] = {}
     with connection.cursor() as cursor:
         for phase, sql in _PLAN_SQL.items():
@@ -106,7 +106,7 @@ def work_ranges(
         raise ValueError("spreading a run over workers needs PostgreSQL")
     now = now or timezone.now()
     summary = RunSummary(business_date=business_date)
-    cutoff = day_end(business_date)
+    cutoff = settle_cutoff(business_date)
     platform_id = system_account(AccountKind.PLATFORM).pk
     ensure_accounts_sql(cutoff, now)
     chunks = {"settle": settle_chunk_sql, "clawback": clawback_chunk_sql}
