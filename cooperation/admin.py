@@ -332,3 +332,81 @@ class TaskEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- promotion plans (推广计划) and the rate reconciliation -------------------------------
+
+
+from cooperation.models import PlanApplication, PlanRate, PromotionPlan  # noqa: E402
+from cooperation.selectors.reconciliation import RECONCILE_DAYS, rate_mismatches  # noqa: E402
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Plans move only through their services (merchants); operators look."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PlanRateInline(admin.TabularInline):
+    model = PlanRate
+    extra = 0
+    can_delete = False
+    readonly_fields = ("rate", "announced_at", "effective_from")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PromotionPlan)
+class PromotionPlanAdmin(ReadOnlyAdmin):
+    list_display = ("product", "kind", "creator", "min_level", "min_fans", "created_at", "ended_at")
+    list_filter = ("kind",)
+    search_fields = ("product__title", "product__sku", "product__merchant__shop_name")
+    list_select_related = ("product", "creator")
+    inlines = [PlanRateInline]
+    change_list_template = "admin/cooperation/promotionplan/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="cooperation_promotionplan_reconciliation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reconciliation_view(self, request):
+        from django.core.exceptions import PermissionDenied
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = rate_mismatches()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("费率对账"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "days": RECONCILE_DAYS,
+        }
+        return TemplateResponse(
+            request, "admin/cooperation/promotionplan/reconciliation.html", context
+        )
+
+
+@admin.register(PlanApplication)
+class PlanApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "creator", "status", "applied_at", "decided_at", "reason")
+    list_filter = ("status",)
+    search_fields = ("creator__nickname", "plan__product__title")
+    list_select_related = ("plan", "plan__product", "creator")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, plaza, products, tasks
+from cooperation.views import cart, hot, plans, plaza, products, tasks
 
 app_name = "cooperation"
 
@@ -13,6 +13,23 @@ urlpatterns = [
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
     path("products/<int:pk>/archive/", products.product_archive, name="product_archive"),
     path("products/<int:pk>/unarchive/", products.product_unarchive, name="product_unarchive"),
+    # 推广计划 (merchants: their products' plans and the applications to them)
+    path("products/<int:pk>/plans/", plans.product_plans, name="product_plans"),
+    path("plans/<int:pk>/rate/", plans.plan_rate, name="plan_rate"),
+    path("plans/<int:pk>/end/", plans.plan_end, name="plan_end"),
+    path("plans/applications/", plans.application_list, name="application_list"),
+    path(
+        "plans/applications/<int:pk>/decide/",
+        plans.application_decide,
+        name="application_decide",
+    ),
+    # 推广计划 (creators: a product's plans, applying to a 定向计划)
+    path(
+        "hot/<int:product_pk>/plans/",
+        plans.product_plans_for_creator,
+        name="product_plans_for_creator",
+    ),
+    path("plans/<int:pk>/apply/", plans.plan_apply, name="plan_apply"),
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),

@@ -103,7 +103,14 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0005  # the newest map
+# 0009: promotion plans (推广计划) — operators see plans, their rates and applications, and
+# the rate reconciliation (an admin page of the plans, behind view_promotionplan).
+PERMISSIONS_0009 = extended(
+    PERMISSIONS_0005,
+    cooperation={"promotionplan": VIEW, "planrate": VIEW, "planapplication": VIEW},
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0009  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

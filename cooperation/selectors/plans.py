@@ -61,9 +61,12 @@ def open_to_q(creator_ref, at=None) -> Q:
     was approved by then. A plan applies from its creation until ``ended_at``.
     """
     at = _moment(at)
+    # An outer reference is one level further out from inside the application subquery
+    # (a bare OuterRef("creator_id") there would name the plan's own creator column).
+    inner_creator = OuterRef(creator_ref) if isinstance(creator_ref, OuterRef) else creator_ref
     approved = PlanApplication.objects.filter(
         plan=OuterRef("pk"),
-        creator=creator_ref,
+        creator=inner_creator,
         status=ApplicationStatus.APPROVED,
         decided_at__lte=at,
     )

@@ -1,0 +1,24 @@
+"""The 运营 group also sees promotion plans (推广计划), their rates and applications, and
+the rate reconciliation. The map is frozen in ``workbench.operator_group`` (``PERMISSIONS_0009``).
+"""
+
+from django.db import migrations
+
+from workbench.operator_group import PERMISSIONS_0005, PERMISSIONS_0009, ensure_operator_group
+
+
+def apply_0009(apps, schema_editor):
+    ensure_operator_group(apps, schema_editor, PERMISSIONS_0009)
+
+
+def back_to_0005(apps, schema_editor):
+    ensure_operator_group(apps, schema_editor, PERMISSIONS_0005)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("workbench", "0005_operator_disputes"),
+        ("cooperation", "0007_plans_samples"),
+    ]
+
+    operations = [migrations.RunPython(apply_0009, back_to_0005)]
