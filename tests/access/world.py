@@ -2,7 +2,8 @@
 
 One of each persona and one object of each kind, made with the project's
 factories and services: the owner merchant's product, restricted product and
-task with ``creator_in`` (who is bound to ``agency``), an order paid under that
+task with ``creator_in`` (who is bound to ``agency``), a 定向计划 on the product with
+``creator_in``'s application waiting, an order paid under that
 binding, a Tmall shop's pending operating-account request to the owner, a help
 article and a success case.
 """
@@ -10,11 +11,13 @@ article and a success case.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
-from cooperation.models import CartItem
+from cooperation.models import CartItem, PlanKind
+from cooperation.services.plans import plan_apply, plan_create
 from settlement.models import Order
 from settlement.services.events import ingest_objects
 from tests.admission.factories import (
@@ -63,6 +66,10 @@ def build_world() -> World:
     w.product = ProductFactory(merchant=m.merchant)
     w.task = make_task(merchant=m, creator=c_in, products=[w.product])
     CartItem.objects.create(creator=c_in.creator, product=w.product)
+    w.plan = plan_create(
+        merchant=m.merchant, product=w.product, kind=PlanKind.TARGETED, rate=Decimal("0.30")
+    )
+    w.application = plan_apply(plan=w.plan, creator=c_in.creator)
     w.restricted = RestrictedProduct.objects.create(
         merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
     )
