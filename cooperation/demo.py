@@ -135,9 +135,104 @@ def seed(*, users_only: bool, context: dict) -> None:
     if users_only:
         return
     seed_products(context)
+    seed_plans(context)
     seed_tasks = globals().get("seed_tasks")
     if seed_tasks is not None:
         seed_tasks(context)
+
+
+# --- promotion plans (推广计划) ---------------------------------------------------------
+
+# (merchant, sku, kind, rate, min level, min fans, exclusive creator, note)
+PLANS = [
+    ("demo_merchant", "DM-001", "open", "0.22", 0, 0, None, "双十二公开推广"),
+    ("demo_merchant", "DM-003", "targeted", "0.28", 2, 100_000, None, "咖啡垂类达人专享"),
+    ("demo_merchant", "DM-004", "targeted", "0.32", 3, 1_000_000, None, "百万粉丝头部达人"),
+    ("demo_merchant", "DM-007", "open", "0.24", 0, 0, None, ""),
+    ("demo_tmall", "TM-005", "exclusive", "0.25", 0, 0, "demo_streamer", "数码测评独家"),
+    ("demo_tmall", "TM-002", "targeted", "0.24", 1, 50_000, None, "户外露营季"),
+    ("merchant01", "HJ-101", "open", "0.32", 0, 0, None, ""),
+    ("merchant02", "AL-205", "targeted", "0.34", 2, 200_000, None, "夏日冷泡茶"),
+]
+# (merchant, sku, creator, status, reason)
+APPLICATIONS = [
+    ("demo_merchant", "DM-003", "demo_creator", "approved", ""),
+    ("demo_merchant", "DM-003", "demo_streamer", "pending", ""),
+    ("demo_tmall", "TM-002", "demo_creator", "declined", "本期名额已满，下期优先邀请"),
+    ("demo_tmall", "TM-002", "demo_streamer", "pending", ""),
+    ("merchant02", "AL-205", "demo_creator", "approved", ""),
+]
+# Announced cuts still in their notice period: (merchant, sku, new rate).
+CUTS = [("demo_merchant", "DM-001", "0.18")]
+
+
+@transaction.atomic
+def seed_plans(context: dict) -> None:
+    """Plans of every kind on demo products, applications in every state, one cut in notice.
+
+    Idempotent: a product that has a plan already is left alone.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import PlanApplication, PlanRate, PromotionPlan
+
+    products = context.get("products", {})
+    now = timezone.now().replace(microsecond=0)
+    start = now - timedelta(days=2)
+    creators = {
+        c.user.username: c
+        for c in Creator.objects.select_related("user").filter(
+            user__username__in={"demo_creator", "demo_streamer"}
+        )
+    }
+    plans = {}
+    for merchant, sku, kind, rate, level, fans, exclusive, note in PLANS:
+        product = products.get((merchant, sku))
+        if product is None or (exclusive and exclusive not in creators):
+            continue
+        if PromotionPlan.objects.filter(product=product).exists():
+            plans[(merchant, sku)] = PromotionPlan.objects.filter(product=product).first()
+            continue
+        plan = PromotionPlan.objects.create(
+            product=product,
+            kind=kind,
+            creator=creators.get(exclusive) if exclusive else None,
+            min_level=level,
+            min_fans=fans,
+            note=note,
+            created_at=start,
+        )
+        PlanRate.objects.create(
+            plan=plan, rate=Decimal(rate), announced_at=start, effective_from=start
+        )
+        plans[(merchant, sku)] = plan
+        for m, s, new_rate in CUTS:
+            if (m, s) == (merchant, sku):
+                announced = now - timedelta(hours=3)
+                PlanRate.objects.create(
+                    plan=plan,
+                    rate=Decimal(new_rate),
+                    announced_at=announced,
+                    effective_from=announced + timedelta(hours=24),
+                )
+    for merchant, sku, username, status, reason in APPLICATIONS:
+        plan, creator = plans.get((merchant, sku)), creators.get(username)
+        if plan is None or creator is None:
+            continue
+        applied = start + timedelta(hours=4)
+        PlanApplication.objects.get_or_create(
+            plan=plan,
+            creator=creator,
+            defaults={
+                "status": status,
+                "applied_at": applied,
+                "decided_at": None if status == "pending" else applied + timedelta(hours=5),
+                "reason": reason,
+                "message": "近 30 天同类目直播 8 场，场均成交过万" if status != "declined" else "",
+            },
+        )
 
 
 # --- tasks (合作任务) ----------------------------------------------------------------
@@ -154,6 +249,10 @@ def summary(*, users_only: bool) -> list[str]:
     """seed_demo's report: products and tasks."""
     if users_only:
         return []
-    from cooperation.models import Task
+    from cooperation.models import PlanApplication, PromotionPlan, Task
 
-    return [f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks"]
+    return [
+        f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks",
+        f"{PromotionPlan.objects.count()} promotion plans, "
+        f"{PlanApplication.objects.count()} plan applications",
+    ]
