@@ -87,7 +87,7 @@ def test_rate_filter_and_sort_use_the_plan_open_to_me(shelf, merchant, creator):
         rate=Decimal("0.40"),
         creator=creator.creator,
     )
-    assert titles(creator, rate="30-") == ["陶瓷餐具", "冷泡茶包"]
+    assert titles(creator, rate="30-", sort="rate") == ["陶瓷餐具", "冷泡茶包"]
     assert titles(creator, sort="rate")[0] == "陶瓷餐具"
     assert titles(creator, plan="exclusive") == ["陶瓷餐具"]
     assert titles(creator, plan="any") == ["陶瓷餐具"]
