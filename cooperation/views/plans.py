@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperation.forms.plans import ApplyForm, DecisionForm, PlanForm, RateForm
-from cooperation.models import ApplicationStatus, PlanKind
+from cooperation.models import ApplicationStatus, CartItem, PlanKind
 from cooperation.selectors import plans as selectors
 from cooperation.selectors.access import creator_of, merchant_of
 from cooperation.selectors.hot import EarningsEstimator
@@ -170,10 +171,16 @@ def product_plans_for_creator(request, product_pk: int):
     """A product's plans as a creator sees them: the rate that applies, and what to apply for."""
     creator = creator_of(request.user)
     product = product_for_creator(actor=request.user, pk=product_pk)
-    product = with_best_rate(
-        type(product).objects.filter(pk=product.pk).select_related("merchant", "category"),
-        creator=creator,
-    ).get()
+    product = (
+        with_best_rate(
+            type(product).objects.filter(pk=product.pk).select_related("merchant", "category"),
+            creator=creator,
+        )
+        .annotate(
+            in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk")))
+        )
+        .get()
+    )
     estimator = EarningsEstimator(creator)
     product.estimate = estimator.estimate(product)
     plans = selectors.plans_visible_to(actor=request.user, product=product)
