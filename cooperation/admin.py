@@ -337,7 +337,13 @@ class TaskEventAdmin(admin.ModelAdmin):
 # --- promotion plans (推广计划) and the rate reconciliation -------------------------------
 
 
-from cooperation.models import PlanApplication, PlanRate, PromotionPlan  # noqa: E402
+from cooperation.models import (  # noqa: E402
+    PlanApplication,
+    PlanRate,
+    PromotionPlan,
+    SampleQuota,
+    SampleRequest,
+)
 from cooperation.selectors.reconciliation import RECONCILE_DAYS, rate_mismatches  # noqa: E402
 
 
@@ -410,3 +416,18 @@ class PlanApplicationAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("creator__nickname", "plan__product__title")
     list_select_related = ("plan", "plan__product", "creator")
+
+
+@admin.register(SampleQuota)
+class SampleQuotaAdmin(ReadOnlyAdmin):
+    list_display = ("product", "quota", "min_level", "min_fans", "updated_at")
+    search_fields = ("product__title", "product__sku")
+    list_select_related = ("product",)
+
+
+@admin.register(SampleRequest)
+class SampleRequestAdmin(ReadOnlyAdmin):
+    list_display = ("product", "creator", "planned_live_date", "status", "task", "requested_at")
+    list_filter = ("status",)
+    search_fields = ("creator__nickname", "product__title")
+    list_select_related = ("product", "creator", "task")

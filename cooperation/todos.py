@@ -259,3 +259,29 @@ def _plan_sources():
 
 
 _plan_sources()
+
+
+def _sample_source():
+    from cooperation.models import SampleRequest, SampleStatus
+
+    def waiting():
+        return SampleRequest.objects.filter(status=SampleStatus.PENDING)
+
+    register(
+        TodoSource(
+            key="cooperation.sample_requests",
+            roles=("merchant",),
+            title=_("待处理的申样"),
+            url=lambda user=None: f"{reverse('cooperation:sample_list')}?status=pending",
+            count_all=lambda: dict(
+                waiting().order_by().values_list("product__merchant_id").annotate(n=Count("pk"))
+            ),
+            count_for=lambda user: waiting().filter(product__merchant_id=user.pk).count(),
+            order=24,
+            description=_("达人申请你商品的免费样品，等待你通过或拒绝"),
+            count_expr=lambda role: count_of(waiting().filter(product__merchant_id=OuterRef("pk"))),
+        )
+    )
+
+
+_sample_source()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, plans, plaza, products, tasks
+from cooperation.views import cart, hot, plans, plaza, products, samples, tasks
 
 app_name = "cooperation"
 
@@ -30,6 +30,11 @@ urlpatterns = [
         name="product_plans_for_creator",
     ),
     path("plans/<int:pk>/apply/", plans.plan_apply, name="plan_apply"),
+    # 申样 (merchants: a product's quota and requests; creators ask)
+    path("products/<int:pk>/samples/", samples.product_samples, name="product_samples"),
+    path("samples/", samples.sample_list, name="sample_list"),
+    path("samples/<int:pk>/decide/", samples.sample_decide, name="sample_decide"),
+    path("hot/<int:product_pk>/samples/", samples.sample_request, name="sample_request"),
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),

@@ -103,11 +103,18 @@ PERMISSIONS_0005 = extended(
     cooperation={"dispute": ("view", "decide"), "taskevent": VIEW},
 )
 
-# 0009: promotion plans (推广计划) — operators see plans, their rates and applications, and
-# the rate reconciliation (an admin page of the plans, behind view_promotionplan).
+# 0009: promotion plans (推广计划) and samples (申样) — operators see plans, their rates and
+# applications, sample quotas and requests, and the rate reconciliation (an admin page of
+# the plans, behind view_promotionplan).
 PERMISSIONS_0009 = extended(
     PERMISSIONS_0005,
-    cooperation={"promotionplan": VIEW, "planrate": VIEW, "planapplication": VIEW},
+    cooperation={
+        "promotionplan": VIEW,
+        "planrate": VIEW,
+        "planapplication": VIEW,
+        "samplequota": VIEW,
+        "samplerequest": VIEW,
+    },
 )
 
 OPERATOR_PERMISSIONS = PERMISSIONS_0009  # the newest map

@@ -114,3 +114,51 @@ class DecisionForm(Form):
         if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("拒绝时请写明理由。"))
         return data
+
+
+class SampleQuotaForm(Form):
+    quota = forms.IntegerField(
+        label=_("样品名额"),
+        min_value=0,
+        max_value=10_000,
+        help_text=_("共送出多少份免费样品；0 为不再提供。"),
+        error_messages={
+            "invalid": _("样品名额请输入不小于 0 的整数。"),
+            "min_value": _("样品名额不能是负数。"),
+            "max_value": _("样品名额最多 10000。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_level = forms.IntegerField(
+        label=_("申样最低主播等级"),
+        required=False,
+        min_value=0,
+        max_value=MAX_LEVEL,
+        help_text=_("0–6，即 V0–V6；留空为不限。"),
+        error_messages={
+            "invalid": _("最低等级请输入 0 到 6 的整数。"),
+            "min_value": _("最低等级不能是负数。"),
+            "max_value": _("最低等级最高是 6（V6）。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_fans = forms.IntegerField(
+        label=_("申样最低粉丝数"),
+        required=False,
+        min_value=0,
+        help_text=_("例如 10000；留空为不限。"),
+        error_messages={
+            "invalid": _("最低粉丝数请输入不小于 0 的整数。"),
+            "min_value": _("最低粉丝数不能是负数。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class SampleRequestForm(Form):
+    planned_live_date = forms.DateField(
+        label=_("计划直播日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("请输入有效的日期。")},
+    )
+    note = forms.CharField(label=_("申样说明（可选）"), required=False, max_length=200)

@@ -1,4 +1,5 @@
-"""Promotion plans (推广计划), SPEC §7: 公开计划, 定向计划 and 专属 per product.
+"""Promotion plans (推广计划), SPEC §7: 公开计划, 定向计划 and 专属 per product;
+and free samples (申样): a product's quota and thresholds, and creators' requests.
 
 A plan's rate is a history of :class:`PlanRate` rows, never edited: the rate in
 force at ``t`` is the row with the latest ``effective_from`` ≤ ``t``. A raise
@@ -163,7 +164,97 @@ class PlanApplication(models.Model):
         return f"{self.creator} → {self.plan}"
 
 
+class SampleQuota(models.Model):
+    """申样: how many free samples of a product the merchant gives, and to whom."""
+
+    product = models.OneToOneField(
+        Product, verbose_name=_("商品"), on_delete=models.CASCADE, related_name="sample_quota"
+    )
+    quota = models.PositiveIntegerField(_("样品名额"))
+    min_level = models.PositiveSmallIntegerField(_("最低等级"), default=0)
+    min_fans = models.PositiveBigIntegerField(_("最低粉丝数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("样品名额")
+        verbose_name_plural = _("样品名额")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_level__lte=MAX_LEVEL), name="sample_quota_min_level_0_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quota}"
+
+
+class SampleStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    APPROVED = "approved", _("已通过")
+    DECLINED = "declined", _("已拒绝")
+
+
+class SampleRequest(models.Model):
+    """A creator asks for a free sample; approved, it becomes a 纯佣 task in 待寄样."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("商品"), on_delete=models.CASCADE, related_name="sample_requests"
+    )
+    creator = models.ForeignKey(
+        "admission.Creator",
+        verbose_name=_("达人"),
+        on_delete=models.CASCADE,
+        related_name="sample_requests",
+    )
+    planned_live_date = models.DateField(_("计划直播日期"))
+    note = models.CharField(_("申样说明"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=SampleStatus.choices, default=SampleStatus.PENDING
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    reason = models.CharField(_("拒绝理由"), max_length=200, blank=True)
+    task = models.OneToOneField(
+        "cooperation.Task",
+        verbose_name=_("合作任务"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sample_request",
+    )
+
+    class Meta:
+        verbose_name = _("申样")
+        verbose_name_plural = _("申样")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in SampleStatus]),
+                name="sample_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SampleStatus.APPROVED) | Q(task__isnull=False),
+                name="sample_request_approved_has_task",
+            ),
+            # One open request per creator and product.
+            models.UniqueConstraint(
+                fields=["product", "creator"],
+                condition=Q(status="pending"),
+                name="sample_request_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "status"], name="sample_request_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator} · {self.product}"
+
+
 __all__ = [
+    "SampleQuota",
+    "SampleRequest",
+    "SampleStatus",
     "ApplicationStatus",
     "PlanApplication",
     "PlanKind",

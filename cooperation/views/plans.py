@@ -9,13 +9,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cooperation.forms.plans import ApplyForm, DecisionForm, PlanForm, RateForm
+from cooperation.forms.plans import (
+    ApplyForm,
+    DecisionForm,
+    PlanForm,
+    RateForm,
+    SampleRequestForm,
+)
 from cooperation.models import ApplicationStatus, CartItem, PlanKind
 from cooperation.selectors import plans as selectors
 from cooperation.selectors.access import creator_of, merchant_of
 from cooperation.selectors.hot import EarningsEstimator
 from cooperation.selectors.plans import threshold_shortfalls, with_best_rate
 from cooperation.selectors.products import product_for_creator, product_for_merchant
+from cooperation.selectors.samples import sample_eligibility
 from cooperation.services import plans as services
 from cooperation.services.plans import rate_cut_notice
 from cooperation.views.paging import paginate
@@ -193,6 +200,8 @@ def product_plans_for_creator(request, product_pk: int):
         "plans": plans,
         "estimator": estimator,
         "apply_form": ApplyForm(),
+        "samples": sample_eligibility(product=product, creator=creator),
+        "sample_form": SampleRequestForm(),
     }
     return render(request, "cooperation/plans/creator_plans.html", context)
 

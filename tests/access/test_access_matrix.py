@@ -149,6 +149,11 @@ ROUTES: dict[str, Route] = {
         lambda w: {"product_pk": w.product.pk}, CREATORS, GET
     ),
     "cooperation:plan_apply": R(lambda w: {"pk": w.plan.pk}, CREATORS, POST),
+    # 申样: merchants set their products' quotas and answer; creators ask
+    "cooperation:product_samples": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
+    "cooperation:sample_list": R(insiders=MERCHANTS, methods=GET),
+    "cooperation:sample_decide": R(lambda w: {"pk": w.sample.pk}, {"merchant"}, POST),
+    "cooperation:sample_request": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
     # plaza and homepages (merchants; a creator may open its own homepage)
     "cooperation:plaza": R(insiders=MERCHANTS),
     "cooperation:creator_detail": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS | {"creator_in"}),

@@ -3,7 +3,8 @@
 One of each persona and one object of each kind, made with the project's
 factories and services: the owner merchant's product, restricted product and
 task with ``creator_in`` (who is bound to ``agency``), a 定向计划 on the product with
-``creator_in``'s application waiting, an order paid under that
+``creator_in``'s application waiting, a sample quota with ``creator_in``'s request
+waiting, an order paid under that
 binding, a Tmall shop's pending operating-account request to the owner, a help
 article and a success case.
 """
@@ -18,6 +19,7 @@ from django.utils import timezone
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
 from cooperation.models import CartItem, PlanKind
 from cooperation.services.plans import plan_apply, plan_create
+from cooperation.services.samples import sample_quota_set, sample_request_create
 from settlement.models import Order
 from settlement.services.events import ingest_objects
 from tests.admission.factories import (
@@ -70,6 +72,12 @@ def build_world() -> World:
         merchant=m.merchant, product=w.product, kind=PlanKind.TARGETED, rate=Decimal("0.30")
     )
     w.application = plan_apply(plan=w.plan, creator=c_in.creator)
+    sample_quota_set(merchant=m.merchant, product=w.product, quota=5)
+    w.sample = sample_request_create(
+        creator=c_in.creator,
+        product=w.product,
+        planned_live_date=timezone.localdate() + timedelta(days=7),
+    )
     w.restricted = RestrictedProduct.objects.create(
         merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
     )

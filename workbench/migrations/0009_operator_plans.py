@@ -1,4 +1,5 @@
-"""The 运营 group also sees promotion plans (推广计划), their rates and applications, and
+"""The 运营 group also sees promotion plans (推广计划), their rates and applications, sample
+quotas and requests (申样), and
 the rate reconciliation. The map is frozen in ``workbench.operator_group`` (``PERMISSIONS_0009``).
 """
 
