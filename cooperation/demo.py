@@ -131,7 +131,8 @@ def seed_products(context: dict) -> dict[tuple[str, str], Product]:
 
 
 def seed(*, users_only: bool, context: dict) -> None:
-    """seed_demo step for cooperation: products and carts, then tasks (nothing with users_only)."""
+    """seed_demo step for cooperation: products, carts, plans, tasks, then sample requests
+    (which make tasks of their own); nothing with users_only."""
     if users_only:
         return
     seed_products(context)
@@ -139,6 +140,7 @@ def seed(*, users_only: bool, context: dict) -> None:
     seed_tasks = globals().get("seed_tasks")
     if seed_tasks is not None:
         seed_tasks(context)
+    seed_samples(context)
 
 
 # --- promotion plans (推广计划) ---------------------------------------------------------
@@ -235,6 +237,73 @@ def seed_plans(context: dict) -> None:
         )
 
 
+# --- free samples (申样) -----------------------------------------------------------------
+
+# (merchant, sku, quota, min level, min fans)
+QUOTAS = [
+    ("demo_merchant", "DM-003", 5, 2, 10_000),
+    ("demo_merchant", "DM-009", 3, 0, 0),
+    ("demo_tmall", "TM-002", 2, 1, 50_000),
+    ("merchant01", "HJ-101", 1, 3, 500_000),
+]
+# (merchant, sku, creator, days until the planned live date, answer)
+SAMPLE_REQUESTS = [
+    ("demo_merchant", "DM-003", "demo_streamer", 6, "pending"),
+    ("demo_merchant", "DM-009", "demo_creator", 4, "pending"),
+    ("demo_tmall", "TM-002", "demo_streamer", 8, "approve"),
+    ("demo_tmall", "TM-002", "demo_creator", 5, "档期已排满，下月再约"),
+]
+
+
+def seed_samples(context: dict) -> None:
+    """Sample quotas on four products; requests waiting, approved (a 纯佣 task), declined.
+
+    Through the services, so an approval is a real task in 待寄样. Idempotent: a
+    creator with any request for the product is left alone.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import SampleQuota, SampleRequest
+    from cooperation.services.samples import sample_decide, sample_request_create
+    from hotwave.exceptions import DomainError
+
+    products = context.get("products", {})
+    for merchant, sku, quota, level, fans in QUOTAS:
+        product = products.get((merchant, sku))
+        if product is not None:
+            SampleQuota.objects.get_or_create(
+                product=product, defaults={"quota": quota, "min_level": level, "min_fans": fans}
+            )
+    creators = {
+        c.user.username: c
+        for c in Creator.objects.select_related("user").filter(
+            user__username__in={"demo_creator", "demo_streamer"}
+        )
+    }
+    for merchant, sku, username, days, answer in SAMPLE_REQUESTS:
+        product, creator = products.get((merchant, sku)), creators.get(username)
+        if product is None or creator is None:
+            continue
+        if SampleRequest.objects.filter(product=product, creator=creator).exists():
+            continue
+        try:
+            with transaction.atomic():
+                request = sample_request_create(
+                    creator=creator,
+                    product=product,
+                    planned_live_date=timezone.localdate() + timedelta(days=days),
+                    note="近 30 天同类目直播 6 场",
+                )
+                if answer == "approve":
+                    sample_decide(request=request, approve=True)
+                elif answer != "pending":
+                    sample_decide(request=request, approve=False, reason=answer)
+        except DomainError:
+            continue  # e.g. an invitation already open between the two: left out of the demo
+
+
 # --- tasks (合作任务) ----------------------------------------------------------------
 
 
@@ -249,10 +318,11 @@ def summary(*, users_only: bool) -> list[str]:
     """seed_demo's report: products and tasks."""
     if users_only:
         return []
-    from cooperation.models import PlanApplication, PromotionPlan, Task
+    from cooperation.models import PlanApplication, PromotionPlan, SampleRequest, Task
 
     return [
         f"{Product.objects.count()} products, {Task.objects.count()} cooperation tasks",
         f"{PromotionPlan.objects.count()} promotion plans, "
-        f"{PlanApplication.objects.count()} plan applications",
+        f"{PlanApplication.objects.count()} plan applications, "
+        f"{SampleRequest.objects.count()} sample requests",
     ]

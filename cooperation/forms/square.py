@@ -55,6 +55,7 @@ class SquareForm(Form):
         required=False,
         choices=[("", _("不限")), (PLAN_ANY, _("有推广计划")), *PlanKind.choices],
     )
+    samples = forms.BooleanField(label=_("有免费样品"), required=False)
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
@@ -76,5 +77,6 @@ class SquareForm(Form):
             price=data.get("price") or "",
             rate=data.get("rate") or "",
             plan=data.get("plan") or "",
+            samples=bool(data.get("samples")),
             sort=data.get("sort") or SORT_ORDERS,
         )

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -26,14 +27,23 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from admission.models import Category, Creator
-from cooperation.models import CartItem, PlanKind, Product, PromotionPlan
+from cooperation.models import (
+    CartItem,
+    PlanKind,
+    Product,
+    PromotionPlan,
+    SampleQuota,
+    SampleRequest,
+    SampleStatus,
+)
 from cooperation.selectors.hot import HOT_WINDOW, hot_ranking
 from cooperation.selectors.plans import with_best_rate
 from cooperation.selectors.products import promotable_q
@@ -67,6 +77,7 @@ class SquareQuery:
     price: str = ""
     rate: str = ""
     plan: str = ""
+    samples: bool = False  # only products with free samples left
     sort: str = SORT_ORDERS
 
 
@@ -91,6 +102,24 @@ def _plan_filter(creator: Creator, kind: str) -> Q:
     return Q(Exists(plans))
 
 
+def _samples_left() -> Q:
+    """Products whose sample quota (申样) has samples left."""
+    approved = (
+        SampleRequest.objects.filter(product=OuterRef("product_id"), status=SampleStatus.APPROVED)
+        .order_by()
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Q(
+        Exists(
+            SampleQuota.objects.filter(product=OuterRef("pk"), quota__gt=0).filter(
+                quota__gt=Coalesce(Subquery(approved), 0)
+            )
+        )
+    )
+
+
 def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QuerySet[Product]:
     """Promotable products for the square, filtered and sorted as asked.
 
@@ -112,6 +141,8 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
         qs = _band(qs, "price", PRICE_BANDS[query.price])
     if query.plan == PLAN_ANY or query.plan in PlanKind.values:
         qs = qs.filter(_plan_filter(creator, query.plan))
+    if query.samples:
+        qs = qs.filter(_samples_left())
     qs = with_best_rate(qs, creator=creator, at=now).annotate(
         hot_orders=hot_orders,
         in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),

@@ -33,7 +33,9 @@ def hot_product_list(request):
         "products": products,
         "estimator": estimator,
         "window_days": HOT_WINDOW.days,
-        "filtered": bool(query.q or query.category or query.price or query.rate or query.plan),
+        "filtered": bool(
+            query.q or query.category or query.price or query.rate or query.plan or query.samples
+        ),
         # Say up front why 加入带货车 would be refused, instead of only after a click.
         "verdict": evaluate(request.user),
     }

@@ -160,3 +160,22 @@ def test_query_count_is_fixed_whatever_the_filters(
         c.get(SQUARE)
     with django_assert_num_queries(11):
         c.get(url)
+
+
+def test_filter_has_free_samples_left(shelf, merchant, creator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.services.samples import sample_decide, sample_quota_set, sample_request_create
+
+    sample_quota_set(merchant=merchant.merchant, product=shelf["咖啡豆"], quota=1)
+    sample_quota_set(merchant=merchant.merchant, product=shelf["陶瓷餐具"], quota=1)
+    assert sorted(titles(creator, samples=True)) == ["咖啡豆", "陶瓷餐具"]
+    request = sample_request_create(
+        creator=creator.creator,
+        product=shelf["陶瓷餐具"],
+        planned_live_date=timezone.localdate() + timedelta(days=3),
+    )
+    sample_decide(request=request, approve=True)
+    assert titles(creator, samples=True) == ["咖啡豆"]
