@@ -82,6 +82,13 @@ def _product_plans(username, sku):
     return reverse("cooperation:product_plans", kwargs={"pk": product.pk})
 
 
+def _product_samples(username, sku):
+    from cooperation.models import Product
+
+    product = Product.objects.get(merchant__user__username=username, sku=sku)
+    return reverse("cooperation:product_samples", kwargs={"pk": product.pk})
+
+
 def _creator_plans(sku):
     from cooperation.models import Product
 
@@ -185,6 +192,8 @@ PAGES: tuple[Page, ...] = (
     Page("product-edit", MERCHANTS, _product_edit),
     Page("product-plans", ("demo_merchant",), lambda u: _product_plans(u, "DM-003")),
     Page("plan-applications", MERCHANTS, "/plans/applications/?status=pending"),
+    Page("product-samples", ("demo_merchant",), lambda u: _product_samples(u, "DM-003")),
+    Page("sample-list", MERCHANTS, "/samples/?status=pending"),
     Page("plaza", MERCHANTS, "/plaza/"),
     Page("plaza-filtered", ("demo_merchant",), "/plaza/?category=&sort=fans&page=999"),
     Page("creator-home", (*MERCHANTS, *ADMITTED_CREATORS), _creator_home),
@@ -203,7 +212,7 @@ PAGES: tuple[Page, ...] = (
     Page("tasks-due-soon", MERCHANTS + CREATORS, "/tasks/?due=soon"),
     # creators
     Page("hot-products", CREATORS, "/hot/"),
-    Page("square-filtered", ADMITTED_CREATORS, "/hot/?q=茶&plan=any&sort=earnings"),
+    Page("square-filtered", ADMITTED_CREATORS, "/hot/?q=茶&plan=any&sort=earnings&samples=on"),
     Page("square-empty", ("demo_creator",), "/hot/?q=no-such-product"),
     Page("creator-plans", ADMITTED_CREATORS, lambda u: _creator_plans("DM-003")),
     Page("creator-plans-short", ("demo_creator",), lambda u: _creator_plans("DM-004")),
