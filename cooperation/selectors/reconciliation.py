@@ -4,8 +4,9 @@
 report lists, for operators, each order of a product with promotion plans whose
 rate is not the rate that applied to its creator when the consumer paid — the
 best plan open to that creator at that moment (``selectors.plans``), else the
-product's rate. Four queries for the whole report: the planned products, their
-orders (settlement), the plans with their rates and approved applications.
+product's rate. Six queries for the whole report: the planned products, their
+orders (settlement), the plans with their rates and approved applications, the
+creators' nicknames.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from admission.models import Creator
 from cooperation.models import (
     ApplicationStatus,
     PlanApplication,
@@ -37,6 +39,7 @@ class Mismatch:
     order_id: str
     product: Product
     creator_id: int
+    creator_name: str
     paid_at: datetime
     carried: Decimal  # the rate the order event carried
     expected: Decimal  # the rate in force for its creator at payment
@@ -98,6 +101,11 @@ def rate_mismatches(
         ),
     ):
         plans_by_product[plan.product_id].append(plan)
+    names = dict(
+        Creator.objects.filter(pk__in={row["creator_id"] for row in orders}).values_list(
+            "pk", "nickname"
+        )
+    )
     out = []
     for row in orders:
         product = products[(row["merchant_id"], row["product_sku"])]
@@ -110,6 +118,7 @@ def rate_mismatches(
                     order_id=row["order_id"],
                     product=product,
                     creator_id=row["creator_id"],
+                    creator_name=names.get(row["creator_id"], ""),
                     paid_at=row["paid_at"],
                     carried=row["service_fee_rate"],
                     expected=expected,
