@@ -111,8 +111,8 @@ def test_plan_pages_have_fixed_query_counts(
         )
     with django_assert_num_queries(5):
         m.get(plans_url(product))
-    # session, user, creator, product, its best rate, binding in force, plans
-    with django_assert_num_queries(7):
+    # session, user, creator, product, its best rate, binding in force, plans, sample quota
+    with django_assert_num_queries(8):
         c.get(creator_url)
     targeted = PromotionPlan.objects.filter(kind=PlanKind.TARGETED)
     for plan in targeted:

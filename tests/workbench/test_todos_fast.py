@@ -114,6 +114,13 @@ def generated(merchant, other_merchant, creator, other_creator, agency, operator
         CartItem.objects.create(creator=creator.creator, product=product)
         CartItem.objects.create(creator=other_creator.creator, product=product)
         plan_set_rate(plan=plan, rate=Decimal("0.1"))
+    # 申样: a request waiting on one of the merchant's products.
+    from cooperation.services.samples import sample_quota_set, sample_request_create
+
+    sample_quota_set(merchant=merchant.merchant, product=waiting, quota=2)
+    sample_request_create(
+        creator=creator.creator, product=waiting, planned_live_date=now.date() + timedelta(days=3)
+    )
     # Binding invitations (creator's and agency's side).
     Binding.objects.create(
         creator=other_creator.creator,
