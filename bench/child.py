@@ -47,7 +47,7 @@ PAGES = [
         "选品广场 (search, rate 20%–30%, by rate, page 2)",
         "creator",
         ["cooperation:hot_products"],
-        "?q=保温杯&rate=20-30&sort=rate&page=2",
+        "?q=%E4%BF%9D%E6%B8%A9%E6%9D%AF&rate=20-30&sort=rate&page=2",  # q=保温杯 (URL-encoded)
     ),
     ("task list (merchant)", "merchant", ["cooperation:task_list", "cooperation:tasks"], ""),
     ("task list (creator)", "creator", ["cooperation:task_list", "cooperation:tasks"], ""),
