@@ -34,6 +34,7 @@ ACTIONS = {
     "be_invited": gettext_lazy("接受合作邀请"),
     "be_recommended": gettext_lazy("被推荐"),
     "cart_add": gettext_lazy("加入带货车"),
+    "plan_apply": gettext_lazy("申请推广计划"),
     "bind": gettext_lazy("建立机构绑定"),
     "earn": gettext_lazy("获得佣金"),
     "activity_join": gettext_lazy("参加官方活动"),

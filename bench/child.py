@@ -36,6 +36,19 @@ PAGES = [
         ["cooperation:plaza"],
         "?category={category}&fans_min=1000&kind=individual&sort=-fans",
     ),
+    ("选品广场 (default: 7-day orders)", "creator", ["cooperation:hot_products"], ""),
+    (
+        "选品广场 (category, ¥100–300, with a plan, by my earnings)",
+        "creator",
+        ["cooperation:hot_products"],
+        "?category={category}&price=100-300&plan=any&sort=earnings",
+    ),
+    (
+        "选品广场 (search, rate 20%–30%, by rate, page 2)",
+        "creator",
+        ["cooperation:hot_products"],
+        "?q=%E4%BF%9D%E6%B8%A9%E6%9D%AF&rate=20-30&sort=rate&page=2",  # q=保温杯 (URL-encoded)
+    ),
     ("task list (merchant)", "merchant", ["cooperation:task_list", "cooperation:tasks"], ""),
     ("task list (creator)", "creator", ["cooperation:task_list", "cooperation:tasks"], ""),
     ("资金账户 (creator)", "creator", ["settlement:fund_account", "settlement:account"], ""),

@@ -415,10 +415,23 @@ class RatingAdmin(SimpleHistoryAdmin):
 
 # --- scorecards (成绩单): written by the recompute only --------------------------------
 
-from cooperation.models import CreatorScorecard, MerchantScorecard  # noqa: E402
+# --- promotion plans (推广计划) and the rate reconciliation -------------------------------
+from cooperation.models import (  # noqa: E402  # noqa: E402
+    CreatorScorecard,
+    MerchantScorecard,
+    PlanApplication,
+    PlanRate,
+    PromotionPlan,
+    SampleQuota,
+    SampleRequest,
+)
+from cooperation.selectors.reconciliation import RECONCILE_DAYS, rate_mismatches  # noqa: E402
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Plans move only through their services (merchants), scorecards only through the
+    recompute; operators look."""
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
@@ -433,7 +446,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreatorScorecard)
-class CreatorScorecardAdmin(_ReadOnlyAdmin):
+class CreatorScorecardAdmin(ReadOnlyAdmin):
     list_display = (
         "creator",
         "tasks_completed",
@@ -450,7 +463,7 @@ class CreatorScorecardAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MerchantScorecard)
-class MerchantScorecardAdmin(_ReadOnlyAdmin):
+class MerchantScorecardAdmin(ReadOnlyAdmin):
     list_display = (
         "merchant",
         "tasks_completed",
@@ -463,3 +476,73 @@ class MerchantScorecardAdmin(_ReadOnlyAdmin):
     )
     search_fields = ("merchant__shop_name", "merchant__user__username")
     list_select_related = ("merchant",)
+
+
+class PlanRateInline(admin.TabularInline):
+    model = PlanRate
+    extra = 0
+    can_delete = False
+    readonly_fields = ("rate", "announced_at", "effective_from")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PromotionPlan)
+class PromotionPlanAdmin(ReadOnlyAdmin):
+    list_display = ("product", "kind", "creator", "min_level", "min_fans", "created_at", "ended_at")
+    list_filter = ("kind",)
+    search_fields = ("product__title", "product__sku", "product__merchant__shop_name")
+    list_select_related = ("product", "creator")
+    inlines = [PlanRateInline]
+    change_list_template = "admin/cooperation/promotionplan/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="cooperation_promotionplan_reconciliation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reconciliation_view(self, request):
+        from django.core.exceptions import PermissionDenied
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = rate_mismatches()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("费率对账"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "days": RECONCILE_DAYS,
+        }
+        return TemplateResponse(
+            request, "admin/cooperation/promotionplan/reconciliation.html", context
+        )
+
+
+@admin.register(PlanApplication)
+class PlanApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "creator", "status", "applied_at", "decided_at", "reason")
+    list_filter = ("status",)
+    search_fields = ("creator__nickname", "plan__product__title")
+    list_select_related = ("plan", "plan__product", "creator")
+
+
+@admin.register(SampleQuota)
+class SampleQuotaAdmin(ReadOnlyAdmin):
+    list_display = ("product", "quota", "min_level", "min_fans", "updated_at")
+    search_fields = ("product__title", "product__sku")
+    list_select_related = ("product",)
+
+
+@admin.register(SampleRequest)
+class SampleRequestAdmin(ReadOnlyAdmin):
+    list_display = ("product", "creator", "planned_live_date", "status", "task", "requested_at")
+    list_filter = ("status",)
+    search_fields = ("creator__nickname", "product__title")
+    list_select_related = ("product", "creator", "task")

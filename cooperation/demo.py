@@ -131,16 +131,180 @@ def seed_products(context: dict) -> dict[tuple[str, str], Product]:
 
 
 def seed(*, users_only: bool, context: dict) -> None:
-    """seed_demo step for cooperation: products and carts, then tasks (nothing with users_only)."""
+    """seed_demo step for cooperation: products, carts, plans, tasks, then sample requests
+    (which make tasks of their own); nothing with users_only."""
     if users_only:
         return
     products = seed_products(context)
     from cooperation.demo_images import seed_images
 
     seed_images(products)  # drawn with Pillow into the media storage, once per product
+    seed_plans(context)
     seed_tasks = globals().get("seed_tasks")
     if seed_tasks is not None:
         seed_tasks(context)
+    seed_samples(context)
+
+
+# --- promotion plans (推广计划) ---------------------------------------------------------
+
+# (merchant, sku, kind, rate, min level, min fans, exclusive creator, note)
+PLANS = [
+    ("demo_merchant", "DM-001", "open", "0.22", 0, 0, None, "双十二公开推广"),
+    ("demo_merchant", "DM-003", "targeted", "0.28", 2, 100_000, None, "咖啡垂类达人专享"),
+    ("demo_merchant", "DM-004", "targeted", "0.32", 3, 1_000_000, None, "百万粉丝头部达人"),
+    ("demo_merchant", "DM-007", "open", "0.24", 0, 0, None, ""),
+    ("demo_tmall", "TM-005", "exclusive", "0.25", 0, 0, "demo_streamer", "数码测评独家"),
+    ("demo_tmall", "TM-002", "targeted", "0.24", 1, 50_000, None, "户外露营季"),
+    ("merchant01", "HJ-101", "open", "0.32", 0, 0, None, ""),
+    ("merchant02", "AL-205", "targeted", "0.34", 2, 200_000, None, "夏日冷泡茶"),
+]
+# (merchant, sku, creator, status, reason)
+APPLICATIONS = [
+    ("demo_merchant", "DM-003", "demo_creator", "approved", ""),
+    ("demo_merchant", "DM-003", "demo_streamer", "pending", ""),
+    ("demo_tmall", "TM-002", "demo_creator", "declined", "本期名额已满，下期优先邀请"),
+    ("demo_tmall", "TM-002", "demo_streamer", "pending", ""),
+    ("merchant02", "AL-205", "demo_creator", "approved", ""),
+]
+# Announced cuts still in their notice period: (merchant, sku, new rate).
+CUTS = [("demo_merchant", "DM-001", "0.18")]
+
+
+@transaction.atomic
+def seed_plans(context: dict) -> None:
+    """Plans of every kind on demo products, applications in every state, one cut in notice.
+
+    Idempotent: a product that has a plan already is left alone.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import PlanApplication, PlanRate, PromotionPlan
+
+    products = context.get("products", {})
+    now = timezone.now().replace(microsecond=0)
+    start = now - timedelta(days=2)
+    creators = {
+        c.user.username: c
+        for c in Creator.objects.select_related("user").filter(
+            user__username__in={"demo_creator", "demo_streamer"}
+        )
+    }
+    plans = {}
+    for merchant, sku, kind, rate, level, fans, exclusive, note in PLANS:
+        product = products.get((merchant, sku))
+        if product is None or (exclusive and exclusive not in creators):
+            continue
+        if PromotionPlan.objects.filter(product=product).exists():
+            plans[(merchant, sku)] = PromotionPlan.objects.filter(product=product).first()
+            continue
+        plan = PromotionPlan.objects.create(
+            product=product,
+            kind=kind,
+            creator=creators.get(exclusive) if exclusive else None,
+            min_level=level,
+            min_fans=fans,
+            note=note,
+            created_at=start,
+        )
+        PlanRate.objects.create(
+            plan=plan, rate=Decimal(rate), announced_at=start, effective_from=start
+        )
+        plans[(merchant, sku)] = plan
+        for m, s, new_rate in CUTS:
+            if (m, s) == (merchant, sku):
+                announced = now - timedelta(hours=3)
+                PlanRate.objects.create(
+                    plan=plan,
+                    rate=Decimal(new_rate),
+                    announced_at=announced,
+                    effective_from=announced + timedelta(hours=24),
+                )
+    for merchant, sku, username, status, reason in APPLICATIONS:
+        plan, creator = plans.get((merchant, sku)), creators.get(username)
+        if plan is None or creator is None:
+            continue
+        applied = start + timedelta(hours=4)
+        PlanApplication.objects.get_or_create(
+            plan=plan,
+            creator=creator,
+            defaults={
+                "status": status,
+                "applied_at": applied,
+                "decided_at": None if status == "pending" else applied + timedelta(hours=5),
+                "reason": reason,
+                "message": "近 30 天同类目直播 8 场，场均成交过万" if status != "declined" else "",
+            },
+        )
+
+
+# --- free samples (申样) -----------------------------------------------------------------
+
+# (merchant, sku, quota, min level, min fans)
+QUOTAS = [
+    ("demo_merchant", "DM-003", 5, 2, 10_000),
+    ("demo_merchant", "DM-009", 3, 0, 0),
+    ("demo_tmall", "TM-002", 2, 1, 50_000),
+    ("merchant01", "HJ-101", 1, 3, 500_000),
+]
+# (merchant, sku, creator, days until the planned live date, answer)
+SAMPLE_REQUESTS = [
+    ("demo_merchant", "DM-003", "demo_streamer", 6, "pending"),
+    ("demo_merchant", "DM-009", "demo_creator", 4, "pending"),
+    ("demo_tmall", "TM-002", "demo_streamer", 8, "approve"),
+    ("demo_tmall", "TM-002", "demo_creator", 5, "档期已排满，下月再约"),
+]
+
+
+def seed_samples(context: dict) -> None:
+    """Sample quotas on four products; requests waiting, approved (a 纯佣 task), declined.
+
+    Through the services, so an approval is a real task in 待寄样. Idempotent: a
+    creator with any request for the product is left alone.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import SampleQuota, SampleRequest
+    from cooperation.services.samples import sample_decide, sample_request_create
+    from hotwave.exceptions import DomainError
+
+    products = context.get("products", {})
+    for merchant, sku, quota, level, fans in QUOTAS:
+        product = products.get((merchant, sku))
+        if product is not None:
+            SampleQuota.objects.get_or_create(
+                product=product, defaults={"quota": quota, "min_level": level, "min_fans": fans}
+            )
+    creators = {
+        c.user.username: c
+        for c in Creator.objects.select_related("user").filter(
+            user__username__in={"demo_creator", "demo_streamer"}
+        )
+    }
+    for merchant, sku, username, days, answer in SAMPLE_REQUESTS:
+        product, creator = products.get((merchant, sku)), creators.get(username)
+        if product is None or creator is None:
+            continue
+        if SampleRequest.objects.filter(product=product, creator=creator).exists():
+            continue
+        try:
+            with transaction.atomic():
+                request = sample_request_create(
+                    creator=creator,
+                    product=product,
+                    planned_live_date=timezone.localdate() + timedelta(days=days),
+                    note="近 30 天同类目直播 6 场",
+                )
+                if answer == "approve":
+                    sample_decide(request=request, approve=True)
+                elif answer != "pending":
+                    sample_decide(request=request, approve=False, reason=answer)
+        except DomainError:
+            continue  # e.g. an invitation already open between the two: left out of the demo
 
 
 # --- tasks (合作任务) ----------------------------------------------------------------
@@ -160,9 +324,12 @@ def summary(*, users_only: bool) -> list[str]:
     """seed_demo's report: products and tasks."""
     if users_only:
         return []
-    from cooperation.models import ProductImage, Task
+    from cooperation.models import PlanApplication, ProductImage, PromotionPlan, SampleRequest, Task
 
     return [
         f"{Product.objects.count()} products ({ProductImage.objects.count()} images), "
-        f"{Task.objects.count()} cooperation tasks"
+        f"{Task.objects.count()} cooperation tasks",
+        f"{PromotionPlan.objects.count()} promotion plans, "
+        f"{PlanApplication.objects.count()} plan applications, "
+        f"{SampleRequest.objects.count()} sample requests",
     ]

@@ -222,3 +222,92 @@ MERCHANT_DUE_SOON = _due_source(
 CREATOR_DUE_SOON = _due_source(
     "cooperation.creator_due_soon", "creator", _("24 小时内到期、需要你处理的合作"), 19
 )
+
+
+# --- promotion plans (推广计划) -----------------------------------------------------------
+
+
+def _plan_sources():
+    from cooperation.models import ApplicationStatus, CartItem, PlanApplication
+    from cooperation.selectors.plans import cut_pending_q
+
+    def waiting():
+        return PlanApplication.objects.filter(status=ApplicationStatus.PENDING)
+
+    def applications_url(user=None) -> str:
+        return f"{reverse('cooperation:application_list')}?status={ApplicationStatus.PENDING}"
+
+    register(
+        TodoSource(
+            key="cooperation.plan_applications",
+            roles=("merchant",),
+            title=_("待审核的计划申请"),
+            url=applications_url,
+            count_all=lambda: dict(
+                waiting()
+                .order_by()
+                .values_list("plan__product__merchant_id")
+                .annotate(n=Count("pk"))
+            ),
+            count_for=lambda user: waiting().filter(plan__product__merchant_id=user.pk).count(),
+            order=23,
+            description=_("达人申请你的定向计划，等待你通过或拒绝"),
+            count_expr=lambda role: count_of(
+                waiting().filter(plan__product__merchant_id=OuterRef("pk"))
+            ),
+        )
+    )
+
+    def cuts():
+        # Cart items whose product has a plan applying to that creator with a cut announced.
+        return CartItem.objects.filter(
+            cut_pending_q(OuterRef("creator_id"), OuterRef("product_id"))
+        )
+
+    def cuts_url(user=None) -> str:
+        return f"{reverse('cooperation:cart')}?rate_cut=1"
+
+    register(
+        TodoSource(
+            key="cooperation.rate_cuts",
+            roles=("creator",),
+            title=_("费率即将下调"),
+            url=cuts_url,
+            count_all=lambda: dict(
+                cuts().order_by().values_list("creator_id").annotate(n=Count("pk"))
+            ),
+            count_for=lambda user: cuts().filter(creator_id=user.pk).count(),
+            order=23,
+            description=_("带货车里的商品，计划费率将在通知期后下调"),
+            count_expr=lambda role: count_of(cuts().filter(creator_id=OuterRef("pk"))),
+        )
+    )
+
+
+_plan_sources()
+
+
+def _sample_source():
+    from cooperation.models import SampleRequest, SampleStatus
+
+    def waiting():
+        return SampleRequest.objects.filter(status=SampleStatus.PENDING)
+
+    register(
+        TodoSource(
+            key="cooperation.sample_requests",
+            roles=("merchant",),
+            title=_("待处理的申样"),
+            url=lambda user=None: f"{reverse('cooperation:sample_list')}?status=pending",
+            count_all=lambda: dict(
+                waiting().order_by().values_list("product__merchant_id").annotate(n=Count("pk"))
+            ),
+            count_for=lambda user: waiting().filter(product__merchant_id=user.pk).count(),
+            order=24,
+            description=_("达人申请你商品的免费样品，等待你通过或拒绝"),
+            count_expr=lambda role: count_of(waiting().filter(product__merchant_id=OuterRef("pk"))),
+        )
+    )
+
+
+_sample_source()

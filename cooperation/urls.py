@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from cooperation.views import cart, hot, images, plaza, products, scorecards, tasks
+from cooperation.views import (
+    cart,
+    hot,
+    images,
+    plans,
+    plaza,
+    products,
+    samples,
+    scorecards,
+    tasks,
+)
 
 app_name = "cooperation"
 
@@ -24,6 +34,28 @@ urlpatterns = [
         images.product_image_remove,
         name="product_image_remove",
     ),
+    # 推广计划 (merchants: their products' plans and the applications to them)
+    path("products/<int:pk>/plans/", plans.product_plans, name="product_plans"),
+    path("plans/<int:pk>/rate/", plans.plan_rate, name="plan_rate"),
+    path("plans/<int:pk>/end/", plans.plan_end, name="plan_end"),
+    path("plans/applications/", plans.application_list, name="application_list"),
+    path(
+        "plans/applications/<int:pk>/decide/",
+        plans.application_decide,
+        name="application_decide",
+    ),
+    # 推广计划 (creators: a product's plans, applying to a 定向计划)
+    path(
+        "hot/<int:product_pk>/plans/",
+        plans.product_plans_for_creator,
+        name="product_plans_for_creator",
+    ),
+    path("plans/<int:pk>/apply/", plans.plan_apply, name="plan_apply"),
+    # 申样 (merchants: a product's quota and requests; creators ask)
+    path("products/<int:pk>/samples/", samples.product_samples, name="product_samples"),
+    path("samples/", samples.sample_list, name="sample_list"),
+    path("samples/<int:pk>/decide/", samples.sample_decide, name="sample_decide"),
+    path("hot/<int:product_pk>/samples/", samples.sample_request, name="sample_request"),
     # 主播广场 and 达人主页 (merchants)
     path("plaza/", plaza.plaza, name="plaza"),
     path("creators/<int:pk>/", plaza.creator_detail, name="creator_detail"),

@@ -26,7 +26,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem(_("工作台"), "workbench:home", ALL, "home"),
     NavItem(_("主播广场"), "cooperation:plaza", (MERCHANT,), "plaza"),
-    NavItem(_("热销商品"), "cooperation:hot_products", (CREATOR,), "fire"),
+    NavItem(_("选品广场"), "cooperation:hot_products", (CREATOR,), "fire"),
     NavItem(_("我的商品"), "cooperation:product_list", (MERCHANT,), "box"),
     NavItem(_("合作任务"), "cooperation:task_list", (MERCHANT, CREATOR), "tasks"),
     NavItem(_("带货车"), "cooperation:cart", (CREATOR,), "cart"),

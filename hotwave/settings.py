@@ -282,6 +282,9 @@ HOTWAVE_TASK_REFERENCE_OWNERS = "cooperation.attribution.task_reference_creators
 # An order of a task's products by its creator belongs to it when paid this long after
 # the reported live start.
 COOPERATION_ATTRIBUTION_HOURS = 48
+# A promotion plan's rate cut (or its end) takes effect this many hours after it is
+# announced (SPEC §7: a rate cut never surprises anyone); a raise takes effect at once.
+COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS = env.int("COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS", 24)
 
 # Upper bounds of what a form or service accepts (yuan): a slot fee (坑位费) and a
 # product's price (商品价格). Anything above is refused with the bound in the message.

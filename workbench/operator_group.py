@@ -130,7 +130,21 @@ PERMISSIONS_0008 = extended(
     },
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0008  # the newest map
+# 0009: promotion plans (推广计划) and samples (申样) — operators see plans, their rates and
+# applications, sample quotas and requests, and the rate reconciliation (an admin page of
+# the plans, behind view_promotionplan).
+PERMISSIONS_0009 = extended(
+    PERMISSIONS_0008,
+    cooperation={
+        "promotionplan": VIEW,
+        "planrate": VIEW,
+        "planapplication": VIEW,
+        "samplequota": VIEW,
+        "samplerequest": VIEW,
+    },
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0009  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

@@ -246,6 +246,7 @@ class LoadGenerator:
         self._write_creators(rng, now, password, agreement, categories)
         self._write_bindings(rng, agency_ids)
         self._write_products(rng, now, categories)
+        self._write_plans(rng, now)
         self._write_tasks(rng)
         self.sink.analyze(
             User, Merchant, Creator, Agency, Binding, Product, AgreementSignature, Task,
@@ -506,6 +507,73 @@ class LoadGenerator:
                 )  # fmt: skip
             self.stats.products += len(rows)
             self.progress("products", idx.stop, n)
+
+    def _write_plans(self, rng, now) -> None:
+        """推广计划 on a share of the products: open (15%), targeted with approved
+        applications (8%), exclusive (2%), each with one rate in force; a few cuts announced."""
+        from cooperation.models import ApplicationStatus, PlanApplication, PlanRate, PromotionPlan
+
+        creator_ids = list(
+            Creator.objects.filter(user__username__startswith=CREATOR_PREFIX).values_list(
+                "user_id", flat=True
+            )
+        )
+        products = list(
+            Product.objects.filter(sku__startswith=SKU_PREFIX, status=ProductStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", "service_fee_rate")
+        )
+        for start in range(0, len(products), PARTY_BATCH):
+            plans, rates = [], []
+            for pk, base in products[start : start + PARTY_BATCH]:
+                draw = rng.random()
+                if draw >= 0.25 or not creator_ids:
+                    continue
+                kind = "open" if draw < 0.15 else "targeted" if draw < 0.23 else "exclusive"
+                created = now - timedelta(days=rng.uniform(1, 60))
+                plans.append(
+                    PromotionPlan(
+                        product_id=pk,
+                        kind=kind,
+                        creator_id=rng.choice(creator_ids) if kind == "exclusive" else None,
+                        min_level=rng.randint(1, 3) if kind == "targeted" else 0,
+                        min_fans=rng.choice([0, 5_000, 10_000, 50_000])
+                        if kind == "targeted"
+                        else 0,
+                        created_at=created,
+                    )
+                )
+                bump = Decimal(rng.choice(["0.02", "0.05", "0.08", "0.10"]))
+                rates.append((created, min(base + bump, Decimal("0.8000"))))
+            with transaction.atomic():
+                PromotionPlan.objects.bulk_create(plans)
+                rows, applications = [], []
+                for plan, (created, rate) in zip(plans, rates, strict=True):
+                    rows.append(
+                        PlanRate(plan=plan, rate=rate, announced_at=created, effective_from=created)
+                    )
+                    if rng.random() < 0.05:  # a cut in its notice period
+                        rows.append(
+                            PlanRate(
+                                plan=plan,
+                                rate=max(rate - Decimal("0.05"), Decimal("0.0100")),
+                                announced_at=now - timedelta(hours=2),
+                                effective_from=now + timedelta(hours=22),
+                            )
+                        )
+                    if plan.kind == "targeted":
+                        for creator_id in set(rng.sample(creator_ids, min(20, len(creator_ids)))):
+                            applications.append(
+                                PlanApplication(
+                                    plan=plan,
+                                    creator_id=creator_id,
+                                    status=ApplicationStatus.APPROVED,
+                                    applied_at=created,
+                                    decided_at=created + timedelta(hours=3),
+                                )
+                            )
+                PlanRate.objects.bulk_create(rows)
+                PlanApplication.objects.bulk_create(applications)
 
     _TASK_FIELDS = (
         "id", "merchant_id", "creator_id", "state", "slot_fee", "planned_live_date", "note",

@@ -7,6 +7,7 @@ from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from admission.models import User
 from cooperation.models import CartItem, Product, ProductStatus, first_thumb
 from cooperation.selectors.access import creator_of
+from cooperation.selectors.plans import with_best_rate
 from cooperation.selectors.products import blocked_q
 
 
@@ -14,12 +15,14 @@ def cart_items_for(*, actor: User) -> QuerySet[CartItem]:
     """The actor's (a creator's) cart, newest first; Http404 for other roles.
 
     Annotates ``unavailable``: "" when the product can be promoted, "archived"
-    or "restricted" when it no longer can (it stays listed so the creator sees why), and
-    ``thumb_name``, the product's cover thumbnail.
+    or "restricted" when it no longer can (it stays listed so the creator sees why),
+    ``thumb_name``, the product's cover thumbnail, and the rate that applies to the
+    creator (``best_rate``, ``best_plan_kind``, ``rate_cut_pending``:
+    cooperation.selectors.plans).
     """
     creator = creator_of(actor)
     blocked = Product.objects.filter(blocked_q(), pk=OuterRef("product_id"))
-    return (
+    items = (
         CartItem.objects.filter(creator=creator)
         .select_related("product", "product__merchant", "product__category")
         .annotate(
@@ -32,6 +35,7 @@ def cart_items_for(*, actor: User) -> QuerySet[CartItem]:
         )
         .order_by("-added_at", "-pk")
     )
+    return with_best_rate(items, creator=creator, product_ref="product_id")
 
 
 def cart_item_for(*, actor: User, pk: int) -> CartItem:

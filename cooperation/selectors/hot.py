@@ -23,6 +23,7 @@ from django.utils import timezone
 from admission.models import Creator, User
 from cooperation.models import CartItem, Product, ProductStatus, first_thumb
 from cooperation.selectors.access import creator_of
+from cooperation.selectors.plans import with_best_rate
 from cooperation.selectors.products import promotable_q
 from hotwave.readcache import forget, get_or_compute
 from settlement.commission import estimate_per_unit
@@ -91,8 +92,10 @@ def forget_hot_ranking() -> None:
 def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
     """Promotable products among the best sellers of the last 7 days, best sellers first.
 
-    Annotates ``paid_orders``, ``in_cart`` (already in this creator's 带货车) and
-    ``thumb_name`` (the cover image's thumbnail, for ``{% product_thumb %}``). The
+    Annotates ``paid_orders``, ``in_cart`` (already in this creator's 带货车),
+    ``thumb_name`` (the cover image's thumbnail, for ``{% product_thumb %}``) and the
+    rate that applies to the creator (``best_rate``, ``best_plan_kind``,
+    ``rate_cut_pending``: cooperation.selectors.plans). The
     ranking comes from :func:`hot_ranking` (cached); whether a product may be promoted
     is checked on every request.
     """
@@ -102,7 +105,7 @@ def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
         default=Value(0),
         output_field=IntegerField(),
     )
-    return (
+    qs = (
         Product.objects.filter(pk__in=[pk for pk, _ in ranking])
         .filter(promotable_q())
         .annotate(
@@ -113,6 +116,7 @@ def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
         .select_related("merchant", "category")
         .order_by("-paid_orders", "-created_at", "-pk")
     )
+    return with_best_rate(qs, creator=creator, at=now)
 
 
 def hot_products_for(*, actor: User, now=None) -> QuerySet[Product]:
@@ -128,6 +132,7 @@ class Estimate:
     fee: Decimal
     rule: str  # "agency" | "individual"
     agency_share: Decimal | None
+    rate: Decimal | None = None  # the service-fee rate the estimate used
 
 
 class EarningsEstimator:
@@ -146,13 +151,16 @@ class EarningsEstimator:
         return self.binding.agency.name if self.binding else ""
 
     def estimate(self, product: Product) -> Estimate:
+        """Per-unit earnings at the rate that applies to this creator: ``best_rate`` when
+        the product was read through ``with_best_rate``, else the product's own rate."""
+        rate = getattr(product, "best_rate", None) or product.service_fee_rate
         split = estimate_per_unit(
             self.creator,
             price=product.price,
-            rate=product.service_fee_rate,
+            rate=rate,
             binding=self.binding,
         )
-        return Estimate(split.creator, split.fee, split.rule, split.agency_share)
+        return Estimate(split.creator, split.fee, split.rule, split.agency_share, rate)
 
     def attach(self, products) -> list:
         """Set ``.estimate`` on each product (a page or a list) and return them as a list."""

@@ -31,12 +31,18 @@ def cart(request):
 
 
 def _cart_context(request, creator) -> dict:
-    page = paginate(request, cart_items_for(actor=request.user), per_page=CART_PAGE_SIZE)
+    items = cart_items_for(actor=request.user)
+    rate_cut = request.GET.get("rate_cut") == "1"
+    if rate_cut:  # the 待办事项 link: products whose rate is about to fall
+        items = items.filter(rate_cut_pending=True)
+    page = paginate(request, items, per_page=CART_PAGE_SIZE)
     estimator = EarningsEstimator(creator)
     items = list(page.object_list)
     for item in items:
+        # The rate that applies to this creator (a plan, or the product's own).
+        item.product.best_rate = item.best_rate
         item.estimate = estimator.estimate(item.product)
-    return {"page": page, "items": items, "estimator": estimator}
+    return {"page": page, "items": items, "estimator": estimator, "rate_cut": rate_cut}
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""热销商品 (hot products) for creators."""
+"""选品广场 (the product square) for creators; 热销商品 is its default order."""
 
 from __future__ import annotations
 
@@ -6,24 +6,36 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from admission.rules import evaluate
+from cooperation.forms.square import SquareForm
 from cooperation.selectors.access import creator_of
-from cooperation.selectors.hot import HOT_WINDOW, EarningsEstimator, hot_products
+from cooperation.selectors.hot import HOT_WINDOW, EarningsEstimator
+from cooperation.selectors.square import attach_recent_orders, square_products
 from cooperation.views.paging import paginate
 from hotwave.http import htmx_template
 
-HOT_PAGE_SIZE = 20
+SQUARE_PAGE_SIZE = 24
 
 
 @vary_on_headers("HX-Request")
 def hot_product_list(request):
     creator = creator_of(request.user)
-    page = paginate(request, hot_products(creator=creator), per_page=HOT_PAGE_SIZE)
+    form = SquareForm(request.GET or None)
+    query = form.query()
+    page = paginate(
+        request, square_products(creator=creator, query=query), per_page=SQUARE_PAGE_SIZE
+    )
     estimator = EarningsEstimator(creator)
+    products = attach_recent_orders(estimator.attach(page))
     context = {
+        "form": form,
+        "query": query,
         "page": page,
-        "products": estimator.attach(page),
+        "products": products,
         "estimator": estimator,
         "window_days": HOT_WINDOW.days,
+        "filtered": bool(
+            query.q or query.category or query.price or query.rate or query.plan or query.samples
+        ),
         # Say up front why 加入带货车 would be refused, instead of only after a click.
         "verdict": evaluate(request.user),
     }

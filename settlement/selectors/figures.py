@@ -161,6 +161,35 @@ def paid_orders_by_product(*, since: datetime) -> QuerySet:
     )
 
 
+def orders_of_products(*, pairs: set[tuple[int, str]], since: datetime, limit: int) -> list[dict]:
+    """Orders paid since ``since`` for the (merchant id, SKU) ``pairs``, newest first.
+
+    Rows ``{"order_id", "merchant_id", "creator_id", "product_sku", "service_fee_rate",
+    "paid_at"}`` (at most ``limit``), one query: cooperation's rate reconciliation
+    compares each order's rate with the promotion plan in force at payment.
+    """
+    if not pairs:
+        return []
+    rows = (
+        Order.objects.filter(
+            paid_at__gte=since,
+            merchant_id__in={m for m, _sku in pairs},
+            product_sku__in={sku for _m, sku in pairs},
+        )
+        .order_by("-paid_at", "-pk")
+        .values(
+            "order_id", "merchant_id", "creator_id", "product_sku", "service_fee_rate", "paid_at"
+        )
+    )
+    out = []
+    for row in rows.iterator(chunk_size=2000):
+        if (row["merchant_id"], row["product_sku"]) in pairs:
+            out.append(row)
+            if len(out) >= limit:
+                break
+    return out
+
+
 # --- Ledger and escrow -----------------------------------------------------------------
 
 LEDGER_CACHE_SECONDS = 3600

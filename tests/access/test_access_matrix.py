@@ -149,6 +149,22 @@ ROUTES: dict[str, Route] = {
     "cooperation:product_image_remove": R(
         lambda w: {"pk": w.product.pk, "image_pk": w.image.pk}, {"merchant"}
     ),
+    # 推广计划: merchants manage their own products' plans and applications
+    "cooperation:product_plans": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
+    "cooperation:plan_rate": R(lambda w: {"pk": w.plan.pk}, {"merchant"}, POST),
+    "cooperation:plan_end": R(lambda w: {"pk": w.plan.pk}, {"merchant"}),
+    "cooperation:application_list": R(insiders=MERCHANTS, methods=GET),
+    "cooperation:application_decide": R(lambda w: {"pk": w.application.pk}, {"merchant"}, POST),
+    # creators see any product's plans and apply to a 定向计划
+    "cooperation:product_plans_for_creator": R(
+        lambda w: {"product_pk": w.product.pk}, CREATORS, GET
+    ),
+    "cooperation:plan_apply": R(lambda w: {"pk": w.plan.pk}, CREATORS, POST),
+    # 申样: merchants set their products' quotas and answer; creators ask
+    "cooperation:product_samples": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
+    "cooperation:sample_list": R(insiders=MERCHANTS, methods=GET),
+    "cooperation:sample_decide": R(lambda w: {"pk": w.sample.pk}, {"merchant"}, POST),
+    "cooperation:sample_request": R(lambda w: {"product_pk": w.product.pk}, CREATORS, POST),
     # plaza and homepages (merchants; a creator may open its own homepage)
     "cooperation:plaza": R(insiders=MERCHANTS),
     "cooperation:creator_detail": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS | {"creator_in"}),

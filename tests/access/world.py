@@ -2,7 +2,9 @@
 
 One of each persona and one object of each kind, made with the project's
 factories and services: the owner merchant's product, restricted product and
-task with ``creator_in`` (who is bound to ``agency``), an order paid under that
+task with ``creator_in`` (who is bound to ``agency``), a 定向计划 on the product with
+``creator_in``'s application waiting, a sample quota with ``creator_in``'s request
+waiting, an order paid under that
 binding, a Tmall shop's pending operating-account request to the owner, a help
 article and a success case.
 """
@@ -10,12 +12,15 @@ article and a success case.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
 from conversations.services import thread_for_task
-from cooperation.models import CartItem
+from cooperation.models import CartItem, PlanKind
+from cooperation.services.plans import plan_apply, plan_create
+from cooperation.services.samples import sample_quota_set, sample_request_create
 from notifications.kinds import Kind
 from notifications.models import Notification
 from notifications.services import notify
@@ -68,6 +73,16 @@ def build_world() -> World:
     w.task = make_task(merchant=m, creator=c_in, products=[w.product])
     CartItem.objects.create(creator=c_in.creator, product=w.product)
     w.image = with_image(w.product)
+    w.plan = plan_create(
+        merchant=m.merchant, product=w.product, kind=PlanKind.TARGETED, rate=Decimal("0.30")
+    )
+    w.application = plan_apply(plan=w.plan, creator=c_in.creator)
+    sample_quota_set(merchant=m.merchant, product=w.product, quota=5)
+    w.sample = sample_request_create(
+        creator=c_in.creator,
+        product=w.product,
+        planned_live_date=timezone.localdate() + timedelta(days=7),
+    )
     w.restricted = RestrictedProduct.objects.create(
         merchant=m.merchant, sku="SKU-RESTRICTED", reason="需资质"
     )

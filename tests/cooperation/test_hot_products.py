@@ -126,7 +126,7 @@ def test_product_already_in_cart_is_marked(client_for, creator):
 
 def test_empty_state_points_somewhere(client_for, creator):
     body = client_for(creator).get(HOT).content.decode()
-    assert "还没有热销商品" in body and reverse("workbench:home") in body
+    assert "还没有可推广的商品" in body and reverse("workbench:home") in body
 
 
 def test_anonymous_is_sent_to_login(anonymous):
@@ -152,21 +152,22 @@ def test_query_count_is_fixed(client_for, creator, agency, django_assert_num_que
     for p in ProductFactory.create_batch(3):
         sell(p, 1)
     forget_hot_ranking()  # the cached ranking expires (5 minutes)
-    with django_assert_num_queries(10):  # + the ranking, once for every creator
+    with django_assert_num_queries(12):  # + the ranking, once for every creator
         c.get(HOT)
-    # session, user, creator, admission (creator, agreement, signature), binding, count, rows
-    with django_assert_num_queries(9):
+    # session, user, creator, admission (creator, agreement, signature), binding, categories
+    # (the filter form), count, rows (plans resolved in subqueries), the rows' 7-day orders
+    with django_assert_num_queries(11):
         c.get(HOT)
     for p in ProductFactory.create_batch(30):
         sell(p, 2)
         with_image(p)  # the cover thumbnail comes in the rows' query
     forget_hot_ranking()
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         c.get(HOT)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         body = c.get(HOT).content.decode()
-    assert body.count('class="pcard product-card"') == 20
-    assert body.count('<img class="product-thumb') == 20
+    assert body.count('class="pcard product-card"') == 24  # a page of the 选品广场
+    assert body.count('<img class="product-thumb') == 24
 
 
 def test_a_creator_not_admitted_is_told_before_clicking(client_for, creator):

@@ -31,7 +31,9 @@ def test_users_only_creates_no_tasks():
 def test_demo_has_tasks_in_every_state_for_both_sides_and_is_idempotent():
     _seed()
     demo = Task.objects.filter(merchant__user__username__in=["demo_merchant", "demo_tmall"])
-    assert demo.count() == len(DEMO_TASKS)  # none was refused and skipped
+    # none was refused and skipped; the demo's approved sample request (申样) adds its own
+    assert demo.filter(sample_request__isnull=True).count() == len(DEMO_TASKS)
+    assert demo.filter(sample_request__isnull=False).count() == 1
     assert set(demo.values_list("state", flat=True)) == set(TaskState.values)
     for creator in ("demo_creator", "demo_streamer"):
         assert demo.filter(creator__user__username=creator, state=TaskState.INVITED).exists()

@@ -75,6 +75,27 @@ def _task(username, *states):
     return reverse("cooperation:task_detail", kwargs={"pk": task.pk})
 
 
+def _product_plans(username, sku):
+    from cooperation.models import Product
+
+    product = Product.objects.get(merchant__user__username=username, sku=sku)
+    return reverse("cooperation:product_plans", kwargs={"pk": product.pk})
+
+
+def _product_samples(username, sku):
+    from cooperation.models import Product
+
+    product = Product.objects.get(merchant__user__username=username, sku=sku)
+    return reverse("cooperation:product_samples", kwargs={"pk": product.pk})
+
+
+def _creator_plans(sku):
+    from cooperation.models import Product
+
+    product = Product.objects.get(sku=sku)
+    return reverse("cooperation:product_plans_for_creator", kwargs={"product_pk": product.pk})
+
+
 def _order(username):
     from django.db.models import Q
 
@@ -239,6 +260,10 @@ PAGES: tuple[Page, ...] = (
     Page("product-new", MERCHANTS, "/products/new/"),
     Page("product-edit", MERCHANTS, _product_edit),
     Page("product-images", MERCHANTS, _product_images),
+    Page("product-plans", ("demo_merchant",), lambda u: _product_plans(u, "DM-003")),
+    Page("plan-applications", MERCHANTS, "/plans/applications/?status=pending"),
+    Page("product-samples", ("demo_merchant",), lambda u: _product_samples(u, "DM-003")),
+    Page("sample-list", MERCHANTS, "/samples/?status=pending"),
     Page("plaza", MERCHANTS, "/plaza/"),
     Page("plaza-filtered", ("demo_merchant",), "/plaza/?category=&sort=fans&page=999"),
     Page("creator-home", (*MERCHANTS, *ADMITTED_CREATORS), _creator_home),
@@ -267,6 +292,11 @@ PAGES: tuple[Page, ...] = (
     Page("thread", ("demo_merchant", "demo_tmall", "demo_creator"), _thread),
     # creators
     Page("hot-products", CREATORS, "/hot/"),
+    Page("square-filtered", ADMITTED_CREATORS, "/hot/?q=茶&plan=any&sort=earnings&samples=on"),
+    Page("square-empty", ("demo_creator",), "/hot/?q=no-such-product"),
+    Page("creator-plans", ADMITTED_CREATORS, lambda u: _creator_plans("DM-003")),
+    Page("creator-plans-short", ("demo_creator",), lambda u: _creator_plans("DM-004")),
+    Page("cart-rate-cuts", ("demo_creator",), "/cart/?rate_cut=1"),
     Page("cart", CREATORS, "/cart/"),
     # creators and agencies
     Page("bindings", CREATORS + AGENCIES, "/bindings/"),
@@ -310,6 +340,14 @@ def admin_pages() -> list[Page]:
             )
         if model_admin.has_add_permission(request):
             pages.append(Page(f"admin-{meta.model_name}-add", (OPERATOR,), reverse(f"{base}_add")))
+    # Admin pages that are not a model's: the rate reconciliation of promotion plans.
+    pages.append(
+        Page(
+            "admin-plan-reconciliation",
+            (OPERATOR,),
+            reverse("admin:cooperation_promotionplan_reconciliation"),
+        )
+    )
     return pages
 
 

@@ -94,6 +94,43 @@ def generated(merchant, other_merchant, creator, other_creator, agency, operator
         state__in=[TaskState.ACCEPTED, TaskState.SHIPPED],
     ):
         task_remind(task=t, now=t.deadline().due_at - timedelta(hours=1))
+    # 推广计划: an application waiting (merchant's side) and cuts announced on cart
+    # products (creator's side) — counted only where the plan applies to the creator.
+    from cooperation.models import CartItem, PlanKind
+    from cooperation.services.plans import (
+        application_decide,
+        plan_apply,
+        plan_create,
+        plan_set_rate,
+    )
+    from tests.cooperation.factories import ProductFactory, admit
+
+    admit(merchant, creator, other_creator)
+    waiting, approved, not_mine = (ProductFactory(merchant=merchant.merchant) for _ in range(3))
+    plan_apply(
+        plan=plan_create(
+            merchant=merchant.merchant, product=waiting, kind=PlanKind.TARGETED, rate=Decimal("0.3")
+        ),
+        creator=creator.creator,
+    )
+    for product, approve in ((approved, True), (not_mine, False)):
+        plan = plan_create(
+            merchant=merchant.merchant, product=product, kind=PlanKind.TARGETED, rate=Decimal("0.3")
+        )
+        if approve:
+            application_decide(
+                application=plan_apply(plan=plan, creator=creator.creator), approve=True
+            )
+        CartItem.objects.create(creator=creator.creator, product=product)
+        CartItem.objects.create(creator=other_creator.creator, product=product)
+        plan_set_rate(plan=plan, rate=Decimal("0.1"))
+    # 申样: a request waiting on one of the merchant's products.
+    from cooperation.services.samples import sample_quota_set, sample_request_create
+
+    sample_quota_set(merchant=merchant.merchant, product=waiting, quota=2)
+    sample_request_create(
+        creator=creator.creator, product=waiting, planned_live_date=now.date() + timedelta(days=3)
+    )
     # Binding invitations (creator's and agency's side).
     Binding.objects.create(
         creator=other_creator.creator,

@@ -1,0 +1,164 @@
+"""推广计划 forms: rates are entered as percentages (1–80), thresholds as whole numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Creator
+from cooperation.models import PlanKind
+from cooperation.models.plans import MAX_LEVEL
+from hotwave.fields import DecimalTextField
+from hotwave.forms import Form
+
+RATE_MESSAGES = {
+    "min_value": _("服务费率不能低于 1%%。"),
+    "max_value": _("服务费率不能高于 80%%（平台上限）。"),
+    "max_decimal_places": _("服务费率最多两位小数。"),
+    "max_digits": _("服务费率不能高于 80%%（平台上限）。"),
+    "max_whole_digits": _("服务费率不能高于 80%%（平台上限）。"),
+    "invalid": _("请输入数字，例如 15 或 12.5。"),
+    "negative": _("服务费率不能低于 1%%。"),
+}
+
+
+def rate_field(label) -> DecimalTextField:
+    return DecimalTextField(
+        label=label,
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("1"),
+        max_value=Decimal("80"),
+        help_text=_("1%–80%（平台上限 80%）。"),
+        error_messages=RATE_MESSAGES,
+    )
+
+
+class PlanForm(Form):
+    kind = forms.ChoiceField(label=_("计划类型"), choices=PlanKind.choices, initial=PlanKind.OPEN)
+    rate_percent = rate_field(_("服务费率（%）"))
+    min_level = forms.IntegerField(
+        label=_("最低主播等级（定向计划）"),
+        required=False,
+        min_value=0,
+        max_value=MAX_LEVEL,
+        help_text=_("0–6，即 V0–V6；留空为不限。"),
+        error_messages={
+            "invalid": _("最低等级请输入 0 到 6 的整数。"),
+            "min_value": _("最低等级不能是负数。"),
+            "max_value": _("最低等级最高是 6（V6）。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_fans = forms.IntegerField(
+        label=_("最低粉丝数（定向计划）"),
+        required=False,
+        min_value=0,
+        help_text=_("例如 10000；留空为不限。"),
+        error_messages={
+            "invalid": _("最低粉丝数请输入不小于 0 的整数。"),
+            "min_value": _("最低粉丝数不能是负数。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    creator = forms.CharField(
+        label=_("专属达人的账户名（专属）"),
+        required=False,
+        max_length=150,
+        help_text=_("只有专属计划需要填写。"),
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        username = (data.get("creator") or "").strip()
+        data["creator_profile"] = None
+        if kind == PlanKind.EXCLUSIVE:
+            if not username:
+                self.add_error("creator", _("专属计划须指定一位达人。"))
+            else:
+                profile = Creator.objects.filter(user__username=username).first()
+                if profile is None:
+                    self.add_error("creator", _("没有找到这个达人账户。"))
+                data["creator_profile"] = profile
+        return data
+
+    @property
+    def rate(self) -> Decimal:
+        return self.cleaned_data["rate_percent"] / Decimal(100)
+
+
+class RateForm(Form):
+    rate_percent = rate_field(_("新服务费率（%）"))
+
+    @property
+    def rate(self) -> Decimal:
+        return self.cleaned_data["rate_percent"] / Decimal(100)
+
+
+class ApplyForm(Form):
+    message = forms.CharField(label=_("申请说明（可选）"), required=False, max_length=200)
+
+
+class DecisionForm(Form):
+    decision = forms.ChoiceField(
+        label=_("处理"), choices=[("approve", _("通过")), ("decline", _("拒绝"))]
+    )
+    reason = forms.CharField(label=_("拒绝理由"), required=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("拒绝时请写明理由。"))
+        return data
+
+
+class SampleQuotaForm(Form):
+    quota = forms.IntegerField(
+        label=_("样品名额"),
+        min_value=0,
+        max_value=10_000,
+        help_text=_("共送出多少份免费样品；0 为不再提供。"),
+        error_messages={
+            "invalid": _("样品名额请输入不小于 0 的整数。"),
+            "min_value": _("样品名额不能是负数。"),
+            "max_value": _("样品名额最多 10000。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_level = forms.IntegerField(
+        label=_("申样最低主播等级"),
+        required=False,
+        min_value=0,
+        max_value=MAX_LEVEL,
+        help_text=_("0–6，即 V0–V6；留空为不限。"),
+        error_messages={
+            "invalid": _("最低等级请输入 0 到 6 的整数。"),
+            "min_value": _("最低等级不能是负数。"),
+            "max_value": _("最低等级最高是 6（V6）。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_fans = forms.IntegerField(
+        label=_("申样最低粉丝数"),
+        required=False,
+        min_value=0,
+        help_text=_("例如 10000；留空为不限。"),
+        error_messages={
+            "invalid": _("最低粉丝数请输入不小于 0 的整数。"),
+            "min_value": _("最低粉丝数不能是负数。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class SampleRequestForm(Form):
+    planned_live_date = forms.DateField(
+        label=_("计划直播日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("请输入有效的日期。")},
+    )
+    note = forms.CharField(label=_("申样说明（可选）"), required=False, max_length=200)

@@ -1,0 +1,180 @@
+"""选品广场 (the product square): every promotable product, searched, filtered and sorted.
+
+热销商品 is its top: sorted by 7-day orders (the default), the first rows are the
+shared cached ranking (``selectors.hot``); products outside it follow, newest
+first. The rate shown and filtered on is the one that applies to the creator
+(``selectors.plans.with_best_rate``), and "my estimated earnings per unit" sorts
+by price × that rate — the creator's share of the fee is the same factor on every
+product for one creator (its binding), so the order is the order of its earnings.
+
+One statement for the page's rows (plans resolved in subqueries), one for their
+exact 7-day order counts, one COUNT for the paginator: fixed whatever the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from admission.models import Category, Creator
+from cooperation.models import (
+    CartItem,
+    PlanKind,
+    Product,
+    PromotionPlan,
+    SampleQuota,
+    SampleRequest,
+    SampleStatus,
+    first_thumb,
+)
+from cooperation.selectors.hot import HOT_WINDOW, hot_ranking
+from cooperation.selectors.plans import with_best_rate
+from cooperation.selectors.products import promotable_q
+from settlement.selectors import figures
+
+# (low, high) in yuan, high exclusive; None is open-ended.
+PRICE_BANDS = {
+    "0-50": (None, Decimal("50")),
+    "50-100": (Decimal("50"), Decimal("100")),
+    "100-300": (Decimal("100"), Decimal("300")),
+    "300-": (Decimal("300"), None),
+}
+# (low, high) as fractions of the price, high exclusive.
+RATE_BANDS = {
+    "0-10": (None, Decimal("0.10")),
+    "10-20": (Decimal("0.10"), Decimal("0.20")),
+    "20-30": (Decimal("0.20"), Decimal("0.30")),
+    "30-": (Decimal("0.30"), None),
+}
+PLAN_ANY = "any"
+SORT_ORDERS, SORT_RATE, SORT_EARNINGS, SORT_NEWEST = "orders", "rate", "earnings", "newest"
+SORTS = (SORT_ORDERS, SORT_RATE, SORT_EARNINGS, SORT_NEWEST)
+
+
+@dataclass(frozen=True)
+class SquareQuery:
+    """What the creator asked for, already validated (cooperation.forms.square)."""
+
+    q: str = ""
+    category: Category | None = None
+    price: str = ""
+    rate: str = ""
+    plan: str = ""
+    samples: bool = False  # only products with free samples left
+    sort: str = SORT_ORDERS
+
+
+def _band(qs: QuerySet, field: str, band: tuple) -> QuerySet:
+    low, high = band
+    if low is not None:
+        qs = qs.filter(**{f"{field}__gte": low})
+    if high is not None:
+        qs = qs.filter(**{f"{field}__lt": high})
+    return qs
+
+
+def _plan_filter(creator: Creator, kind: str) -> Q:
+    """Products with a current plan of ``kind`` this creator can see (or any kind)."""
+    now = Now()
+    plans = PromotionPlan.objects.filter(product=OuterRef("pk")).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=now),
+        ~Q(kind=PlanKind.EXCLUSIVE) | Q(creator=creator),
+    )
+    if kind != PLAN_ANY:
+        plans = plans.filter(kind=kind)
+    return Q(Exists(plans))
+
+
+def _samples_left() -> Q:
+    """Products whose sample quota (申样) has samples left."""
+    approved = (
+        SampleRequest.objects.filter(product=OuterRef("product_id"), status=SampleStatus.APPROVED)
+        .order_by()
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Q(
+        Exists(
+            SampleQuota.objects.filter(product=OuterRef("pk"), quota__gt=0).filter(
+                quota__gt=Coalesce(Subquery(approved), 0)
+            )
+        )
+    )
+
+
+def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QuerySet[Product]:
+    """Promotable products for the square, filtered and sorted as asked.
+
+    Annotates ``best_rate``/``best_plan_kind``/``rate_cut_pending`` (plans),
+    ``in_cart`` and ``hot_orders`` (the cached ranking's count, 0 outside it).
+    """
+    ranking = hot_ranking(now=now)
+    hot_orders = Case(
+        *[When(pk=pk, then=Value(n)) for pk, n in ranking],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    qs = Product.objects.filter(promotable_q()).select_related("merchant", "category")
+    if query.q:
+        qs = qs.filter(Q(title__icontains=query.q) | Q(merchant__shop_name__icontains=query.q))
+    if query.category is not None:
+        qs = qs.filter(category=query.category)
+    if query.price in PRICE_BANDS:
+        qs = _band(qs, "price", PRICE_BANDS[query.price])
+    if query.plan == PLAN_ANY or query.plan in PlanKind.values:
+        qs = qs.filter(_plan_filter(creator, query.plan))
+    if query.samples:
+        qs = qs.filter(_samples_left())
+    qs = with_best_rate(qs, creator=creator, at=now).annotate(
+        hot_orders=hot_orders,
+        in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),
+        thumb_name=first_thumb(),
+        per_unit_fee=ExpressionWrapper(
+            F("price") * F("best_rate"), output_field=DecimalField(max_digits=20, decimal_places=6)
+        ),
+    )
+    if query.rate in RATE_BANDS:
+        qs = _band(qs, "best_rate", RATE_BANDS[query.rate])
+    order = {
+        SORT_ORDERS: ["-hot_orders", "-created_at", "-pk"],
+        SORT_RATE: ["-best_rate", "-created_at", "-pk"],
+        SORT_EARNINGS: ["-per_unit_fee", "-created_at", "-pk"],
+        SORT_NEWEST: ["-created_at", "-pk"],
+    }[query.sort if query.sort in SORTS else SORT_ORDERS]
+    return qs.order_by(*order)
+
+
+def attach_recent_orders(products: list[Product], *, now=None) -> list[Product]:
+    """Set ``paid_orders`` (paid in the last 7 days, not fully refunded) on each row: one query."""
+    if not products:
+        return products
+    since = (now or timezone.now()) - HOT_WINDOW
+    counts = {
+        (row["merchant_id"], row["product_sku"]): row["paid_orders"]
+        for row in figures.paid_orders_by_product(since=since).filter(
+            merchant_id__in={p.merchant_id for p in products},
+            product_sku__in={p.sku for p in products},
+        )
+    }
+    for product in products:
+        product.paid_orders = counts.get((product.merchant_id, product.sku), 0)
+    return products

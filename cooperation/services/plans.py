@@ -1,0 +1,255 @@
+"""Promotion plan writes (推广计划): publish, change the rate, end; apply, approve, decline.
+
+A raise takes effect when announced; a cut (and a plan's end) a notice period
+later (``COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS``), so a creator promoting the
+product is never surprised and orders paid before keep the old rate. Rates are
+PlanRate rows: one not yet in force may be replaced by a newer announcement
+(no order can carry it yet); one in force is never touched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from admission.guard import require_admitted, require_product_allowed
+from admission.models import Creator, Merchant
+from cooperation.models import (
+    MAX_SERVICE_FEE_RATE,
+    MIN_SERVICE_FEE_RATE,
+    OPEN_STATES,
+    ApplicationStatus,
+    CartItem,
+    PlanApplication,
+    PlanKind,
+    PlanRate,
+    Product,
+    ProductStatus,
+    PromotionPlan,
+    Task,
+)
+from cooperation.models.plans import MAX_LEVEL
+from cooperation.selectors.plans import threshold_shortfalls
+from hotwave import todos
+from hotwave.exceptions import DomainError
+
+REASON_MAX = 200
+
+
+def rate_cut_notice() -> timedelta:
+    return timedelta(hours=settings.COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS)
+
+
+def _check_rate(rate) -> Decimal:
+    if not isinstance(rate, Decimal) or not rate.is_finite():
+        raise DomainError(_("服务费率须是数字。"), code="plan.bad_rate")
+    if not (MIN_SERVICE_FEE_RATE <= rate <= MAX_SERVICE_FEE_RATE):
+        raise DomainError(_("服务费率须在 1% 到 80% 之间。"), code="plan.bad_rate")
+    if rate != rate.quantize(Decimal("0.0001")):
+        raise DomainError(_("服务费率最多两位小数（百分比）。"), code="plan.bad_rate")
+    return rate
+
+
+def _check_thresholds(min_level, min_fans) -> None:
+    if not isinstance(min_level, int) or not 0 <= min_level <= MAX_LEVEL:
+        raise DomainError(_("最低等级须是 V0 到 V6。"), code="plan.bad_threshold")
+    if not isinstance(min_fans, int) or min_fans < 0:
+        raise DomainError(_("最低粉丝数须是不小于 0 的整数。"), code="plan.bad_threshold")
+
+
+def _in_force(plan: PromotionPlan, at: datetime) -> PlanRate | None:
+    return plan.rates.filter(effective_from__lte=at).order_by("-effective_from").first()
+
+
+def _affected_creators(product: Product) -> list[int]:
+    """Creators who carry the product (cart) or promote it in an open task: they are told."""
+    in_cart = CartItem.objects.filter(product=product).values_list("creator_id", flat=True)
+    in_task = (
+        Task.objects.filter(items__product=product)
+        .filter(state__in=list(OPEN_STATES))
+        .values_list("creator_id", flat=True)
+    )
+    return sorted({*in_cart, *in_task})
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    merchant: Merchant,
+    product: Product,
+    kind: str,
+    rate: Decimal,
+    min_level: int = 0,
+    min_fans: int = 0,
+    creator: Creator | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> PromotionPlan:
+    """Publish a plan on one of the merchant's products, in force at once.
+
+    Raises NotAdmitted, ProductRestricted, DomainError (not its product, archived,
+    rate outside 1%–80%, bad thresholds, 专属 without a creator).
+    """
+    now = now or timezone.now()
+    require_admitted(merchant.user, action="publish")
+    if product.merchant_id != merchant.pk:
+        raise DomainError(_("只能为自己的商品创建推广计划。"), code="plan.not_owner")
+    if product.status != ProductStatus.ACTIVE:
+        raise DomainError(_("商品已下架，不能创建推广计划。"), code="plan.product_archived")
+    require_product_allowed(merchant=merchant, sku=product.sku, title=product.title)
+    if kind not in PlanKind.values:
+        raise DomainError(_("请选择计划类型。"), code="plan.bad_kind")
+    rate = _check_rate(rate)
+    if kind == PlanKind.TARGETED:
+        _check_thresholds(min_level, min_fans)
+    else:
+        min_level, min_fans = 0, 0
+    if kind == PlanKind.EXCLUSIVE:
+        if creator is None:
+            raise DomainError(_("专属计划须指定一位达人。"), code="plan.no_creator")
+        require_admitted(creator.user, action="be_invited")
+    else:
+        creator = None
+    plan = PromotionPlan.objects.create(
+        product=product,
+        kind=kind,
+        creator=creator,
+        min_level=min_level,
+        min_fans=min_fans,
+        note=note.strip()[:200],
+        created_at=now,
+    )
+    PlanRate.objects.create(plan=plan, rate=rate, announced_at=now, effective_from=now)
+    if creator is not None:
+        todos.changed([creator.pk])
+    return plan
+
+
+@transaction.atomic
+def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = None) -> PlanRate:
+    """Announce a new rate: a raise is in force now, a cut after the notice period.
+
+    A newer announcement replaces one not yet in force. Raises DomainError
+    (rate outside 1%–80%, plan ended, the same rate as now).
+    """
+    now = now or timezone.now()
+    rate = _check_rate(rate)
+    # Lock the plan: two announcements at once are applied one after the other.
+    plan = PromotionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.ended_at is not None:
+        raise DomainError(_("计划已结束，不能再调整费率。"), code="plan.ended")
+    current = _in_force(plan, now)
+    pending = plan.rates.filter(effective_from__gt=now)
+    if current is not None and current.rate == rate:
+        if pending.exists():
+            pending.delete()  # back to the rate in force: the announced cut is withdrawn
+            todos.changed(_affected_creators(plan.product))
+            return current
+        raise DomainError(_("新费率与当前费率相同。"), code="plan.same_rate")
+    pending.delete()  # never in force, so no order can carry it
+    cut = current is not None and rate < current.rate
+    effective_from = now + rate_cut_notice() if cut else now
+    try:
+        with transaction.atomic():
+            row = PlanRate.objects.create(
+                plan=plan, rate=rate, announced_at=now, effective_from=effective_from
+            )
+    except IntegrityError as exc:  # the same second as the last raise
+        raise DomainError(_("费率刚刚调整过，请稍后再试。"), code="plan.too_soon") from exc
+    todos.changed(_affected_creators(plan.product))
+    return row
+
+
+@transaction.atomic
+def plan_end(*, plan: PromotionPlan, now: datetime | None = None) -> PromotionPlan:
+    """End a plan a notice period from now (an end is a cut). Idempotent."""
+    now = now or timezone.now()
+    plan = PromotionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.ended_at is None:
+        plan.ended_at = now + rate_cut_notice()
+        plan.save(update_fields=["ended_at"])
+        plan.rates.filter(effective_from__gt=now).delete()
+        todos.changed(_affected_creators(plan.product))
+    return plan
+
+
+@transaction.atomic
+def plan_apply(
+    *, plan: PromotionPlan, creator: Creator, message: str = "", now: datetime | None = None
+) -> PlanApplication:
+    """A creator applies to a 定向计划. Raises NotAdmitted or DomainError (not targeted,
+    ended, below the thresholds — with each shortfall as a reason — or already applied)."""
+    now = now or timezone.now()
+    require_admitted(creator.user, action="plan_apply")
+    if plan.kind != PlanKind.TARGETED:
+        raise DomainError(_("只有定向计划需要申请。"), code="plan.not_targeted")
+    if plan.ended_at is not None:
+        raise DomainError(_("计划已结束，不能申请。"), code="plan.ended")
+    shortfalls = threshold_shortfalls(plan, creator)
+    if shortfalls:
+        raise DomainError(
+            _("你暂不满足这个定向计划的条件。"), reasons=shortfalls, code="plan.threshold"
+        )
+    existing = PlanApplication.objects.select_for_update().filter(plan=plan, creator=creator)
+    application = existing.first()
+    if application is not None:
+        if application.status != ApplicationStatus.DECLINED:
+            raise DomainError(_("你已经申请过这个计划。"), code="plan.applied")
+        # Declined before: a new application replaces the old answer.
+        application.status = ApplicationStatus.PENDING
+        application.message = message.strip()[:REASON_MAX]
+        application.applied_at = now
+        application.decided_at = None
+        application.reason = ""
+        application.save()
+    else:
+        try:
+            with transaction.atomic():
+                application = PlanApplication.objects.create(
+                    plan=plan, creator=creator, message=message.strip()[:REASON_MAX], applied_at=now
+                )
+        except IntegrityError as exc:  # two clicks at once
+            raise DomainError(_("你已经申请过这个计划。"), code="plan.applied") from exc
+    todos.changed([plan.product.merchant_id])
+    return application
+
+
+@transaction.atomic
+def application_decide(
+    *,
+    application: PlanApplication,
+    approve: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> PlanApplication:
+    """The merchant approves or declines (with a reason) a waiting application.
+
+    Raises DomainError (already answered, decline without a reason).
+    """
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not approve and not reason:
+        raise DomainError(_("拒绝时请写明理由。"), code="plan.reason_required")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("理由最多 200 字。"), code="plan.reason_too_long")
+    # Lock and re-check: a second answer (another tab, a double click) changes nothing.
+    locked = PlanApplication.objects.select_for_update().get(pk=application.pk)
+    if locked.status != ApplicationStatus.PENDING:
+        raise DomainError(_("这条申请已经处理过了。"), code="plan.decided")
+    updated = PlanApplication.objects.filter(
+        Q(pk=locked.pk), Q(status=ApplicationStatus.PENDING)
+    ).update(
+        status=ApplicationStatus.APPROVED if approve else ApplicationStatus.DECLINED,
+        decided_at=now,
+        reason="" if approve else reason,
+    )
+    assert updated == 1
+    locked.refresh_from_db()
+    todos.changed([locked.creator_id, locked.plan.product.merchant_id])
+    return locked
