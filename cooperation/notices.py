@@ -123,3 +123,60 @@ def dispute_decided(task: Task, dispute, *, outcome_label) -> None:
         to=[Party.MERCHANT, Party.CREATOR],
         outcome=outcome_label,
     )
+
+
+# --- promotion plans (推广计划) and sample requests (申样) --------------------------------
+
+
+def plan_application_answered(application) -> None:
+    """The creator hears the merchant's answer to its application to a 定向计划."""
+    from cooperation.models import ApplicationStatus
+
+    plan = application.plan
+    notify(
+        recipient=application.creator_id,
+        kind=Kind.PLAN_APPLICATION_ANSWERED,
+        key=f"plan_application:{application.pk}:{application.status}:{int(application.applied_at.timestamp())}",
+        url=reverse("cooperation:product_plans_for_creator", args=[plan.product_id]),
+        context={
+            "plan": plan.product.title,
+            "answer": ApplicationStatus(application.status).label,
+        },
+    )
+
+
+def sample_request_answered(request) -> None:
+    """The creator hears whether its sample request was approved (a task) or declined."""
+    from cooperation.models import SampleStatus
+
+    url = (
+        reverse("cooperation:task_detail", args=[request.task_id])
+        if request.task_id
+        else reverse("cooperation:product_plans_for_creator", args=[request.product_id])
+    )
+    notify(
+        recipient=request.creator_id,
+        kind=Kind.SAMPLE_REQUEST_ANSWERED,
+        key=f"sample_request:{request.pk}:{request.status}",
+        url=url,
+        context={"product": request.product.title, "answer": SampleStatus(request.status).label},
+    )
+
+
+def rate_cut_announced(row, *, old_rate, creator_ids: list[int]) -> int:
+    """Creators carrying the product (带货车 or an open task) hear of a cut before it applies."""
+    from hotwave.formats import format_pct
+    from notifications.services import notify_many
+
+    plan = row.plan
+    url = reverse("cooperation:product_plans_for_creator", args=[plan.product_id])
+    context = {
+        "product": plan.product.title,
+        "old": format_pct(old_rate),
+        "new": format_pct(row.rate),
+        "effective": timezone.localtime(row.effective_from).strftime("%Y-%m-%d %H:%M"),
+    }
+    return notify_many(
+        kind=Kind.RATE_CUT_ANNOUNCED,
+        items=[(uid, f"rate_cut:{row.pk}", url, context) for uid in creator_ids],
+    )

@@ -81,3 +81,20 @@ def payouts_held(*, business_date: date) -> int:
             for user_id, amount, reasons in held_balances()
         ],
     )
+
+
+def payout_result(item) -> None:
+    """A payout item's result from the provider's file: 已到账 or 失败 (with the reason)."""
+    from settlement.models import PayoutStatus
+
+    made = item.status == PayoutStatus.PAID
+    context = {"amount": format_cny(item.amount)}
+    if not made:
+        context["reason"] = item.failure_reason
+    notify(
+        recipient=item.account.user_id,
+        kind=Kind.PAYOUT_MADE if made else Kind.PAYOUT_FAILED,
+        key=f"payout_item:{item.pk}:{item.status}",
+        url=reverse("settlement:fund_account"),
+        context=context,
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from admission.guard import require_admitted, require_product_allowed
 from admission.models import Creator, Merchant
+from cooperation import notices
 from cooperation.models import (
     MAX_SERVICE_FEE_RATE,
     MIN_SERVICE_FEE_RATE,
@@ -162,7 +163,10 @@ def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = 
             )
     except IntegrityError as exc:  # the same second as the last raise
         raise DomainError(_("费率刚刚调整过，请稍后再试。"), code="plan.too_soon") from exc
-    todos.changed(_affected_creators(plan.product))
+    affected = _affected_creators(plan.product)
+    if cut:
+        notices.rate_cut_announced(row, old_rate=current.rate, creator_ids=affected)
+    todos.changed(affected)
     return row
 
 
@@ -251,5 +255,6 @@ def application_decide(
     )
     assert updated == 1
     locked.refresh_from_db()
+    notices.plan_application_answered(locked)
     todos.changed([locked.creator_id, locked.plan.product.merchant_id])
     return locked

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from admission.guard import require_admitted
 from admission.models import Creator, Merchant
+from cooperation import notices
 from cooperation.models import (
     Product,
     ProductStatus,
@@ -138,5 +139,6 @@ def sample_decide(
         locked.reason = reason
     locked.decided_at = now
     locked.save(update_fields=["status", "reason", "decided_at", "task"])
+    notices.sample_request_answered(locked)
     todos.changed([locked.creator_id, product.merchant_id])
     return locked

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from hotwave.exceptions import DomainError
 from hotwave.money import MoneyError, parse_decimal
+from settlement import notices
 from settlement.models import (
     CURRENT_PAYOUT_ACCOUNT,
     AccountKind,
@@ -182,6 +183,7 @@ def _apply(item_id: int, status: str, reason: str, amount, at: datetime) -> None
             )
             fields += ["failure_reason", "reversal"]
         item.save(update_fields=fields)
+        notices.payout_result(item)
 
 
 def _parse_line(row: list[str], has_amount: bool):
