@@ -55,6 +55,17 @@ from settlement.selectors.bindings import (
     resolve_creator,
     share_preview,
 )
+from settlement.selectors.statements import (
+    MonthError,
+    Statement,
+    line_reference,
+    month_end,
+    month_statement,
+    parse_month,
+    shift_month,
+    statement_month_lines,
+    with_running_balance,
+)
 from settlement.selectors.funds import (
     EARNING_KINDS,
     ESCROW_KINDS,
@@ -154,4 +165,13 @@ __all__ = [
     "settled_orders",
     "share_preview",
     "statement_lines",
+    "MonthError",
+    "Statement",
+    "line_reference",
+    "month_end",
+    "month_statement",
+    "parse_month",
+    "shift_month",
+    "statement_month_lines",
+    "with_running_balance",
 ]
