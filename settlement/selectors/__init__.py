@@ -56,6 +56,7 @@ from settlement.selectors.bindings import (
     share_preview,
 )
 from settlement.selectors.statements import (
+    FIRST_MONTH,
     MonthError,
     Statement,
     line_reference,
@@ -165,6 +166,7 @@ __all__ = [
     "settled_orders",
     "share_preview",
     "statement_lines",
+    "FIRST_MONTH",
     "MonthError",
     "Statement",
     "line_reference",

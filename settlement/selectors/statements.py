@@ -26,7 +26,7 @@ from settlement.models import JournalKind, Posting
 from settlement.selectors.funds import _require_fund_role
 from settlement.services.ledger import fen_sum, from_fen_sum
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$", re.ASCII)
 FIRST_MONTH = date(2000, 1, 1)
 
 

@@ -249,8 +249,9 @@ def test_statement_page_query_count_does_not_grow_with_lines(
 ):
     client = client_for(merchant)
     url = reverse("settlement:fund_statement")
-    # session, user, profile (party name), balances, lines count is the balances' query,
-    # the page of lines
+    client.get(url)  # the first request after login saves the session
+    # session, user, the balances (opening, month total and line count in one aggregate),
+    # the page of lines with their journals, orders and payout items, the party's profile
     with django_assert_num_queries(5):
         client.get(url, {"month": "2026-11"})
     with django_assert_num_queries(5):
