@@ -74,9 +74,7 @@ def fund_statement(request: HttpRequest) -> HttpResponse:
         "export_url": f"{reverse('settlement:fund_statement_export')}?{month_q}",
         "generated_at": timezone.now(),
     }
-    return render(
-        request, "settlement/fund_statement.html", context, status=400 if error else 200
-    )
+    return render(request, "settlement/fund_statement.html", context, status=400 if error else 200)
 
 
 @require_GET

@@ -55,18 +55,6 @@ from settlement.selectors.bindings import (
     resolve_creator,
     share_preview,
 )
-from settlement.selectors.statements import (
-    FIRST_MONTH,
-    MonthError,
-    Statement,
-    line_reference,
-    month_end,
-    month_statement,
-    parse_month,
-    shift_month,
-    statement_month_lines,
-    with_running_balance,
-)
 from settlement.selectors.funds import (
     EARNING_KINDS,
     ESCROW_KINDS,
@@ -97,6 +85,18 @@ from settlement.selectors.funds import (
     sales_by_creator,
     settled_orders,
     statement_lines,
+)
+from settlement.selectors.statements import (
+    FIRST_MONTH,
+    MonthError,
+    Statement,
+    line_reference,
+    month_end,
+    month_statement,
+    parse_month,
+    shift_month,
+    statement_month_lines,
+    with_running_balance,
 )
 
 __all__ = [

@@ -79,15 +79,12 @@ def month_statement(*, actor, month: date) -> Statement:
     """
     _require_fund_role(actor)
     end = month_end(month)
-    row = (
-        Posting.objects.filter(
-            account__kind=actor.role, account__user_id=actor.pk, journal__business_date__lte=end
-        )
-        .aggregate(
-            opening=fen_sum(filter=Q(journal__business_date__lt=month)),
-            total=fen_sum(filter=Q(journal__business_date__gte=month)),
-            lines=Count("id", filter=Q(journal__business_date__gte=month)),
-        )
+    row = Posting.objects.filter(
+        account__kind=actor.role, account__user_id=actor.pk, journal__business_date__lte=end
+    ).aggregate(
+        opening=fen_sum(filter=Q(journal__business_date__lt=month)),
+        total=fen_sum(filter=Q(journal__business_date__gte=month)),
+        lines=Count("id", filter=Q(journal__business_date__gte=month)),
     )
     return Statement(
         month=month,

@@ -2,7 +2,6 @@
 month by keyboard, downloads the CSV and prints — desktop, phone and print emulation,
 Chinese and English. The figures on screen are the ledger's."""
 
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect

@@ -18,11 +18,11 @@ from django.urls import reverse
 
 from settlement import statement_views
 from settlement.models import Journal, JournalKind, Payout, Posting
+from settlement.payments import ProviderReply
 from settlement.selectors import month_end, month_statement, statement_month_lines
 from settlement.services import funding
 from settlement.services.escrow import escrow_hold, escrow_release, escrow_return
 from settlement.services.events import ingest_objects
-from settlement.payments import ProviderReply
 from settlement.services.payouts import payout_batch_export, payout_results_import
 from settlement.services.settle import settle_through
 from tests.admission.factories import ProviderFactory
@@ -63,9 +63,13 @@ def history(monkeypatch, merchant, creator, agency, agency_creator):
     m, c = merchant.merchant, creator.creator
     top_up(merchant, "5000.00", "2026-10-31 23:59:59")  # the last second of October
     top_up(merchant, "123.45", "2026-11-01 00:00")  # exactly the first of November
-    escrow_hold(key="task:A", merchant=m, creator=c, amount=Decimal("300.00"), at=at("2026-10-20 10:00"))
+    escrow_hold(
+        key="task:A", merchant=m, creator=c, amount=Decimal("300.00"), at=at("2026-10-20 10:00")
+    )
     escrow_release(key="task:A", at=at("2026-11-01 00:00"))
-    escrow_hold(key="task:B", merchant=m, creator=c, amount=Decimal("88.88"), at=at("2026-11-30 23:59:59"))
+    escrow_hold(
+        key="task:B", merchant=m, creator=c, amount=Decimal("88.88"), at=at("2026-11-30 23:59:59")
+    )
     escrow_return(key="task:B", at=at("2026-12-01 00:00"))
     feed(
         paid("S1", merchant, creator, "99.99", "0.15", "2026-10-28T20:15:00+08:00"),
@@ -116,8 +120,10 @@ def test_opening_plus_lines_is_closing_is_the_ledger_balance_at_month_end(histor
     for month in (date(2026, 9, 1), OCT, NOV, DEC):
         s = month_statement(actor=user, month=month)
         lines = list(statement_month_lines(actor=user, month=month))
-        assert s.opening == previous_closing == _ledger_balance_through(
-            user, month - timedelta(days=1)
+        assert (
+            s.opening
+            == previous_closing
+            == _ledger_balance_through(user, month - timedelta(days=1))
         )
         assert s.opening + sum((p.amount for p in lines), Decimal("0.00")) == s.closing
         assert s.closing == _ledger_balance_through(user, month_end(month))
