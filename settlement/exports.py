@@ -15,6 +15,8 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy
 
 from settlement.catalog import attach_titles
+from settlement.selectors.statements import line_reference
+from settlement.services.ledger import from_fen_sum
 
 CSV_HEADER = [
     gettext_lazy("业务日期"),
@@ -92,6 +94,59 @@ def statement_response(lines: QuerySet, *, filename: str) -> StreamingHttpRespon
     def stream():
         yield "\ufeff"
         for row in statement_rows(lines):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+MONTH_CSV_HEADER = [
+    gettext_lazy("业务日期"),
+    gettext_lazy("类型"),
+    gettext_lazy("关联单号"),
+    gettext_lazy("摘要"),
+    gettext_lazy("金额"),
+    gettext_lazy("余额"),
+]
+
+
+def month_statement_rows(statement, lines: QuerySet) -> Iterator[list[str]]:
+    """对账单 CSV rows: header, opening balance, one row a posting, closing balance.
+
+    The lines carry ``running_fen`` (``selectors.statement_month_lines``); amounts
+    are plain decimal strings, so the column sums in a spreadsheet to the fen.
+    """
+    yield [str(h) for h in MONTH_CSV_HEADER]
+    start = statement.month.isoformat()
+    yield [start, str(gettext_lazy("期初余额")), "", "", "", f"{statement.opening:.2f}"]
+    for p in lines.iterator(chunk_size=2000):
+        j = p.journal
+        yield [
+            j.business_date.isoformat(),
+            j.get_kind_display(),
+            _text(line_reference(p)),
+            _text(j.shown_memo),
+            f"{p.amount:.2f}",
+            f"{statement.opening + from_fen_sum(p.running_fen):.2f}",
+        ]
+    yield [
+        statement.end.isoformat(),
+        str(gettext_lazy("期末余额")),
+        "",
+        "",
+        f"{statement.total:.2f}",
+        f"{statement.closing:.2f}",
+    ]
+
+
+def month_statement_response(statement, lines: QuerySet, *, filename: str):
+    """The month's statement as a streamed CSV attachment (UTF-8 with BOM)."""
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"
+        for row in month_statement_rows(statement, lines):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

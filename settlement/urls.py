@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from settlement import api, funds_views, payout_views, views
+from settlement import api, funds_views, payout_views, statement_views, views
 from settlement.converters import OrderIdConverter
 
 register_converter(OrderIdConverter, "order_id")
@@ -20,6 +20,12 @@ urlpatterns = [
     path("funds/", views.fund_account, name="fund_account"),
     path("funds/export.csv", views.fund_export, name="fund_export"),
     path("funds/orders/<order_id:order_id>/", views.fund_order, name="fund_order"),
+    path("funds/statements/", statement_views.fund_statement, name="fund_statement"),
+    path(
+        "funds/statements/export.csv",
+        statement_views.fund_statement_export,
+        name="fund_statement_export",
+    ),
     path("funds/top-up/", funds_views.top_up, name="top_up"),
     path("funds/payout-account/", payout_views.payout_account, name="payout_account"),
 ]

@@ -86,6 +86,18 @@ from settlement.selectors.funds import (
     settled_orders,
     statement_lines,
 )
+from settlement.selectors.statements import (
+    FIRST_MONTH,
+    MonthError,
+    Statement,
+    line_reference,
+    month_end,
+    month_statement,
+    parse_month,
+    shift_month,
+    statement_month_lines,
+    with_running_balance,
+)
 
 __all__ = [
     "ATTRIBUTED_LIST_LIMIT",
@@ -154,4 +166,14 @@ __all__ = [
     "settled_orders",
     "share_preview",
     "statement_lines",
+    "FIRST_MONTH",
+    "MonthError",
+    "Statement",
+    "line_reference",
+    "month_end",
+    "month_statement",
+    "parse_month",
+    "shift_month",
+    "statement_month_lines",
+    "with_running_balance",
 ]

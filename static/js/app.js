@@ -30,3 +30,13 @@
   });
   // Buttons marked data-confirm ask first: static/js/confirm.js.
 })();
+
+// 对账单 打印: a button that opens the browser's print dialog (the print stylesheet
+// hides navigation and buttons). Without JS the browser's own print does the same.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    event.preventDefault();
+    window.print();
+  }
+});

@@ -129,6 +129,9 @@ ROUTES: dict[str, Route] = {
         insiders=MERCHANTS | CREATORS | AGENCIES | {"provider"}, methods=GET
     ),
     "settlement:fund_export": R(insiders=MERCHANTS | CREATORS | AGENCIES, methods=GET),
+    # 对账单: the party's own monthly statement (the URL names no party)
+    "settlement:fund_statement": R(insiders=MERCHANTS | CREATORS | AGENCIES, methods=GET),
+    "settlement:fund_statement_export": R(insiders=MERCHANTS | CREATORS | AGENCIES, methods=GET),
     "settlement:fund_order": R(
         lambda w: {"order_id": w.order.order_id}, {"merchant", "creator_in", "agency"}, GET
     ),

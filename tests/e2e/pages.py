@@ -248,6 +248,12 @@ PAGES: tuple[Page, ...] = (
     Page("funds-creators", MERCHANTS, "/funds/?tab=creators"),
     Page("funds-escrow", ("demo_merchant", "demo_creator", "demo_agency"), "/funds/?tab=escrow"),
     Page("funds-statement", PARTIES, "/funds/?tab=statement"),
+    Page("statement", PARTIES, "/funds/statements/"),
+    Page(
+        "statement-print",
+        ("demo_merchant", "demo_creator", "demo_agency"),
+        "/funds/statements/?print=1",
+    ),
     Page("top-up", MERCHANTS, "/funds/top-up/"),
     Page("password-change", PARTIES, "/accounts/password/", shared=True),
     Page("notifications", PARTIES, "/notifications/"),
