@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -61,22 +62,8 @@ class ReportAdmin(admin.ModelAdmin):
     )
 
     def get_ordering(self, request):  # open reports first, oldest first
-        return ("-status_open", "created_at", "pk")
-
-    def get_queryset(self, request):
-        from django.db.models import BooleanField, Case, Value, When
-
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                status_open=Case(
-                    When(status=ReportStatus.OPEN, then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                )
-            )
-        )
+        open_first = Case(When(status=ReportStatus.OPEN, then=Value(0)), default=Value(1))
+        return [open_first.asc(), "created_at", "pk"]
 
     @admin.display(description=_lazy("会话消息"))
     def read_link(self, obj):
