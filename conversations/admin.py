@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from conversations import services
 from conversations.models import Report, ReportAccess, ReportStatus
@@ -21,12 +21,12 @@ from conversations.models import Report, ReportAccess, ReportStatus
 
 class ReportDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_lazy("处理结果"),
+        label=gettext_lazy("处理结果"),
         choices=[(v, ReportStatus(v).label) for v in services.DECISIONS],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_lazy("处理说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+        label=gettext_lazy("处理说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
     )
 
 
@@ -36,7 +36,7 @@ class ReportAccessInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = _lazy("查看记录")
+    verbose_name_plural = gettext_lazy("查看记录")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -65,7 +65,7 @@ class ReportAdmin(admin.ModelAdmin):
         open_first = Case(When(status=ReportStatus.OPEN, then=Value(0)), default=Value(1))
         return [open_first.asc(), "created_at", "pk"]
 
-    @admin.display(description=_lazy("会话消息"))
+    @admin.display(description=gettext_lazy("会话消息"))
     def read_link(self, obj):
         url = reverse("admin:conversations_report_thread", args=[obj.pk])
         label = _("查看会话并处理") if obj.status == ReportStatus.OPEN else _("查看会话")

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from admission.models import Role
@@ -222,10 +222,10 @@ def restrict(request, pk: int):
 
 
 _RESTRICT_DONE = {
-    "mute": _lazy("已开启免打扰：这个商家的消息不再计入未读。"),
-    "unmute": _lazy("已关闭免打扰。"),
-    "block": _lazy("已屏蔽这个商家：双方不能再发消息，对方也不能再向你发起私信或合作邀请。"),
-    "unblock": _lazy("已解除屏蔽。"),
+    "mute": gettext_lazy("已开启免打扰：这个商家的消息不再计入未读。"),
+    "unmute": gettext_lazy("已关闭免打扰。"),
+    "block": gettext_lazy("已屏蔽这个商家：双方不能再发消息，对方也不能再向你发起私信或合作邀请。"),
+    "unblock": gettext_lazy("已解除屏蔽。"),
 }
 
 
