@@ -70,9 +70,7 @@ def test_the_quota_refuses_the_next_new_creator_says_when_it_resets_and_stores_n
     assert Thread.objects.filter(kind="direct").count() == 2
 
 
-def test_creators_it_worked_with_do_not_count_and_the_quota_resets_the_next_day(
-    merchant, settings
-):
+def test_creators_it_worked_with_do_not_count_and_the_quota_resets_the_next_day(merchant, settings):
     settings.CONVERSATIONS_OUTREACH_PER_DAY = 1
     admit(merchant)
     new, worked, later = _creators(3)
@@ -184,7 +182,9 @@ def test_the_restrictions_list_lifts_ones_own_and_404s_for_others(
     theirs = services.restrict(actor=other_creator, merchant=merchant, kind=RestrictionKind.BLOCK)
     with django_assert_num_queries(5):  # session, user, header profile, count, page
         page = c.get(reverse("conversations:restrictions")).content.decode()
-    assert "爱丽丝的店" in page and "鲍勃的店" in page and page.count('class="restriction-item"') == 2
+    assert (
+        "爱丽丝的店" in page and "鲍勃的店" in page and page.count('class="restriction-item"') == 2
+    )
     assert c.post(reverse("conversations:lift", args=[theirs.pk])).status_code == 404
     assert _client(merchant).get(reverse("conversations:restrictions")).status_code == 404
     mine = Restriction.objects.get(creator=creator, kind="block")
@@ -229,9 +229,7 @@ def test_a_party_reports_a_thread_bad_input_is_refused_in_place_others_get_404(
     assert Report.objects.count() == 2
 
 
-def test_operators_read_a_thread_only_through_a_report_audited_and_decide_once(
-    merchant, creator
-):
+def test_operators_read_a_thread_only_through_a_report_audited_and_decide_once(merchant, creator):
     admit(merchant, creator)
     thread = _direct(merchant, creator)
     services.message_send(thread=thread, actor=merchant, body="加我微信 abc123 私下交易")
