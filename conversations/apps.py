@@ -6,3 +6,9 @@ class ConversationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "conversations"
     verbose_name = _("消息")
+
+    def ready(self) -> None:
+        from conversations.services import invitation_gate
+        from hotwave.gates import register_invitation_gate
+
+        register_invitation_gate(invitation_gate)

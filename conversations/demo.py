@@ -7,9 +7,17 @@ from datetime import timedelta
 from django.utils import timezone
 
 from admission.models import User
-from conversations.models import Message, Thread, ThreadKind
+from conversations.models import (
+    Message,
+    Report,
+    ReportReason,
+    Restriction,
+    RestrictionKind,
+    Thread,
+    ThreadKind,
+)
 from conversations.services import thread_for_task, thread_mark_read
-from cooperation.selectors.tasks import tasks_for
+from cooperation.selectors.tasks import have_worked_together, tasks_for
 
 TASK_TALK = (
     ("merchant", "您好，样品已经打包好，今天下午顺丰寄出，地址还是杭州那个吗？"),
@@ -20,6 +28,7 @@ TASK_TALK = (
 DIRECT_TALK = (
     ("merchant", "你好！看了你最近的家居专场，想邀请你试用我们的新款收纳盒，方便聊聊吗？"),
     ("creator", "可以的，先发一下产品资料和佣金比例吧。"),
+    ("merchant", "加我微信 hw_tmall88 细聊吧，平台外结算更划算。"),
 )
 
 
@@ -59,12 +68,35 @@ def seed(*, users_only: bool, context: dict) -> None:
         kind=ThreadKind.DIRECT,
         merchant=tmall,
         creator=creator,
-        defaults={"created_at": start},
+        defaults={
+            "created_at": start,
+            "outreach": not have_worked_together(merchant_id=tmall.pk, creator_id=creator.pk),
+        },
     )
     _talk(direct, DIRECT_TALK, start=start)
+    # The creator reported the push off the platform; it waits in the operators' queue.
+    Report.objects.get_or_create(
+        thread=direct,
+        reporter=creator,
+        defaults={
+            "reason": ReportReason.FRAUD,
+            "detail": "商家要求加微信，在平台外结算。",
+            "created_at": start + timedelta(minutes=30),
+        },
+    )
+    # Another creator keeps the Tmall shop's threads out of its unread count.
+    Restriction.objects.get_or_create(
+        creator=streamer,
+        merchant=tmall,
+        kind=RestrictionKind.MUTE,
+        defaults={"created_at": start},
+    )
 
 
 def summary(*, users_only: bool) -> list[str]:
     if users_only:
         return []
-    return [f"{Thread.objects.count()} conversations, {Message.objects.count()} messages"]
+    return [
+        f"{Thread.objects.count()} conversations, {Message.objects.count()} messages, "
+        f"{Report.objects.count()} reported, {Restriction.objects.count()} mutes/blocks"
+    ]

@@ -43,6 +43,9 @@ class Thread(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"))
     last_message_at = models.DateTimeField(_("最后消息时间"), null=True, blank=True)
+    # A direct thread the merchant opened with a creator it had no task with: counts
+    # against the daily outreach quota (CONVERSATIONS_OUTREACH_PER_DAY).
+    outreach = models.BooleanField(_("主动联系"), default=False)
 
     class Meta:
         verbose_name = _("会话")
@@ -104,3 +107,139 @@ class ThreadRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="thread_read_once")]
+
+
+class RestrictionKind(models.TextChoices):
+    MUTE = "mute", _("免打扰")
+    BLOCK = "block", _("屏蔽")
+
+
+class Restriction(models.Model):
+    """A creator mutes a merchant (its threads count as read) or blocks it (no messages,
+    no direct threads, no invitations). An operator's decision on a report may block too."""
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="restrictions_set",
+        verbose_name=_("达人"),
+    )
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="restrictions_on",
+        verbose_name=_("商家"),
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=RestrictionKind.choices)
+    # Set when an operator blocked the pair deciding a report: the creator cannot lift it.
+    report = models.ForeignKey(
+        "Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("举报"),
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("免打扰与屏蔽")
+        verbose_name_plural = _("免打扰与屏蔽")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "merchant", "kind"], name="restriction_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.creator_id}→{self.merchant_id}"
+
+
+class ReportReason(models.TextChoices):
+    HARASSMENT = "harassment", _("骚扰或辱骂")
+    SPAM = "spam", _("垃圾广告")
+    FRAUD = "fraud", _("诈骗或站外交易")
+    OTHER = "other", _("其他")
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    DISMISSED = "dismissed", _("已驳回")
+    WARNED = "warned", _("已警告")
+    BLOCKED = "blocked", _("已屏蔽发送方")
+
+
+REPORT_DETAIL_MAX = 500
+
+
+class Report(models.Model):
+    """A party reports a thread; operators read it only through this report (audited)."""
+
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="reports", verbose_name=_("会话")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="thread_reports",
+        verbose_name=_("举报人"),
+    )
+    reason = models.CharField(_("举报原因"), max_length=20, choices=ReportReason.choices)
+    detail = models.TextField(_("补充说明"), max_length=REPORT_DETAIL_MAX, blank=True)
+    created_at = models.DateTimeField(_("举报时间"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_reports",
+        verbose_name=_("处理人"),
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.TextField(_("处理说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("会话举报")
+        verbose_name_plural = _("会话举报")
+        permissions = [("decide_report", _("可以处理会话举报"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "reporter"],
+                condition=Q(status="open"),
+                name="report_one_open_per_reporter",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="report_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} #{self.pk}"
+
+    @property
+    def reported_id(self) -> int:
+        return self.thread.other_of(self.reporter_id)
+
+
+class ReportAccess(models.Model):
+    """An operator opened a reported thread's messages: who, which report, when."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("举报")
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("运营人员"),
+    )
+    opened_at = models.DateTimeField(_("查看时间"))
+
+    class Meta:
+        verbose_name = _("举报会话查看记录")
+        verbose_name_plural = _("举报会话查看记录")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} @ {self.opened_at:%Y-%m-%d %H:%M}"

@@ -9,13 +9,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from admission.models import Role, User
-from conversations.models import Message, Thread, ThreadKind, ThreadRead
+from conversations.models import (
+    Message,
+    Report,
+    ReportStatus,
+    Restriction,
+    RestrictionKind,
+    Thread,
+    ThreadKind,
+    ThreadRead,
+)
 from settlement.selectors.bindings import bindings_in_force
 
 PAGE = 30  # messages shown at once; older ones a page at a time
@@ -43,8 +64,15 @@ def _read_id(actor: User):
     )
 
 
+def _muted_merchants(actor: User):
+    return Restriction.objects.filter(creator_id=actor.pk, kind=RestrictionKind.MUTE).values(
+        "merchant_id"
+    )
+
+
 def threads_for(*, actor: User) -> QuerySet[Thread]:
-    """The actor's threads, newest message first, each with ``unread`` and ``last_body``."""
+    """The actor's threads, newest message first, each with ``unread``, ``muted`` and
+    ``last_body`` (a muted merchant's threads count nothing as unread)."""
     last = Message.objects.filter(thread=OuterRef("pk")).order_by("-id")
     unread = (
         Message.objects.filter(thread=OuterRef("pk"), id__gt=OuterRef("read_upto"))
@@ -60,7 +88,18 @@ def threads_for(*, actor: User) -> QuerySet[Thread]:
         .annotate(
             read_upto=_read_id(actor),
             last_body=Subquery(last.values("body")[:1]),
-            unread=Coalesce(Subquery(unread), Value(0), output_field=IntegerField()),
+            muted=Exists(
+                Restriction.objects.filter(
+                    creator_id=actor.pk,
+                    merchant_id=OuterRef("merchant_id"),
+                    kind=RestrictionKind.MUTE,
+                )
+            ),
+            unread=Case(
+                When(muted=True, then=Value(0)),
+                default=Coalesce(Subquery(unread), Value(0), output_field=IntegerField()),
+                output_field=IntegerField(),
+            ),
         )
         .order_by("-last_message_at", "-pk")
     )
@@ -154,7 +193,49 @@ def unread_total(*, actor: User) -> int:
     return (
         Message.objects.filter(Q(thread__merchant_id=actor.pk) | Q(thread__creator_id=actor.pk))
         .exclude(sender_id=actor.pk)
+        .exclude(thread__merchant_id__in=_muted_merchants(actor))
         .alias(read_upto=read_upto)
         .filter(id__gt=F("read_upto"))
         .count()
+    )
+
+
+@dataclass
+class ThreadStanding:
+    """What the thread page shows about mutes, blocks and reports, for one member."""
+
+    muted: bool
+    blocked: bool
+    blocked_by_operator: bool
+    open_report: Report | None
+    warned: bool  # an operator warned this member after a report on this thread
+
+
+def thread_standing(*, thread: Thread, actor: User) -> ThreadStanding:
+    """Two queries: the pair's restrictions and the thread's decided/open reports."""
+    kinds = dict(
+        Restriction.objects.filter(
+            creator_id=thread.creator_id, merchant_id=thread.merchant_id
+        ).values_list("kind", "report_id")
+    )
+    reports = list(
+        Report.objects.filter(thread=thread)
+        .filter(Q(reporter_id=actor.pk, status=ReportStatus.OPEN) | Q(status=ReportStatus.WARNED))
+        .exclude(status=ReportStatus.WARNED, reporter_id=actor.pk)
+    )
+    return ThreadStanding(
+        muted=RestrictionKind.MUTE in kinds,
+        blocked=RestrictionKind.BLOCK in kinds,
+        blocked_by_operator=kinds.get(RestrictionKind.BLOCK) is not None,
+        open_report=next((r for r in reports if r.status == ReportStatus.OPEN), None),
+        warned=any(r.status == ReportStatus.WARNED for r in reports),
+    )
+
+
+def restrictions_for(*, actor: User) -> QuerySet[Restriction]:
+    """The creator's muted and blocked merchants, newest first, with the shop name."""
+    return (
+        Restriction.objects.filter(creator_id=actor.pk)
+        .select_related("merchant__merchant")
+        .order_by("-created_at", "-pk")
     )

@@ -3,22 +3,44 @@
 Only the thread's merchant and creator write; the creator's agency may read a
 task thread while the creator is bound to it, and never sends. Sending is
 rate-limited per user (``CONVERSATIONS_SEND_RATE``, hotwave.ratelimit).
+
+A merchant opens at most ``CONVERSATIONS_OUTREACH_PER_DAY`` new direct threads a
+day (Asia/Shanghai) with creators it has never had a task with, counted under a
+lock of the merchant's user row. A creator mutes a merchant (its threads count
+as read) or blocks it: no messages in any thread between them, no new direct
+thread, no invitation (``invitation_gate``, registered with ``hotwave.gates``).
+Either party reports a thread; operators read a thread only through a report,
+and every opening is recorded (``ReportAccess``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from admission.models import Role, User
 from admission.selectors import is_admitted
-from conversations.models import BODY_MAX, Message, Thread, ThreadKind, ThreadRead
+from conversations.models import (
+    BODY_MAX,
+    REPORT_DETAIL_MAX,
+    Message,
+    Report,
+    ReportAccess,
+    ReportReason,
+    ReportStatus,
+    Restriction,
+    RestrictionKind,
+    Thread,
+    ThreadKind,
+    ThreadRead,
+)
+from cooperation.selectors.tasks import have_worked_together
 from hotwave.exceptions import DomainError
 from hotwave.ratelimit import hit, parse_rate
 
@@ -49,13 +71,179 @@ def thread_direct_open(*, actor: User, creator: User) -> Thread:
         raise MessageRefused(_("只有商家可以从达人主页发起私信。"), code="message.not_merchant")
     if creator.role != Role.CREATOR or not is_admitted(creator):
         raise MessageRefused(_("这位达人当前不能接收私信。"), code="message.creator_unavailable")
+    existing = Thread.objects.filter(
+        kind=ThreadKind.DIRECT, merchant=actor, creator=creator
+    ).first()
+    if existing is not None:
+        return existing
+    if is_blocked(merchant_id=actor.pk, creator_id=creator.pk):
+        raise MessageRefused(_("这位达人不接收你的私信。"), code="message.blocked")
+    now = timezone.now()
+    outreach = not have_worked_together(merchant_id=actor.pk, creator_id=creator.pk)
+    if outreach:
+        # Two opens at once at N-1: the second waits here, then counts the first's thread.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        _check_outreach_quota(actor, now)
     thread, _created = Thread.objects.get_or_create(
         kind=ThreadKind.DIRECT,
         merchant=actor,
         creator=creator,
-        defaults={"created_at": timezone.now()},
+        defaults={"created_at": now, "outreach": outreach},
     )
     return thread
+
+
+def outreach_day(now: datetime) -> tuple[datetime, datetime]:
+    """The local (Asia/Shanghai) day around ``now``: its start and the next day's start."""
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def outreach_used(*, merchant_id: int, now: datetime | None = None) -> int:
+    start, end = outreach_day(now or timezone.now())
+    return Thread.objects.filter(
+        kind=ThreadKind.DIRECT,
+        merchant_id=merchant_id,
+        outreach=True,
+        created_at__gte=start,
+        created_at__lt=end,
+    ).count()
+
+
+def _check_outreach_quota(actor: User, now: datetime) -> None:
+    limit = settings.CONVERSATIONS_OUTREACH_PER_DAY
+    if outreach_used(merchant_id=actor.pk, now=now) >= limit:
+        _start, resets = outreach_day(now)
+        raise MessageRefused(
+            _(
+                "今天主动联系新达人的名额（每天 %(n)s 位）已用完，%(at)s（北京时间）恢复。"
+                "已合作过的达人不受此限制。"
+            )
+            % {"n": limit, "at": formats.date_format(resets, "Y-m-d H:i")},
+            code="message.outreach_quota",
+        )
+
+
+# ---- mute / block -----------------------------------------------------------------
+
+
+def is_blocked(*, merchant_id: int, creator_id: int) -> bool:
+    return Restriction.objects.filter(
+        merchant_id=merchant_id, creator_id=creator_id, kind=RestrictionKind.BLOCK
+    ).exists()
+
+
+def invitation_gate(merchant_user_id: int, creator_user_id: int) -> str | None:
+    """The gate cooperation's task_create asks: a blocked merchant cannot invite."""
+    if is_blocked(merchant_id=merchant_user_id, creator_id=creator_user_id):
+        return _("这位达人不接受你的合作邀请。")
+    return None
+
+
+def _creator_and_merchant(actor: User, merchant: User) -> None:
+    if actor.role != Role.CREATOR:
+        raise MessageRefused(_("只有达人可以对商家设置免打扰或屏蔽。"), code="restrict.not_creator")
+    if merchant.role != Role.MERCHANT:
+        raise MessageRefused(_("只能对商家设置免打扰或屏蔽。"), code="restrict.not_merchant")
+
+
+@transaction.atomic
+def restrict(*, actor: User, merchant: User, kind: str) -> Restriction:
+    """The creator mutes or blocks ``merchant`` (again: nothing changes)."""
+    _creator_and_merchant(actor, merchant)
+    if kind not in RestrictionKind.values:
+        raise MessageRefused(_("请选择免打扰或屏蔽。"), code="restrict.bad_kind")
+    restriction, _created = Restriction.objects.get_or_create(
+        creator=actor, merchant=merchant, kind=kind, defaults={"created_at": timezone.now()}
+    )
+    return restriction
+
+
+@transaction.atomic
+def unrestrict(*, actor: User, merchant: User, kind: str) -> None:
+    """The creator lifts its own mute or block; a block an operator decided stays."""
+    _creator_and_merchant(actor, merchant)
+    qs = Restriction.objects.filter(creator=actor, merchant=merchant, kind=kind)
+    if qs.filter(report__isnull=False).exists():
+        raise MessageRefused(
+            _("这个屏蔽由平台处理举报时设置，不能自行解除。"), code="restrict.by_operator"
+        )
+    qs.delete()
+
+
+# ---- reports ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(*, thread: Thread, actor: User, reason: str, detail: str = "") -> Report:
+    """A party of ``thread`` reports it. Raises MessageRefused (bad reason, too long, twice)."""
+    if actor.pk not in (thread.merchant_id, thread.creator_id):
+        raise MessageRefused(_("只有会话双方可以举报这个会话。"), code="report.not_party")
+    if reason not in ReportReason.values:
+        raise MessageRefused(_("请选择举报原因。"), code="report.bad_reason")
+    detail = (detail or "").strip()
+    if len(detail) > REPORT_DETAIL_MAX:
+        raise MessageRefused(
+            _("补充说明最多 %(max)s 个字，当前 %(n)s 个字。")
+            % {"max": REPORT_DETAIL_MAX, "n": len(detail)},
+            code="report.too_long",
+        )
+    if Report.objects.filter(thread=thread, reporter=actor, status=ReportStatus.OPEN).exists():
+        raise MessageRefused(_("你已举报过这个会话，平台正在处理。"), code="report.open")
+    try:
+        with transaction.atomic():
+            return Report.objects.create(
+                thread=thread,
+                reporter=actor,
+                reason=reason,
+                detail=detail,
+                created_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # the same report posted twice at once
+        raise MessageRefused(_("你已举报过这个会话，平台正在处理。"), code="report.open") from exc
+
+
+DECIDE_REPORT_PERMISSION = "conversations.decide_report"
+DECISIONS = (ReportStatus.DISMISSED, ReportStatus.WARNED, ReportStatus.BLOCKED)
+
+
+@transaction.atomic
+def report_open_thread(*, report: Report, operator: User) -> list[Message]:
+    """The reported thread's messages for an operator, recorded (who, which report, when)."""
+    ReportAccess.objects.create(report=report, operator=operator, opened_at=timezone.now())
+    return list(
+        Message.objects.filter(thread_id=report.thread_id).select_related("sender").order_by("id")
+    )
+
+
+@transaction.atomic
+def report_decide(*, report_id: int, operator: User, outcome: str, note: str) -> Report:
+    """Dismiss, warn, or block the reported party (the pair is blocked), once, with a note."""
+    if not operator.has_perm(DECIDE_REPORT_PERMISSION):
+        raise MessageRefused(_("你没有处理举报的权限。"), code="report.forbidden")
+    report = Report.objects.select_for_update().select_related("thread").get(pk=report_id)
+    if report.status != ReportStatus.OPEN:
+        raise MessageRefused(_("这个举报已经处理过了。"), code="report.decided")
+    if outcome not in DECISIONS:
+        raise MessageRefused(_("请选择处理结果。"), code="report.bad_outcome")
+    note = (note or "").strip()
+    if not note:
+        raise MessageRefused(_("请填写处理说明。"), code="report.no_note")
+    now = timezone.now()
+    if outcome == ReportStatus.BLOCKED:
+        Restriction.objects.get_or_create(
+            creator_id=report.thread.creator_id,
+            merchant_id=report.thread.merchant_id,
+            kind=RestrictionKind.BLOCK,
+            defaults={"created_at": now, "report": report},
+        )
+    report.status = outcome
+    report.decided_by = operator
+    report.decided_at = now
+    report.decision_note = note
+    report.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return report
 
 
 def clean_body(body: str) -> str:
@@ -88,6 +276,12 @@ def message_send(*, thread: Thread, actor: User, body: str, now: datetime | None
     if actor.pk not in (thread.merchant_id, thread.creator_id):
         raise MessageRefused(_("你只能查看这个会话，不能发送消息。"), code="message.read_only")
     body = clean_body(body)
+    if is_blocked(merchant_id=thread.merchant_id, creator_id=thread.creator_id):
+        if actor.pk == thread.creator_id:
+            raise MessageRefused(
+                _("你已屏蔽这个商家，解除屏蔽后才能发送消息。"), code="message.blocked"
+            )
+        raise MessageRefused(_("这位达人不接收你的消息。"), code="message.blocked")
     _check_rate(actor)
     now = now or timezone.now()
     message = Message.objects.create(thread=thread, sender=actor, body=body, created_at=now)

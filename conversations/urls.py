@@ -10,6 +10,10 @@ urlpatterns = [
     path("messages/<int:pk>/", views.thread, name="thread"),
     path("messages/<int:pk>/send/", views.send, name="send"),
     path("messages/<int:pk>/poll/", views.poll, name="poll"),
+    path("messages/<int:pk>/report/", views.report, name="report"),
+    path("messages/<int:pk>/restrict/", views.restrict, name="restrict"),
+    path("messages/restrictions/", views.restrictions, name="restrictions"),
+    path("messages/restrictions/<int:pk>/lift/", views.lift, name="lift"),
     path("tasks/<int:pk>/messages/", views.task_thread, name="task_thread"),
     path("creators/<int:pk>/message/", views.direct, name="direct"),
 ]

@@ -14,9 +14,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from admission.models import Role
 from conversations import selectors, services
+from conversations.models import REPORT_DETAIL_MAX, ReportReason, RestrictionKind
 from cooperation.selectors.plaza import creator_for_merchant
 from cooperation.selectors.tasks import task_for
 from hotwave.http import htmx_template
@@ -55,6 +59,10 @@ def _thread_context(request, thread, *, before: int = 0, text: str = "", error: 
         "text": text,
         "error": error,
         "body_max": services.BODY_MAX,
+        "standing": selectors.thread_standing(thread=thread, actor=request.user),
+        "reasons": ReportReason.choices,
+        "detail_max": REPORT_DETAIL_MAX,
+        "is_creator": request.user.pk == thread.creator_id,
     }
 
 
@@ -161,3 +169,89 @@ def badge(request):
         "conversations/_badge.html",
         {"unread": selectors.unread_total(actor=request.user)},
     )
+
+
+@require_POST
+def report(request, pk: int):
+    """A party reports the thread (reason, a short note); the form shows the refusal in place."""
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    try:
+        services.report_create(
+            thread=thread,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            detail=request.POST.get("detail", ""),
+        )
+    except services.MessageRefused as exc:
+        context = _thread_context(request, thread)
+        context.update(report_error=exc.message, report_detail=request.POST.get("detail", ""))
+        return render(request, "conversations/thread.html", context, status=422)
+    flash.success(request, _("举报已提交，平台会尽快处理。"))
+    return redirect("conversations:thread", pk=thread.pk)
+
+
+_RESTRICT_ACTIONS = {
+    "mute": (RestrictionKind.MUTE, True),
+    "unmute": (RestrictionKind.MUTE, False),
+    "block": (RestrictionKind.BLOCK, True),
+    "unblock": (RestrictionKind.BLOCK, False),
+}
+
+
+@require_POST
+def restrict(request, pk: int):
+    """The thread's creator mutes, blocks, unmutes or unblocks its merchant."""
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    if request.user.pk != thread.creator_id:
+        raise Http404
+    action = _RESTRICT_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        flash.error(request, _("请选择要进行的操作。"))
+        return redirect("conversations:thread", pk=thread.pk)
+    kind, on = action
+    try:
+        if on:
+            services.restrict(actor=request.user, merchant=thread.merchant, kind=kind)
+        else:
+            services.unrestrict(actor=request.user, merchant=thread.merchant, kind=kind)
+    except services.MessageRefused as exc:
+        flash.error(request, exc.message)
+    else:
+        flash.success(request, _RESTRICT_DONE[request.POST["action"]])
+    return redirect("conversations:thread", pk=thread.pk)
+
+
+_RESTRICT_DONE = {
+    "mute": gettext_lazy("已开启免打扰：这个商家的消息不再计入未读。"),
+    "unmute": gettext_lazy("已关闭免打扰。"),
+    "block": gettext_lazy("已屏蔽这个商家：双方不能再发消息，对方也不能再向你发起私信或合作邀请。"),
+    "unblock": gettext_lazy("已解除屏蔽。"),
+}
+
+
+@require_GET
+def restrictions(request):
+    """The creator's muted and blocked merchants (a settings list), paginated."""
+    if request.user.role != Role.CREATOR:
+        raise Http404
+    page = Paginator(selectors.restrictions_for(actor=request.user), INBOX_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "conversations/restrictions.html", {"page": page})
+
+
+@require_POST
+def lift(request, pk: int):
+    """Lift one of the creator's own mutes or blocks (someone else's is a 404)."""
+    if request.user.role != Role.CREATOR:
+        raise Http404
+    row = selectors.restrictions_for(actor=request.user).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    try:
+        services.unrestrict(actor=request.user, merchant=row.merchant, kind=row.kind)
+    except services.MessageRefused as exc:
+        flash.error(request, exc.message)
+    else:
+        flash.success(request, _("已解除。"))
+    return redirect("conversations:restrictions")

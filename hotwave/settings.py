@@ -255,6 +255,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # 消息: messages one user may send ("N/m", "N/h"…; empty: no limit); over it the
 # message is refused with the seconds to wait, nothing stored.
 CONVERSATIONS_SEND_RATE = env("CONVERSATIONS_SEND_RATE", default="30/m")
+# New direct threads a merchant may open per day (Asia/Shanghai) with creators it never worked with.
+CONVERSATIONS_OUTREACH_PER_DAY = env.int("CONVERSATIONS_OUTREACH_PER_DAY", default=20)
 try:
     parse_rate(CONVERSATIONS_SEND_RATE)
 except ImproperlyConfigured as exc:

@@ -144,7 +144,14 @@ PERMISSIONS_0009 = extended(
     },
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0009  # the newest map
+# 0010: the report queue of 消息 — operators see reports, read a reported thread through
+# its report (each opening recorded: ReportAccess, view only) and decide with a note.
+PERMISSIONS_0010 = extended(
+    PERMISSIONS_0009,
+    conversations={"report": ("view", "decide"), "reportaccess": VIEW},
+)
+
+OPERATOR_PERMISSIONS = PERMISSIONS_0010  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

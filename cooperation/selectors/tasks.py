@@ -455,3 +455,8 @@ def funds_shortfall(*, task: Task):
     if task.state != TaskState.INVITED or not task.holds_escrow:
         return None
     return last_shortfall(key=f"task:{task.pk}")
+
+
+def have_worked_together(*, merchant_id: int, creator_id: int) -> bool:
+    """Whether any task (in any state) joins this merchant and creator (user ids). One query."""
+    return Task.objects.filter(merchant_id=merchant_id, creator_id=creator_id).exists()

@@ -58,7 +58,7 @@ from cooperation.models import (
     TaskTransition,
 )
 from cooperation.selectors.attribution import task_attribution
-from hotwave import todos
+from hotwave import gates, todos
 from hotwave.exceptions import DomainError
 from hotwave.money import ZERO, format_cny, quantize
 from settlement.services.escrow import escrow_hold, escrow_split
@@ -126,6 +126,10 @@ def task_create(
             _("达人「%(name)s」当前未通过准入，暂不能邀请。") % {"name": creator.nickname},
             code="task.creator_not_admitted",
         ) from exc
+
+    refusal = gates.invitation_refused(merchant_user_id=actor.pk, creator_user_id=creator.user_id)
+    if refusal:
+        raise DomainError(refusal, code="task.creator_refuses")
 
     products = list({p.pk: p for p in products}.values())
     if not products:

@@ -236,6 +236,14 @@ ROUTES: dict[str, Route] = {
     ),
     "conversations:task_thread": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
     "conversations:direct": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS, POST),
+    # reports: the thread's readers reach the form (the agency's report is a 422: not a party);
+    # mute/block: only the thread's creator; the list and its lifts: creators, their own rows
+    "conversations:report": R(
+        lambda w: {"pk": w.thread.pk}, {"merchant", "creator_in", "agency"}, POST
+    ),
+    "conversations:restrict": R(lambda w: {"pk": w.thread.pk}, {"creator_in"}, POST),
+    "conversations:restrictions": R(insiders=CREATORS, methods=GET),
+    "conversations:lift": R(lambda w: {"pk": w.restriction.pk}, {"creator_in"}, POST),
 }
 
 # Insiders may get these for a POST without (valid) data; never 404 or 5xx.

@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
-from conversations.services import thread_for_task
+from conversations.models import RestrictionKind
+from conversations.services import restrict, thread_for_task
 from cooperation.models import CartItem, PlanKind
 from cooperation.services.plans import plan_apply, plan_create
 from cooperation.services.samples import sample_quota_set, sample_request_create
@@ -121,4 +122,5 @@ def build_world() -> World:
     )
     w.notification = Notification.objects.get(recipient=m, key="acc:notice")
     w.thread = thread_for_task(task=w.task)
+    w.restriction = restrict(actor=w.creator_in.user, merchant=m, kind=RestrictionKind.MUTE)
     return w

@@ -166,8 +166,9 @@ def test_two_hundred_messages_keep_the_page_query_count_and_older_ones_page(
     )
     c.get(url("thread", task_thread))
     # session, user, the header's profile, the thread (with its task), the page of
-    # messages, the poll state, the read mark: the same for 10 messages or 200.
-    with django_assert_num_queries(9) as few:
+    # messages, the poll state, the pair's mutes and blocks, the reports, the read
+    # mark: the same for 10 messages or 200.
+    with django_assert_num_queries(11) as few:
         c.get(url("thread", task_thread))
     Message.objects.bulk_create(
         [

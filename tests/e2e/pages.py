@@ -296,6 +296,7 @@ PAGES: tuple[Page, ...] = (
     Page("task-resolved", ("demo_tmall", "demo_streamer"), lambda u: _task(u, "resolved")),
     Page("tasks-due-soon", MERCHANTS + CREATORS, "/tasks/?due=soon"),
     Page("thread", ("demo_merchant", "demo_tmall", "demo_creator"), _thread),
+    Page("message-restrictions", CREATORS, "/messages/restrictions/"),
     # creators
     Page("hot-products", CREATORS, "/hot/"),
     Page("square-filtered", ADMITTED_CREATORS, "/hot/?q=茶&plan=any&sort=earnings&samples=on"),

@@ -34,6 +34,10 @@ NOT_AUDITED = {
         "not editable in admin; a decision is made once and recorded on the dispute "
         "itself (裁决人, 裁决时间, 裁决理由, amounts) and on the task's timeline"
     ),
+    "conversations.report": (
+        "not editable in admin; a decision is made once and recorded on the report "
+        "(处理人, 处理时间, 处理说明), every opening of its thread in ReportAccess"
+    ),
 }
 
 
