@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperation.forms.plans import (
+    fulfilment_fraction,
     ApplyForm,
     DecisionForm,
     PlanForm,
@@ -56,6 +57,7 @@ def product_plans(request, pk: int):
                 rate=form.rate,
                 min_level=data.get("min_level") or 0,
                 min_fans=data.get("min_fans") or 0,
+                min_fulfilment=fulfilment_fraction(data.get("min_fulfilment_percent")),
                 creator=data.get("creator_profile"),
                 note=data.get("note") or "",
             )
