@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperation.forms.plans import (
-    fulfilment_fraction,
     ApplyForm,
     DecisionForm,
     PlanForm,
     RateForm,
     SampleRequestForm,
+    fulfilment_fraction,
 )
 from cooperation.models import ApplicationStatus, CartItem, PlanKind
 from cooperation.selectors import plans as selectors

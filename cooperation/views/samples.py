@@ -47,7 +47,9 @@ def product_samples(request, pk: int):
             "min_level": quota.min_level,
             "min_fans": quota.min_fans,
             "min_fulfilment_percent": (
-                (quota.min_fulfilment * 100).quantize(Decimal("0.1")) if quota.min_fulfilment else None
+                (quota.min_fulfilment * 100).quantize(Decimal("0.1"))
+                if quota.min_fulfilment
+                else None
             ),
         }
         if quota
