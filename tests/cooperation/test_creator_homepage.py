@@ -21,6 +21,8 @@ from tests.settlement.factories import paid, refunded
 
 pytestmark = pytest.mark.django_db
 
+HOMEPAGE_QUERIES = 24
+
 
 def iso(dt) -> str:
     return timezone.localtime(dt).isoformat()
@@ -160,3 +162,37 @@ def test_empty_states(client_for, merchant, creator):
     text = body.content.decode()
     assert "近 90 天还没有成交，暂无品类分布。" in text
     assert "还没有已完成合作的直播。" in text
+
+
+def test_homepage_query_count_is_pinned_with_sessions_and_mix(
+    client_for, merchant, other_merchant, creator, django_assert_num_queries
+):
+    now = timezone.now()
+    _completed_with_live(merchant, creator, now - timedelta(hours=5), "Q-0")
+    client = client_for(merchant)
+    url = reverse("cooperation:creator_detail", args=[creator.pk])
+    client.get(url)
+    # 24 = the 20 the page made before + 4: the sessions' count, their page (merchants
+    # joined), their results (one set-based query) and the mix (one grouped query).
+    # The same with one session or five and more orders.
+    with django_assert_num_queries(HOMEPAGE_QUERIES):
+        assert client.get(url).status_code == 200
+    for n in range(4):
+        owner = merchant if n % 2 else other_merchant
+        _completed_with_live(owner, creator, now - timedelta(days=n + 1), f"Q-{n + 1}")
+    ingest_objects(
+        [
+            paid(
+                f"Q-O-{n}",
+                merchant,
+                creator,
+                "10.00",
+                "0.20",
+                iso(now - timedelta(hours=4)),
+                product="Q-0",
+            )
+            for n in range(3)
+        ]
+    )
+    with django_assert_num_queries(HOMEPAGE_QUERIES):
+        assert client.get(url).status_code == 200
