@@ -159,6 +159,9 @@ PLANS = [
     ("merchant01", "HJ-101", "open", "0.32", 0, 0, None, ""),
     ("merchant02", "AL-205", "targeted", "0.34", 2, 200_000, None, "夏日冷泡茶"),
 ]
+# 最低履约率 on some targeted plans and sample quotas (merchant, sku) → fraction.
+PLAN_MIN_FULFILMENT = {("demo_merchant", "DM-004"): "0.90", ("merchant02", "AL-205"): "0.85"}
+QUOTA_MIN_FULFILMENT = {("merchant01", "HJ-101"): "0.90"}
 # (merchant, sku, creator, status, reason)
 APPLICATIONS = [
     ("demo_merchant", "DM-003", "demo_creator", "approved", ""),
@@ -206,6 +209,7 @@ def seed_plans(context: dict) -> None:
             creator=creators.get(exclusive) if exclusive else None,
             min_level=level,
             min_fans=fans,
+            min_fulfilment=Decimal(PLAN_MIN_FULFILMENT.get((merchant, sku), "0")),
             note=note,
             created_at=start,
         )
@@ -277,7 +281,13 @@ def seed_samples(context: dict) -> None:
         product = products.get((merchant, sku))
         if product is not None:
             SampleQuota.objects.get_or_create(
-                product=product, defaults={"quota": quota, "min_level": level, "min_fans": fans}
+                product=product,
+                defaults={
+                    "quota": quota,
+                    "min_level": level,
+                    "min_fans": fans,
+                    "min_fulfilment": Decimal(QUOTA_MIN_FULFILMENT.get((merchant, sku), "0")),
+                },
             )
     creators = {
         c.user.username: c

@@ -74,3 +74,22 @@ def format_cny(value: Decimal | None) -> str:
     q = quantize(Decimal(value))
     sign = "-" if q < 0 else ""
     return f"{sign}¥{abs(q):,.2f}"
+
+
+def percent_shares(amounts: list[Decimal], *, places: int = 1) -> list[Decimal]:
+    """Each amount's share of their total as a percentage with ``places`` decimals, adding up
+    to exactly 100 (largest remainder: every share rounded down, then the units left over go
+    to the largest remainders, earlier rows first on ties). All zero when the total is not
+    positive."""
+    total = sum(amounts, Decimal(0))
+    if total <= 0:
+        return [Decimal(0).quantize(Decimal(1).scaleb(-places)) for _ in amounts]
+    unit = Decimal(1).scaleb(-places)
+    scale = Decimal(100) / unit  # how many units make 100%
+    exact = [a * scale / total for a in amounts]
+    floors = [int(e) for e in exact]
+    left = int(scale) - sum(floors)
+    order = sorted(range(len(amounts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [(Decimal(n) * unit).quantize(unit) for n in floors]

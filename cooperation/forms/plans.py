@@ -36,6 +36,34 @@ def rate_field(label) -> DecimalTextField:
     )
 
 
+FULFILMENT_MESSAGES = {
+    "invalid": _("最低履约率请输入 0 到 100 之间的数字，例如 90。"),
+    "negative": _("最低履约率不能是负数。"),
+    "max_value": _("最低履约率最高是 100%%。"),
+    "max_digits": _("最低履约率最高是 100%%。"),
+    "max_whole_digits": _("最低履约率最高是 100%%。"),
+    "max_decimal_places": _("最低履约率最多一位小数。"),
+}
+
+
+def fulfilment_field(label) -> DecimalTextField:
+    """最低履约率 typed as a percentage (0–100); empty is no threshold."""
+    return DecimalTextField(
+        label=label,
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        help_text=_("0–100，例如 90；新达人还没有履约率，不满足这个条件。留空为不限。"),
+        error_messages=FULFILMENT_MESSAGES,
+    )
+
+
+def fulfilment_fraction(percent: Decimal | None) -> Decimal:
+    return (percent or Decimal(0)) / Decimal(100)
+
+
 class PlanForm(Form):
     kind = forms.ChoiceField(label=_("计划类型"), choices=PlanKind.choices, initial=PlanKind.OPEN)
     rate_percent = rate_field(_("服务费率（%）"))
@@ -63,6 +91,7 @@ class PlanForm(Form):
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
+    min_fulfilment_percent = fulfilment_field(_("最低履约率（%，定向计划）"))
     creator = forms.CharField(
         label=_("专属达人的账户名（专属）"),
         required=False,
@@ -153,6 +182,7 @@ class SampleQuotaForm(Form):
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
+    min_fulfilment_percent = fulfilment_field(_("申样最低履约率（%）"))
 
 
 class SampleRequestForm(Form):

@@ -12,6 +12,8 @@ period after the merchant ended it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,11 @@ class PromotionPlan(models.Model):
     # 定向计划: who may apply (streamer level and fans at least these).
     min_level = models.PositiveSmallIntegerField(_("最低等级"), default=0)
     min_fans = models.PositiveBigIntegerField(_("最低粉丝数"), default=0)
+    # 最低履约率 as a fraction (0.9 is 90%); 0 is no threshold. A 新达人 has no rate
+    # and does not meet a threshold above 0.
+    min_fulfilment = models.DecimalField(
+        _("最低履约率"), max_digits=5, decimal_places=4, default=Decimal(0)
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     # When the plan stops applying: a notice period after the merchant ended it.
@@ -66,6 +73,10 @@ class PromotionPlan(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(min_level__lte=MAX_LEVEL), name="plan_min_level_0_6"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_fulfilment__gte=0) & Q(min_fulfilment__lte=1),
+                name="plan_min_fulfilment_0_1",
             ),
         ]
         indexes = [models.Index(fields=["product", "kind"], name="plan_product_kind_idx")]
@@ -173,6 +184,9 @@ class SampleQuota(models.Model):
     quota = models.PositiveIntegerField(_("样品名额"))
     min_level = models.PositiveSmallIntegerField(_("最低等级"), default=0)
     min_fans = models.PositiveBigIntegerField(_("最低粉丝数"), default=0)
+    min_fulfilment = models.DecimalField(
+        _("最低履约率"), max_digits=5, decimal_places=4, default=Decimal(0)
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -181,6 +195,10 @@ class SampleQuota(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_level__lte=MAX_LEVEL), name="sample_quota_min_level_0_6"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_fulfilment__gte=0) & Q(min_fulfilment__lte=1),
+                name="sample_quota_min_fulfilment_0_1",
             ),
         ]
 

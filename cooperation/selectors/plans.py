@@ -264,4 +264,37 @@ def threshold_shortfalls(plan: PromotionPlan, creator: Creator) -> list[str]:
             _("需要粉丝数 %(need)s 及以上，你目前有 %(have)s。")
             % {"need": fmt_count(plan.min_fans), "have": fmt_count(creator.fans)}
         )
+    reason = fulfilment_shortfall(plan.min_fulfilment, creator)
+    if reason:
+        reasons.append(reason)
     return reasons
+
+
+def fulfilment_shortfall(min_fulfilment, creator: Creator) -> str | None:
+    """Why ``creator`` is below a 最低履约率 (None when it meets it or there is none).
+
+    The rate is the stored scorecard's (issue 17). A 新达人 (fewer than 3 completed
+    tasks, or no scorecard yet) has no rate, so it does not meet a threshold above 0.
+    """
+    from django.utils.translation import gettext as _
+
+    from cooperation.models import CreatorScorecard
+    from cooperation.models.scorecards import NEW_PARTY_BELOW
+    from hotwave.formats import format_pct
+
+    if not min_fulfilment:
+        return None
+    try:
+        rate = creator.scorecard.fulfilment_rate
+    except CreatorScorecard.DoesNotExist:
+        rate = None
+    if rate is None:
+        return _(
+            "需要履约率 %(need)s 及以上；你还是新达人（完成合作少于 %(n)s 个），还没有履约率。"
+        ) % {"need": format_pct(min_fulfilment), "n": NEW_PARTY_BELOW}
+    if rate < min_fulfilment:
+        return _("需要履约率 %(need)s 及以上，你目前是 %(have)s。") % {
+            "need": format_pct(min_fulfilment),
+            "have": format_pct(rate),
+        }
+    return None

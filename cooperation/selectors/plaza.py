@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from admission.models import Creator, User
 from admission.selectors import admitted_creators
 from cooperation.selectors.access import merchant_of
+from hotwave.money import quantize
 from settlement.selectors import bindings_in_force, figures
 
 
@@ -108,3 +109,121 @@ def creator_gmv_trend(*, creator: Creator, days: int = 30, now=None):
         title=_("近%(n)s天每日成交额") % {"n": days},
         series_label=_("每日成交额"),
     )
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    label: str
+    gmv: Decimal
+    orders: int
+    percent: Decimal  # the rows' percents add up to exactly 100
+
+
+def creator_category_mix(*, creator: Creator, days: int = 90, now=None) -> list[CategoryShare]:
+    """品类分布: the creator's GMV (paid − refunded, attributed and cart orders alike) of the
+    last ``days`` days per product category, largest first (one grouped query).
+
+    An order names its product by (merchant, SKU); an order whose product is not listed
+    with us counts as 其他. Categories whose orders were all refunded are left out.
+    Percentages come from :func:`hotwave.money.percent_shares` and add up to 100%.
+    """
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce
+    from django.utils.translation import gettext as _
+
+    from cooperation.models import Product
+    from hotwave.money import percent_shares
+
+    now = now or timezone.now()
+    product = Product.objects.filter(
+        merchant_id=OuterRef("merchant_id"), sku=OuterRef("product_sku")
+    )
+    lang_en = (translation.get_language() or "").lower().startswith("en")
+    label_field = "name_en" if lang_en else "name_zh"
+    label = Subquery(product.values(f"category__{label_field}")[:1])
+    rows = [
+        r
+        for r in figures.orders_of(
+            party="creator", party_id=creator.pk, paid_since=now - timedelta(days=days)
+        )
+        .annotate(label=label)
+        .values("label")
+        .annotate(gmv=Coalesce(Sum(figures.order_price()), Decimal(0)), orders=Count("pk"))
+        .order_by("-gmv", "label")
+        if r["gmv"] > 0
+    ]
+    other = _("其他")
+    shares = percent_shares([r["gmv"] for r in rows])
+    return [
+        CategoryShare(r["label"] or other, r["gmv"], r["orders"], pct)
+        for r, pct in zip(rows, shares, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    task: object  # the completed Task, with its merchant
+    live_at: object
+    shop_name: str | None  # None: another merchant's, shown anonymised
+    gmv: Decimal  # attributed actual GMV (paid − refunded)
+    orders: int
+
+
+def creator_live_sessions(*, creator: Creator) -> QuerySet:
+    """The creator's completed tasks that had a live session, newest first (page them)."""
+    from cooperation.models import Task, TaskState
+
+    return (
+        Task.objects.filter(creator=creator, state=TaskState.COMPLETED, live_at__isnull=False)
+        .select_related("merchant")
+        .order_by("-live_at", "-pk")
+    )
+
+
+def live_session_results(tasks, *, viewer: User) -> list[LiveSession]:
+    """A page of live sessions with their attributed GMV and orders (one set-based query,
+    the same attribution rule as the task page and the scorecards). The viewing merchant
+    sees its own shop; others' shops are anonymised; the creator itself sees every shop."""
+    from django.conf import settings
+    from django.db import connection
+
+    from cooperation.models import Task, TaskProduct
+    from cooperation.models.tasks import REFERENCE_PREFIX
+    from settlement.selectors import attributed_sums_sql
+
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    sums = attributed_sums_sql(
+        vendor=connection.vendor,
+        window_hours=settings.COOPERATION_ATTRIBUTION_HOURS,
+        reference_prefix=REFERENCE_PREFIX,
+    )
+    ids = [t.pk for t in tasks]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+    WITH scored_tasks AS (
+        SELECT t.id AS task_id, t.merchant_id, t.creator_id, t.live_at
+        FROM {Task._meta.db_table} t WHERE t.id IN ({marks})
+    ),
+    scored_task_skus AS (
+        SELECT i.task_id, i.sku FROM {TaskProduct._meta.db_table} i
+        WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
+    ),
+    sums AS ({sums})
+    SELECT task_id, gmv, orders FROM sums
+    """  # noqa: S608 - table names and placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        results = {row[0]: (Decimal(row[1]), int(row[2])) for row in cursor.fetchall()}
+    sees_all = getattr(viewer, "is_creator", False)
+    out = []
+    for t in tasks:
+        gmv, orders = results.get(t.pk, (Decimal(0), 0))
+        shown = sees_all or t.merchant_id == viewer.pk
+        out.append(
+            LiveSession(
+                t, t.live_at, t.merchant.shop_name if shown else None, quantize(gmv), orders
+            )
+        )
+    return out

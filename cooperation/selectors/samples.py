@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from admission.models import Creator, User
 from cooperation.models import Product, SampleQuota, SampleRequest, SampleStatus
 from cooperation.selectors.access import merchant_of
+from cooperation.selectors.plans import fulfilment_shortfall
 from hotwave.templatetags.hw import count as fmt_count
 
 
@@ -55,6 +56,9 @@ def sample_eligibility(*, product: Product, creator: Creator) -> SampleEligibili
             _("申样需要粉丝数 %(need)s 及以上，你目前有 %(have)s。")
             % {"need": fmt_count(quota.min_fans), "have": fmt_count(creator.fans)}
         )
+    reason = fulfilment_shortfall(quota.min_fulfilment, creator)
+    if reason:
+        reasons.append(_("申样：%(reason)s") % {"reason": reason})
     return SampleEligibility(
         offered=True, quota=quota.quota, remaining=remaining, pending=pending, reasons=reasons
     )

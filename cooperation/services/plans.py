@@ -57,11 +57,23 @@ def _check_rate(rate) -> Decimal:
     return rate
 
 
-def _check_thresholds(min_level, min_fans) -> None:
+def _check_thresholds(min_level, min_fans, min_fulfilment=Decimal(0)) -> None:
     if not isinstance(min_level, int) or not 0 <= min_level <= MAX_LEVEL:
         raise DomainError(_("最低等级须是 V0 到 V6。"), code="plan.bad_threshold")
     if not isinstance(min_fans, int) or min_fans < 0:
         raise DomainError(_("最低粉丝数须是不小于 0 的整数。"), code="plan.bad_threshold")
+    check_min_fulfilment(min_fulfilment, code="plan.bad_threshold")
+
+
+def check_min_fulfilment(value, *, code: str) -> Decimal:
+    """A 最低履约率 as a fraction: 0–1 (0%–100%), at most one decimal of a percent."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise DomainError(_("最低履约率须是 0 到 100 之间的数字（百分比）。"), code=code)
+    if not Decimal(0) <= value <= Decimal(1):
+        raise DomainError(_("最低履约率须在 0% 到 100% 之间。"), code=code)
+    if value != value.quantize(Decimal("0.001")):
+        raise DomainError(_("最低履约率最多一位小数（百分比）。"), code=code)
+    return value
 
 
 def _in_force(plan: PromotionPlan, at: datetime) -> PlanRate | None:
@@ -88,6 +100,7 @@ def plan_create(
     rate: Decimal,
     min_level: int = 0,
     min_fans: int = 0,
+    min_fulfilment: Decimal = Decimal(0),
     creator: Creator | None = None,
     note: str = "",
     now: datetime | None = None,
@@ -108,9 +121,9 @@ def plan_create(
         raise DomainError(_("请选择计划类型。"), code="plan.bad_kind")
     rate = _check_rate(rate)
     if kind == PlanKind.TARGETED:
-        _check_thresholds(min_level, min_fans)
+        _check_thresholds(min_level, min_fans, min_fulfilment)
     else:
-        min_level, min_fans = 0, 0
+        min_level, min_fans, min_fulfilment = 0, 0, Decimal(0)
     if kind == PlanKind.EXCLUSIVE:
         if creator is None:
             raise DomainError(_("专属计划须指定一位达人。"), code="plan.no_creator")
@@ -123,6 +136,7 @@ def plan_create(
         creator=creator,
         min_level=min_level,
         min_fans=min_fans,
+        min_fulfilment=min_fulfilment,
         note=note.strip()[:200],
         created_at=now,
     )

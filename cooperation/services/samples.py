@@ -29,6 +29,7 @@ from cooperation.models import (
 )
 from cooperation.models.plans import MAX_LEVEL
 from cooperation.selectors.samples import approved_count, sample_eligibility
+from cooperation.services.plans import check_min_fulfilment
 from cooperation.services.tasks import task_accept, task_create
 from hotwave import todos
 from hotwave.exceptions import DomainError
@@ -38,7 +39,13 @@ REASON_MAX = 200
 
 @transaction.atomic
 def sample_quota_set(
-    *, merchant: Merchant, product: Product, quota: int, min_level: int = 0, min_fans: int = 0
+    *,
+    merchant: Merchant,
+    product: Product,
+    quota: int,
+    min_level: int = 0,
+    min_fans: int = 0,
+    min_fulfilment: Decimal = Decimal(0),
 ) -> SampleQuota:
     """Offer ``quota`` free samples of the product (0 stops offering). Raises DomainError."""
     if product.merchant_id != merchant.pk:
@@ -49,8 +56,15 @@ def sample_quota_set(
         raise DomainError(_("最低等级须是 V0 到 V6。"), code="sample.bad_threshold")
     if not isinstance(min_fans, int) or min_fans < 0:
         raise DomainError(_("最低粉丝数须是不小于 0 的整数。"), code="sample.bad_threshold")
+    check_min_fulfilment(min_fulfilment, code="sample.bad_threshold")
     row, _created = SampleQuota.objects.update_or_create(
-        product=product, defaults={"quota": quota, "min_level": min_level, "min_fans": min_fans}
+        product=product,
+        defaults={
+            "quota": quota,
+            "min_level": min_level,
+            "min_fans": min_fans,
+            "min_fulfilment": min_fulfilment,
+        },
     )
     return row
 

@@ -15,6 +15,7 @@ from cooperation.forms.plans import (
     PlanForm,
     RateForm,
     SampleRequestForm,
+    fulfilment_fraction,
 )
 from cooperation.models import ApplicationStatus, CartItem, PlanKind
 from cooperation.selectors import plans as selectors
@@ -56,6 +57,7 @@ def product_plans(request, pk: int):
                 rate=form.rate,
                 min_level=data.get("min_level") or 0,
                 min_fans=data.get("min_fans") or 0,
+                min_fulfilment=fulfilment_fraction(data.get("min_fulfilment_percent")),
                 creator=data.get("creator_profile"),
                 note=data.get("note") or "",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
@@ -16,6 +17,8 @@ from hotwave.http import htmx_template
 
 PLAZA_PAGE_SIZE = 24
 SALES_DAYS = 30
+MIX_DAYS = 90
+SESSIONS_PER_PAGE = 10
 COOPERATE_FORM_TEMPLATE = "cooperation/tasks/_cooperate_form.html"
 
 
@@ -30,6 +33,9 @@ def plaza(request):
 
 def creator_detail(request, pk: int):
     creator = selectors.creator_for_merchant(actor=request.user, pk=pk)
+    sessions = Paginator(
+        selectors.creator_live_sessions(creator=creator), SESSIONS_PER_PAGE
+    ).get_page(request.GET.get("sessions"))
     context = {
         "creator": creator,
         "recent_tasks": selectors.recent_completed_tasks(creator=creator),
@@ -41,6 +47,10 @@ def creator_detail(request, pk: int):
         ),
         "sales": selectors.creator_sales(creator=creator, days=SALES_DAYS),
         "sales_days": SALES_DAYS,
+        "mix": selectors.creator_category_mix(creator=creator, days=MIX_DAYS),
+        "mix_days": MIX_DAYS,
+        "sessions_page": sessions,
+        "sessions": selectors.live_session_results(sessions.object_list, viewer=request.user),
         "can_cooperate": request.user.is_merchant,
         "cooperate_form_template": _cooperate_form_template(),
     }

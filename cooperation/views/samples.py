@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cooperation.forms.plans import DecisionForm, SampleQuotaForm, SampleRequestForm
+from cooperation.forms.plans import (
+    DecisionForm,
+    SampleQuotaForm,
+    SampleRequestForm,
+    fulfilment_fraction,
+)
 from cooperation.models import SampleStatus
 from cooperation.selectors import samples as selectors
 from cooperation.selectors.access import creator_of, merchant_of
@@ -35,7 +42,16 @@ def product_samples(request, pk: int):
     product = product_for_merchant(actor=request.user, pk=pk)
     quota = selectors.quota_of(product)
     initial = (
-        {"quota": quota.quota, "min_level": quota.min_level, "min_fans": quota.min_fans}
+        {
+            "quota": quota.quota,
+            "min_level": quota.min_level,
+            "min_fans": quota.min_fans,
+            "min_fulfilment_percent": (
+                (quota.min_fulfilment * 100).quantize(Decimal("0.1"))
+                if quota.min_fulfilment
+                else None
+            ),
+        }
         if quota
         else {}
     )
@@ -49,6 +65,7 @@ def product_samples(request, pk: int):
                 quota=data["quota"],
                 min_level=data.get("min_level") or 0,
                 min_fans=data.get("min_fans") or 0,
+                min_fulfilment=fulfilment_fraction(data.get("min_fulfilment_percent")),
             )
         except DomainError as exc:
             form.add_error(None, _refusal(exc))

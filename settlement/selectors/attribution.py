@@ -138,7 +138,8 @@ def held_escrows(prefix: str) -> dict[str, Decimal]:
 
 
 def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
-    """A SELECT of ``(task_id, gmv, fees)``: every task's attributed actual GMV and fees, set-based.
+    """A SELECT of ``(task_id, gmv, fees, orders)``: every task's attributed actual GMV, fees
+    and order count, set-based.
 
     For a caller's set-based recompute (scorecards). The caller defines two CTEs
     first: ``scored_tasks(task_id, merchant_id, creator_id, live_at)``
@@ -166,7 +167,8 @@ def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str
     return f"""
     SELECT a.task_id,
            SUM(o.amount - o.refunded) AS gmv,
-           SUM(ROUND((o.amount - o.refunded) * o.service_fee_rate, 2)) AS fees
+           SUM(ROUND((o.amount - o.refunded) * o.service_fee_rate, 2)) AS fees,
+           COUNT(*) AS orders
     FROM (
         SELECT st.task_id, e.order_id
         FROM scored_tasks st

@@ -1,0 +1,62 @@
+"""达人主页 with the demo world's records (issue 17 §5): 品类分布 and 直播场次 render for a
+merchant, axe-clean in both languages at desktop and phone width, with screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.pages import _recorded_creator_home
+from tests.e2e.sweep import (  # noqa: F401
+    AXE_TAGS,
+    BLOCKING,
+    COMBOS,
+    RUN_AXE,
+    Sweep,
+    Visit,
+    axe_failures,
+    sweep,
+    sweep_world,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+
+def test_creator_homepage_mix_and_sessions(sweep, django_db_blocker):  # noqa: F811
+    with django_db_blocker.unblock():
+        path = _recorded_creator_home("demo_merchant")
+    contexts = {("demo_merchant", lang, width): [("creator_home", path)] for lang, width in COMBOS}
+    own = Sweep(sweep.browser, sweep.url, contexts, sweep.sessions)
+    folder = SCREENSHOTS / "creator_home"
+    folder.mkdir(parents=True, exist_ok=True)
+    visits = []
+    for lang, width in COMBOS:
+        visits += own.visit("demo_merchant", lang, width)
+        context = sweep.browser.new_context(
+            viewport={
+                "desktop": {"width": 1366, "height": 900},
+                "phone": {"width": 390, "height": 844},
+            }[width],
+        )
+        context.add_cookies(
+            [
+                {"name": "django_language", "value": lang, "url": sweep.url},
+                {"name": "sessionid", "value": sweep.sessions["demo_merchant"], "url": sweep.url},
+            ]
+        )
+        page = context.new_page()
+        page.goto(sweep.url + path)
+        mix = page.locator("section[aria-labelledby=s-mix]")
+        sessions = page.locator("#sessions")
+        assert mix.locator("tbody tr").count() >= 1
+        assert sessions.locator("tbody tr").count() >= 1
+        heading = "品类分布" if lang == "zh-hans" else "Category mix"
+        assert page.locator("#s-mix").inner_text() == heading
+        page.screenshot(path=str(folder / f"creator_home--{lang}--{width}.png"), full_page=True)
+        context.close()
+    assert all(v.status == 200 for v in visits)
+    # This page's own content; the shared topbar is the full sweep's (test_sweep_pages).
+    failures = [
+        f for f in axe_failures(visits) if 'a[href$="messages/"]' not in f or "creator-layout" in f
+    ]
+    assert not failures, "\n".join(failures)
