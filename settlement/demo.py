@@ -337,7 +337,7 @@ DEMO_FUNDS = {
     "demo_merchant": {"spare": Decimal("80000.00"), "credit": Decimal("20000.00")},
     "demo_tmall": {"spare": Decimal("40000.00"), "credit": Decimal("50000.00")},
 }
-DEMO_FUNDS_DEFAULT = {"spare": Decimal("10000.00"), "credit": Decimal("0.00")}
+DEMO_FUNDS_DEFAULT = {"spare": Decimal("100000.00"), "credit": Decimal("0.00")}
 
 
 def seed_funds(*, top_up: bool = True) -> None:
