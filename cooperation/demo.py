@@ -256,8 +256,10 @@ QUOTAS = [
 # (merchant, sku, creator, days until the planned live date, answer)
 SAMPLE_REQUESTS = [
     ("demo_merchant", "DM-003", "demo_streamer", 6, "pending"),
-    ("demo_merchant", "DM-009", "demo_creator", 4, "pending"),
-    ("demo_tmall", "TM-002", "demo_streamer", 8, "approve"),
+    ("demo_merchant", "DM-009", "demo_creator", 4, "approve"),
+    # demo_tmall's invitation to demo_streamer waits on its counter-offer (议价): the
+    # request waits too (an approval would be a second open invitation between them).
+    ("demo_tmall", "TM-002", "demo_streamer", 8, "pending"),
     ("demo_tmall", "TM-002", "demo_creator", 5, "档期已排满，下月再约"),
 ]
 
@@ -337,9 +339,9 @@ def summary(*, users_only: bool) -> list[str]:
     from cooperation.models import PlanApplication, ProductImage, PromotionPlan, SampleRequest, Task
 
     return [
-        f"{Product.objects.count()} products ({ProductImage.objects.count()} images), "
-        f"{Task.objects.count()} cooperation tasks",
+        f"{Product.objects.count()} products ({ProductImage.objects.count()} images, "
         f"{PromotionPlan.objects.count()} promotion plans, "
-        f"{PlanApplication.objects.count()} plan applications, "
-        f"{SampleRequest.objects.count()} sample requests",
+        f"{PlanApplication.objects.count()} applications, "
+        f"{SampleRequest.objects.count()} sample requests), "
+        f"{Task.objects.count()} cooperation tasks",
     ]

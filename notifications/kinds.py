@@ -104,19 +104,41 @@ KINDS: dict[str, KindInfo] = {
 assert set(KINDS) == set(Kind.values)
 
 
+def _shown(context: dict) -> dict:
+    # Values are stored as their Chinese msgids (labels) or as names and amounts;
+    # gettext turns a label into the reader's language and leaves a name as it is.
+    # A value of several labels (one per line) is translated line by line.
+    return {
+        key: " ".join(gettext(line) for line in str(value).split("\n")) if value else ""
+        for key, value in context.items()
+    }
+
+
 def render(kind: str, context: dict) -> str:
     """What a notification says, in the active language (context values are shown as given)."""
     info = KINDS.get(kind)
     if info is None:
         return str(kind)
-    # Values are stored as their Chinese msgids (labels) or as names and amounts;
-    # gettext turns a label into the reader's language and leaves a name as it is.
-    # A value of several labels (one per line) is translated line by line.
-    shown = {
-        key: " ".join(gettext(line) for line in str(value).split("\n")) if value else ""
-        for key, value in context.items()
-    }
     try:
-        return str(info.message) % shown
+        return str(info.message) % _shown(context)
     except (KeyError, TypeError, ValueError):
         return str(Kind(kind).label)
+
+
+def render_html(kind: str, context: dict):
+    """``render`` for a page: our words escaped, each value marked as the parties' own
+    (``data-user-content``: names and titles stay in the language they were typed in)."""
+    from django.utils.html import escape, format_html
+    from django.utils.safestring import mark_safe
+
+    info = KINDS.get(kind)
+    if info is None:
+        return escape(kind)
+    marked = {
+        key: format_html("<span data-user-content>{}</span>", value) if value else ""
+        for key, value in _shown(context).items()
+    }
+    try:
+        return mark_safe(escape(str(info.message)) % marked)  # noqa: S308 - escaped above
+    except (KeyError, TypeError, ValueError):
+        return escape(Kind(kind).label)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notifications.kinds import Delivery, Kind, render
+from notifications.kinds import Delivery, Kind, render, render_html
 
 
 class Notification(models.Model):
@@ -57,6 +57,11 @@ class Notification(models.Model):
     @property
     def message(self) -> str:
         return render(self.kind, self.context)
+
+    @property
+    def message_html(self):
+        """The message for a page, names and titles marked as the parties' own."""
+        return render_html(self.kind, self.context)
 
     @property
     def unread(self) -> bool:

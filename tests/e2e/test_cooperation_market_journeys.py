@@ -112,7 +112,7 @@ def _creator_pk(username):
 def test_creator_adds_a_hot_product_to_the_cart(page, live_server, demo_world, login, shot):
     recent_orders()
     login(page, live_server, "demo_creator")
-    page.get_by_role("link", name="热销商品").first.click()
+    page.get_by_role("link", name="选品广场").first.click()
     page.wait_for_load_state("load")
     first = page.locator(".product-card").first
     titles = page.locator(".product-card .pcard__name").all_inner_texts()
@@ -169,6 +169,9 @@ def test_merchant_manages_products(page, live_server, demo_world, login, shot):
     page.get_by_role("button", name="创建商品").click()
     page.wait_for_load_state("load")
     assert "已创建" in page.locator(".messages").inner_text()
+    # A new product goes on to its images (商品图片); its list is one link away.
+    assert "/images/" in page.url
+    page.goto(live_server.url + "/products/")
     page.fill("#id_q", "毛巾")
     page.press("#id_q", "Enter")
     page.wait_for_url(re.compile(r"q=%E6%AF%9B%E5%B7%BE|q=毛巾"))
