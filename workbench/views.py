@@ -51,7 +51,8 @@ def todos(request: HttpRequest) -> HttpResponse:
 def _chart_days(request: HttpRequest) -> int:
     """The trend chart's window from ``?days=7|30|90`` (anything else: 30)."""
     value = request.GET.get("days", "")
-    return int(value) if value.isdigit() and int(value) in selectors.CHART_WINDOWS else 30
+    days = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else 0
+    return days if days in selectors.CHART_WINDOWS else 30
 
 
 @require_GET

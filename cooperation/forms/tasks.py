@@ -47,7 +47,7 @@ class ProductChoices(forms.ModelMultipleChoiceField):
         # Ids beyond a 64-bit integer overflow SQLite's driver (a 500): refuse them first.
         for pk in value or ():
             text = str(pk).strip()
-            if text.isdigit() and int(text) >= 2**63:
+            if text.isascii() and text.isdigit() and int(text) >= 2**63:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

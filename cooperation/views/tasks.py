@@ -568,7 +568,7 @@ def task_create(request, pk: int):
     again = request.GET.get("again", "")
     if request.method == "GET" and again:
         # 再次合作: pre-filled from one of this merchant's completed tasks with the creator.
-        if not again.isdigit() or len(again) > 12:
+        if not (again.isascii() and again.isdigit()) or len(again) > 12:
             raise Http404
         initial = selectors.cooperate_again_initial(
             actor=request.user, pk=int(again), creator_pk=creator.pk

@@ -86,7 +86,8 @@ def figure(value) -> str:
     number, unit = match.groups()
     if unit == "倍":
         return _("%(n)s 倍") % {"n": number}
-    count = int(number.replace(",", "")) if number.replace(",", "").isdigit() else 2
+    plain = number.replace(",", "")
+    count = int(plain) if plain.isascii() and plain.isdigit() else 2
     return ngettext("%(n)s 位", "%(n)s 位", count) % {"n": number}
 
 

@@ -447,6 +447,20 @@ def test_task_create_with_an_out_of_range_product_id_is_a_400():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("digits", ["²", "8²8", "①"])
+def test_digits_that_are_not_decimal_are_refused_not_a_500(digits):
+    """``str.isdigit`` accepts superscripts and circled digits that ``int`` refuses."""
+    w = build_world()
+    client = _client(w, "merchant")
+    url = reverse("cooperation:task_create", kwargs={"pk": w.creator_in.pk})
+    before = counts()
+    assert client.post(url, {"products": digits, "slot_fee": "100"}).status_code == 400
+    assert client.get(f"{url}?again={digits}").status_code == 404
+    assert client.get(reverse("workbench:home") + f"?days={digits}").status_code == 200
+    assert counts() == before
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "name,persona,kwarg",
     [
