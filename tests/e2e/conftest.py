@@ -77,16 +77,17 @@ def login():
 
 @pytest.fixture
 def demo_users(transactional_db):
-    from django.core.management import call_command
+    from tests.demo_snapshot import seed_demo_world
 
-    call_command("seed_demo", "--users-only", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed_demo_world("--users-only")
 
 
 @pytest.fixture
 def demo_world(transactional_db):
-    from django.core.management import call_command
+    """The whole demo world (seeded once per process, then copied back: tests/demo_snapshot.py)."""
+    from tests.demo_snapshot import seed_demo_world
 
-    call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed_demo_world()
 
 
 PHONE = {"width": 390, "height": 844}

@@ -202,15 +202,15 @@ class World:
 def sweep_world(django_db_setup, django_db_blocker):
     """The seeded demo world of this module (committed, flushed afterwards)."""
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
+    from tests.demo_snapshot import seed_demo_world
     from tests.e2e.pages import ROLES
 
     with django_db_blocker.unblock():
         _flush_database()
         _restore_reference_data()
-        call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        seed_demo_world()
         users = get_user_model().objects
         sessions = {}
         for role in ROLES:
