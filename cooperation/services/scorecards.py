@@ -42,15 +42,17 @@ from cooperation.models import (
     NEW_PARTY_BELOW,
     REFERENCE_PREFIX,
     SCORECARD_PERIOD_DAYS,
+    CreatorCategoryScorecard,
     CreatorScorecard,
     Dispute,
     MerchantScorecard,
+    Product,
     Rating,
     Task,
     TaskEvent,
     TaskProduct,
 )
-from settlement.selectors import attributed_sums_sql
+from settlement.selectors import attributed_orders_sql, attributed_sums_sql
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def _tables() -> dict[str, str]:
         "creator": Creator._meta.db_table,
         "merchant": Merchant._meta.db_table,
         "creator_card": CreatorScorecard._meta.db_table,
+        "category_card": CreatorCategoryScorecard._meta.db_table,
+        "product": Product._meta.db_table,
         "merchant_card": MerchantScorecard._meta.db_table,
     }
 
@@ -218,6 +222,59 @@ def _creator_sql(scope: str) -> str:
     """  # noqa: S608 - table names and constants only; values are parameters
 
 
+def _category_sql(scope: str) -> str:
+    """场均成交 per creator per product category (``CreatorCategoryScorecard``).
+
+    The sessions are the scorecard's: completed tasks with a live session that ended in
+    the period. A session counts in each category of its products and of its attributed
+    orders' products; each attributed order's GMV (paid − refunded) counts in its own
+    product's category (an order of a product not listed with us has none).
+    """
+    t = _tables()
+    pairs = attributed_orders_sql(
+        vendor=connection.vendor,
+        window_hours=settings.COOPERATION_ATTRIBUTION_HOURS,
+        reference_prefix=REFERENCE_PREFIX,
+    )
+    return f"""
+    WITH scored_tasks AS (
+        SELECT t.id AS task_id, t.merchant_id, t.creator_id, t.live_at
+        FROM {t["task"]} t
+        WHERE t.accepted_at IS NOT NULL AND t.state = 'completed' AND t.live_at IS NOT NULL
+          AND t.completed_at >= %s AND t.completed_at < %s
+          {scope.replace("{col}", "t.creator_id")}
+    ),
+    scored_task_skus AS (
+        SELECT i.task_id, i.sku FROM {t["item"]} i
+        WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
+    ),
+    attributed AS ({pairs}),
+    order_cats AS (
+        SELECT a.task_id, p.category_id, SUM(a.gmv) AS gmv
+        FROM attributed a
+        JOIN {t["product"]} p ON p.merchant_id = a.merchant_id AND p.sku = a.product_sku
+        GROUP BY a.task_id, p.category_id
+    ),
+    session_cats AS (
+        SELECT st.task_id, st.creator_id, p.category_id
+        FROM scored_tasks st
+        JOIN {t["item"]} i ON i.task_id = st.task_id
+        JOIN {t["product"]} p ON p.id = i.product_id
+        UNION
+        SELECT oc.task_id, st.creator_id, oc.category_id
+        FROM order_cats oc JOIN scored_tasks st ON st.task_id = oc.task_id
+    )
+    INSERT INTO {t["category_card"]} (
+        creator_id, category_id, computed_at, live_sessions, gmv_total, gmv_per_session
+    )
+    SELECT sc.creator_id, sc.category_id, %s, COUNT(*), COALESCE(SUM(oc.gmv), 0),
+           ROUND((COALESCE(SUM(oc.gmv), 0) * 1.0) / COUNT(*), 2)
+    FROM session_cats sc
+    LEFT JOIN order_cats oc ON oc.task_id = sc.task_id AND oc.category_id = sc.category_id
+    GROUP BY sc.creator_id, sc.category_id
+    """  # noqa: S608 - table names and constants only; values are parameters
+
+
 def _merchant_sql(scope: str) -> str:
     t = _tables()
     return f"""
@@ -334,6 +391,11 @@ def scorecards_recompute(
             creators = cur.rowcount
             if creators < 0:  # SQLite does not count an upsert with a CTE
                 creators = len(creator_ids) if scoped else CreatorScorecard.objects.count()
+            # 场均成交 per category: the scope's rows replaced (categories come and go).
+            table = CreatorCategoryScorecard._meta.db_table
+            scope_sql = scope.replace("{col}", "creator_id")
+            cur.execute(f"DELETE FROM {table} WHERE 1 = 1 {scope_sql}", ids)  # noqa: S608
+            cur.execute(_category_sql(scope), [start, end, *ids, end])
         if not scoped or merchant_ids:
             scope, ids = _scope(None if not scoped else merchant_ids)
             params = []
