@@ -79,6 +79,12 @@ def _tables() -> dict[str, str]:
     }
 
 
+def _materialized() -> str:
+    """PostgreSQL otherwise inlines the attributed-orders CTE into a nested loop per task
+    (its row estimate for a CTE is 1): 8.8 s instead of 0.1 s for 1,000 tasks."""
+    return "MATERIALIZED" if connection.vendor == "postgresql" else ""
+
+
 # A decided dispute the creator won: released to it, or a split giving it at least half.
 _CREATOR_WON = "(d.outcome = 'release' OR (d.outcome = 'split' AND d.creator_percent >= 50))"
 
@@ -128,7 +134,7 @@ def _creator_sql(scope: str) -> str:
         SELECT i.task_id, i.sku FROM {t["item"]} i
         WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
     ),
-    sums AS ({sums}),
+    sums AS {_materialized()} ({sums}),
     session AS (
         SELECT st.task_id, st.creator_id,
                COALESCE(s.gmv, 0) AS gmv,
@@ -248,7 +254,7 @@ def _category_sql(scope: str) -> str:
         SELECT i.task_id, i.sku FROM {t["item"]} i
         WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
     ),
-    attributed AS ({pairs}),
+    attributed AS {_materialized()} ({pairs}),
     order_cats AS (
         SELECT a.task_id, p.category_id, SUM(a.gmv) AS gmv
         FROM attributed a

@@ -168,11 +168,12 @@ def _attributed_pairs_sql(*, vendor: str, window_hours: int, reference_prefix: s
         UNION
         SELECT st.task_id, o2.id
         FROM scored_tasks st
+        JOIN scored_task_skus s ON s.task_id = st.task_id
         JOIN {order} o2
           ON o2.creator_id = st.creator_id AND o2.merchant_id = st.merchant_id
+         AND o2.product_sku = s.sku
          AND o2.paid_at >= st.live_at AND o2.paid_at < {window_end}
         WHERE st.live_at IS NOT NULL
-          AND o2.product_sku IN (SELECT s.sku FROM scored_task_skus s WHERE s.task_id = st.task_id)
           AND NOT EXISTS (
               SELECT 1 FROM {event} e WHERE e.order_id = o2.id AND e.type = '{paid}' AND {names}
           )
