@@ -60,7 +60,7 @@ def test_the_world_reads_like_months_of_real_use(db, caplog):
         assert shop.on_time_shipping_rate is not None and shop.on_time_shipping_rate < 1
     assert sum(s.disputes_lost for s in shops.values()) >= 1
     cards = CreatorScorecard.objects.filter(creator__user__username__startswith="creator")
-    assert cards.filter(tasks_completed__in=[1, 2], fulfilment_rate__isnull=True).count() >= 2
+    assert cards.filter(tasks_completed__in=[1, 2], fulfilment_rate__isnull=True).exists()
     assert cards.filter(disputes_lost__gte=1).exists()
     assert cards.filter(fulfilment_rate__lt=1, tasks_completed__gte=3).exists()
 
