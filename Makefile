@@ -27,7 +27,7 @@ done; exit 1
 endef
 export FIND_PYTHON
 
-.PHONY: demo test lint format venv migrate seed serve worker beat bench messages clean help
+.PHONY: demo test lint format venv migrate seed serve worker beat bench bench-scorecards messages clean help
 
 help:
 	@echo "make demo | test | lint | format | worker | beat | bench | messages | clean"
@@ -80,6 +80,10 @@ beat: venv
 
 bench: venv
 	$(PY) bench/run.py
+
+# The scorecard recompute on inputs built set-based in SQL (bench/scorecards_world.py).
+bench-scorecards: venv
+	$(PY) -m bench.scorecards_world --scale $${BENCH_SCALE:-full}
 
 messages: venv
 	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=var

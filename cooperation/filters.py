@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Category, Creator
@@ -125,12 +125,9 @@ class PlazaFilter(django_filters.FilterSet):
         field_name="scorecard__rating_avg",
         lookup_expr="gte",
     )
-    gmv_min = MoneyFilter(
-        label=_("场均成交 ≥"),
-        field_name="scorecard__gmv_per_session",
-        lookup_expr="gte",
-        min_value=0,
-    )
+    # With a category chosen, 场均成交 is the creator's in that category (its
+    # CreatorCategoryScorecard row), for the filter, the sort and the card alike.
+    gmv_min = MoneyFilter(label=_("场均成交 ≥"), method="filter_gmv_min", min_value=0)
     sort = django_filters.ChoiceFilter(
         label=_("排序"),
         choices=[
@@ -162,6 +159,7 @@ class PlazaFilter(django_filters.FilterSet):
         "-rating": [F("scorecard__rating_avg").desc(nulls_last=True), "user_id"],
     }
     DEFAULT_SORT = "-viewers"
+    CATEGORY_GMV_SORT = [F("category_gmv").desc(nulls_last=True), "user_id"]
 
     class Meta:
         model = Creator
@@ -181,6 +179,16 @@ class PlazaFilter(django_filters.FilterSet):
             Exists(through.objects.filter(creator_id=OuterRef("pk"), category_id=value.pk))
         )
 
+    def chosen_category(self) -> Category | None:
+        return (self.form.cleaned_data or {}).get("category") if self.form.is_valid() else None
+
+    def filter_gmv_min(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        if self.chosen_category() is not None:
+            return queryset.filter(category_gmv__gte=value)
+        return queryset.filter(scorecard__gmv_per_session__gte=value)
+
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == self.KIND_AGENCY:
             return queryset.filter(is_bound=True)
@@ -196,4 +204,17 @@ class PlazaFilter(django_filters.FilterSet):
         return key if key in self.SORTS else self.DEFAULT_SORT
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        return super().filter_queryset(queryset).order_by(*self.SORTS[self.sort_key()])
+        category = self.chosen_category()
+        order = self.SORTS[self.sort_key()]
+        if category is not None:
+            # One LEFT JOIN on (creator, category), unique: no extra rows, no extra query.
+            queryset = queryset.annotate(
+                in_category=FilteredRelation(
+                    "category_cards", condition=Q(category_cards__category_id=category.pk)
+                ),
+                category_gmv=F("in_category__gmv_per_session"),
+                category_sessions=F("in_category__live_sessions"),
+            )
+            if self.sort_key() == "-gmv":
+                order = self.CATEGORY_GMV_SORT
+        return super().filter_queryset(queryset).order_by(*order)

@@ -82,6 +82,53 @@ class CreatorScorecard(models.Model):
         return self.tasks_completed < NEW_PARTY_BELOW
 
 
+class CreatorCategoryScorecard(models.Model):
+    """场均成交 in one product category: a creator's completed live sessions that featured a
+    product of the category, and the attributed actual GMV (paid − refunded) of the orders
+    of that category's products — the same attribution and refund rules as the scorecard.
+
+    A session with products of two categories counts once in each; its orders split by
+    their product's category, so the categories' GMV adds up to the creator's
+    ``gmv_total``. Rows exist only for categories with a session in the period.
+    """
+
+    creator = models.ForeignKey(
+        "admission.Creator",
+        verbose_name=_("达人"),
+        on_delete=models.CASCADE,
+        related_name="category_cards",
+    )
+    category = models.ForeignKey(
+        "admission.Category",
+        verbose_name=_("类目"),
+        on_delete=models.CASCADE,
+        related_name="creator_cards",
+    )
+    computed_at = models.DateTimeField(_("计算时间"))
+    live_sessions = models.PositiveIntegerField(_("完成直播场次"), default=0)
+    gmv_total = _money(_("归因实际成交额"), default=0)
+    gmv_per_session = _money(_("场均成交"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("达人类目成绩")
+        verbose_name_plural = _("达人类目成绩")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "category"], name="category_card_once_per_creator"
+            ),
+        ]
+        indexes = [
+            # 主播广场 in category X sorted by 场均成交.
+            models.Index(
+                fields=["category", "-gmv_per_session", "creator"],
+                name="category_card_gmv_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.category_id} {self.gmv_per_session}"
+
+
 class MerchantScorecard(models.Model):
     """商家记录: tasks completed, on-time shipping, disputes, 评分, typical slot fee."""
 
@@ -125,6 +172,7 @@ class MerchantScorecard(models.Model):
 __all__ = [
     "NEW_PARTY_BELOW",
     "SCORECARD_PERIOD_DAYS",
+    "CreatorCategoryScorecard",
     "CreatorScorecard",
     "MerchantScorecard",
 ]

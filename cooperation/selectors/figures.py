@@ -64,6 +64,27 @@ def active_product_categories(*, merchant_id: int) -> set[str]:
     )
 
 
+def active_category_counts(*, merchant_id: int) -> list[dict]:
+    """The categories of the merchant's products on sale, most products first (ties: the
+    category's display order, then code): ``{"code", "name_zh", "name_en", "products"}``
+    each. The first is the merchant's **main category**. One query."""
+    rows = (
+        Product.objects.filter(merchant_id=merchant_id, status=ProductStatus.ACTIVE)
+        .values("category_id", "category__name_zh", "category__name_en", "category__position")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__position", "category_id")
+    )
+    return [
+        {
+            "code": r["category_id"],
+            "name_zh": r["category__name_zh"],
+            "name_en": r["category__name_en"],
+            "products": r["n"],
+        }
+        for r in rows
+    ]
+
+
 def has_cart_items(*, creator_id: int) -> bool:
     """Whether the creator has anything in its 带货车."""
     return CartItem.objects.filter(creator_id=creator_id).exists()

@@ -27,7 +27,12 @@ def plaza(request):
     creators = selectors.plaza_creators(actor=request.user)
     filterset = PlazaFilter(request.GET, queryset=creators)
     page = paginate_window(request, filterset.qs, per_page=PLAZA_PAGE_SIZE, count=True)
-    context = {"filterset": filterset, "page": page, "sort": filterset.sort_key()}
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "sort": filterset.sort_key(),
+        "plaza_category": filterset.chosen_category(),
+    }
     return render(request, htmx_template(request, "cooperation/plaza.html", "results"), context)
 
 

@@ -137,20 +137,16 @@ def held_escrows(prefix: str) -> dict[str, Decimal]:
     )
 
 
-def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
-    """A SELECT of ``(task_id, gmv, fees, orders)``: every task's attributed actual GMV, fees
-    and order count, set-based.
+def _attributed_pairs_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
+    """A SELECT of ``(task_id, order_id)``: every order attributed to a task, set-based.
 
-    For a caller's set-based recompute (scorecards). The caller defines two CTEs
-    first: ``scored_tasks(task_id, merchant_id, creator_id, live_at)``
-    and ``scored_task_skus(task_id, sku)``. The same rule as
-    :func:`attributed_orders`: an order whose ``order.paid`` event names the task
-    belongs to it; an order naming no task belongs to a task when it is one of the
-    task's products, by its creator, for its merchant, paid within
-    ``window_hours`` from the live start. GMV = paid − refunded; each order's fee
-    is rounded half-up to the fen (positive amounts: ROUND is half-up). A named
-    reference is ``reference_prefix`` + the task id (the import accepts only the
-    references of existing tasks, so every stored one parses).
+    The caller defines the CTEs ``scored_tasks(task_id, merchant_id, creator_id, live_at)``
+    and ``scored_task_skus(task_id, sku)`` first. The rule of :func:`attributed_orders`:
+    an order whose ``order.paid`` event names the task belongs to it; an order naming no
+    task belongs to a task when it is one of the task's products, by its creator, for its
+    merchant, paid within ``window_hours`` from the live start. A named reference is
+    ``reference_prefix`` + the task id (the import accepts only the references of
+    existing tasks, so every stored one parses).
     """
     digits_from = len(reference_prefix) + 1
     order = Order._meta.db_table
@@ -165,11 +161,6 @@ def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str
         named_ref = "json_extract(e.payload, '$.task')"
         window_end = f"datetime(st.live_at, '+{int(window_hours)} hours')"
     return f"""
-    SELECT a.task_id,
-           SUM(o.amount - o.refunded) AS gmv,
-           SUM(ROUND((o.amount - o.refunded) * o.service_fee_rate, 2)) AS fees,
-           COUNT(*) AS orders
-    FROM (
         SELECT st.task_id, e.order_id
         FROM scored_tasks st
         JOIN {event} e ON e.type = '{paid}' AND {names}
@@ -177,15 +168,52 @@ def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str
         UNION
         SELECT st.task_id, o2.id
         FROM scored_tasks st
+        JOIN scored_task_skus s ON s.task_id = st.task_id
         JOIN {order} o2
           ON o2.creator_id = st.creator_id AND o2.merchant_id = st.merchant_id
+         AND o2.product_sku = s.sku
          AND o2.paid_at >= st.live_at AND o2.paid_at < {window_end}
         WHERE st.live_at IS NOT NULL
-          AND o2.product_sku IN (SELECT s.sku FROM scored_task_skus s WHERE s.task_id = st.task_id)
           AND NOT EXISTS (
               SELECT 1 FROM {event} e WHERE e.order_id = o2.id AND e.type = '{paid}' AND {names}
           )
-    ) a
+    """  # noqa: S608 - table names and constants only
+
+
+def attributed_orders_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
+    """A SELECT of ``(task_id, order_id, merchant_id, product_sku, gmv, fee)``: each order
+    attributed to a task (the rule of :func:`attributed_orders`), with its actual GMV
+    (paid − refunded) and its fee rounded half-up to the fen. The caller defines the CTEs
+    ``scored_tasks`` and ``scored_task_skus`` first (see :func:`attributed_sums_sql`).
+    """
+    order = Order._meta.db_table
+    pairs = _attributed_pairs_sql(
+        vendor=vendor, window_hours=window_hours, reference_prefix=reference_prefix
+    )
+    return f"""
+    SELECT a.task_id, a.order_id, o.merchant_id, o.product_sku,
+           o.amount - o.refunded AS gmv,
+           ROUND((o.amount - o.refunded) * o.service_fee_rate, 2) AS fee
+    FROM ({pairs}) a
     JOIN {order} o ON o.id = a.order_id
+    """  # noqa: S608 - table names and constants only
+
+
+def attributed_sums_sql(*, vendor: str, window_hours: int, reference_prefix: str) -> str:
+    """A SELECT of ``(task_id, gmv, fees, orders)``: every task's attributed actual GMV, fees
+    and order count, set-based.
+
+    For a caller's set-based recompute (scorecards). The caller defines two CTEs
+    first: ``scored_tasks(task_id, merchant_id, creator_id, live_at)``
+    and ``scored_task_skus(task_id, sku)``. The orders are :func:`attributed_orders_sql`
+    (the rule of :func:`attributed_orders`). GMV = paid − refunded; each order's fee
+    is rounded half-up to the fen (positive amounts: ROUND is half-up).
+    """
+    rows = attributed_orders_sql(
+        vendor=vendor, window_hours=window_hours, reference_prefix=reference_prefix
+    )
+    return f"""
+    SELECT a.task_id, SUM(a.gmv) AS gmv, SUM(a.fee) AS fees, COUNT(*) AS orders
+    FROM ({rows}) a
     GROUP BY a.task_id
     """  # noqa: S608 - table names and constants only

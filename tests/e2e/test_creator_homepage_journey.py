@@ -57,3 +57,42 @@ def test_creator_homepage_mix_and_sessions(sweep, django_db_blocker):  # noqa: F
     assert all(v.status == 200 for v in visits)
     failures = axe_failures(visits)
     assert not failures, "\n".join(failures)
+
+
+def test_plaza_by_fulfilment_and_in_a_category(sweep, django_db_blocker):  # noqa: F811
+    """主播广场 as demo_merchant: sorted by 履约率 (the demo's records: rates, 新达人), and in
+    美妆 sorted by that category's 场均成交; axe-clean, screenshots in both languages."""
+    paths = [
+        ("plaza_fulfilment", "/plaza/?sort=-fulfilment"),
+        ("plaza_category_gmv", "/plaza/?category=beauty&sort=-gmv"),
+    ]
+    contexts = {("demo_merchant", lang, width): paths for lang, width in COMBOS}
+    own = Sweep(sweep.browser, sweep.url, contexts, sweep.sessions)
+    folder = SCREENSHOTS / "plaza"
+    folder.mkdir(parents=True, exist_ok=True)
+    visits = []
+    for lang, width in COMBOS:
+        visits += own.visit("demo_merchant", lang, width)
+        context = sweep.browser.new_context(
+            viewport={
+                "desktop": {"width": 1366, "height": 900},
+                "phone": {"width": 390, "height": 844},
+            }[width],
+        )
+        context.add_cookies(
+            [
+                {"name": "django_language", "value": lang, "url": sweep.url},
+                {"name": "sessionid", "value": sweep.sessions["demo_merchant"], "url": sweep.url},
+            ]
+        )
+        page = context.new_page()
+        for name, path in paths:
+            page.goto(sweep.url + path)
+            assert page.locator(".creator-card").count() >= 1
+            page.screenshot(path=str(folder / f"{name}--{lang}--{width}.png"), full_page=True)
+        in_beauty = "美妆场均成交" if lang == "zh-hans" else "GMV per session in Beauty"
+        assert in_beauty in page.locator("main").inner_text()
+        context.close()
+    assert all(v.status == 200 for v in visits)
+    failures = axe_failures(visits)
+    assert not failures, "\n".join(failures)

@@ -45,6 +45,24 @@ def test_the_world_reads_like_months_of_real_use(db, caplog):
     assert Activity.objects.filter(ends_at__lte=now).exists()
     assert Activity.objects.filter(starts_at__lte=now, ends_at__gt=now).exists()
     assert Activity.objects.filter(starts_at__gt=now).exists()
+    # Track records on both sides (issue 17): not every shop ships on time or wins.
+    from cooperation.models import CreatorScorecard, MerchantScorecard
+
+    shops = {
+        m.merchant.user.username: m
+        for m in MerchantScorecard.objects.filter(
+            merchant__user__username__in=["merchant01", "merchant02"]
+        ).select_related("merchant__user")
+    }
+    assert set(shops) == {"merchant01", "merchant02"}
+    for shop in shops.values():
+        assert shop.ships_due > shop.ships_on_time > 0
+        assert shop.on_time_shipping_rate is not None and shop.on_time_shipping_rate < 1
+    assert sum(s.disputes_lost for s in shops.values()) >= 1
+    cards = CreatorScorecard.objects.filter(creator__user__username__startswith="creator")
+    assert cards.filter(tasks_completed__in=[1, 2], fulfilment_rate__isnull=True).exists()
+    assert cards.filter(disputes_lost__gte=1).exists()
+    assert cards.filter(fulfilment_rate__lt=1, tasks_completed__gte=3).exists()
 
 
 def test_verbose_seed_shows_the_settlement_log(db, caplog):

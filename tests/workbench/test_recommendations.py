@@ -123,5 +123,53 @@ def test_the_reason_shows_the_verified_record(merchant, two_creators):
         live_sessions=25,
     )
     picks = {p.creator.nickname: p for p in recommended_creators(merchant)}
-    assert picks["家居达人"].reasons[0] == "履约率 96%，场均成交 ¥12,000.00"
+    # No session in the merchant's main category (家居) stored: the all-category figure, so labelled.
+    assert picks["家居达人"].reasons[0] == "履约率 96%，全部类目场均成交 ¥12,000.00"
     assert not any("履约率" in r for r in picks["美妆达人"].reasons)
+
+
+@pytest.mark.django_db
+def test_the_reason_quotes_gmv_per_session_in_the_merchants_main_category(merchant, two_creators):
+    """Main category = most products on sale: two 家居 products, one 美妆 → 家居.
+
+    The creator's stored rows: 家居 4 sessions at ¥8,000.00, 美妆 21 at ¥12,761.90 (all
+    categories ¥12,000.00): the reason quotes 家居's ¥8,000.00.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cooperation.models import CreatorCategoryScorecard, CreatorScorecard
+
+    home, _beauty, _ = two_creators
+    for code in ("home", "home", "beauty"):
+        ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code=code))
+    now = timezone.now()
+    CreatorScorecard.objects.create(
+        creator=home,
+        period_start=now - timedelta(days=90),
+        period_end=now,
+        computed_at=now,
+        tasks_completed=25,
+        tasks_counted=25,
+        tasks_fulfilled=24,
+        fulfilment_rate=Decimal("0.9600"),
+        gmv_per_session=Decimal("12000.00"),
+        live_sessions=25,
+    )
+    for code, n, gmv in (("home", 4, "8000.00"), ("beauty", 21, "12761.90")):
+        CreatorCategoryScorecard.objects.create(
+            creator=home,
+            category_id=code,
+            computed_at=now,
+            live_sessions=n,
+            gmv_total=Decimal(gmv) * n,
+            gmv_per_session=Decimal(gmv),
+        )
+    picks = {p.creator.nickname: p for p in recommended_creators(merchant)}
+    assert picks["家居达人"].reasons[0] == "履约率 96%，家居类目场均成交 ¥8,000.00"
+    # The merchant's products change: now mostly 美妆, so the reason follows.
+    for _n in range(2):
+        ProductFactory(merchant=merchant.merchant, category=Category.objects.get(code="beauty"))
+    picks = {p.creator.nickname: p for p in recommended_creators(merchant)}
+    assert picks["家居达人"].reasons[0] == "履约率 96%，美妆类目场均成交 ¥12,761.90"

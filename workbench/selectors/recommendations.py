@@ -13,7 +13,7 @@ from decimal import Decimal
 from statistics import median
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,8 +140,16 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
 
     4 queries (categories, slot fees, candidates, their categories); 5 when the
     candidate pool of this category set is not cached.
+
+    The verified reason quotes 场均成交 in the merchant's **main category** (the one
+    with most of its products on sale; ties by the category's display order): the
+    creator's sessions with that category's products and those products' orders
+    (``CreatorCategoryScorecard``). A creator with no session in it shows its
+    all-category figure, labelled so.
     """
-    merchant_cats = cooperation_figures.active_product_categories(merchant_id=user.pk)
+    counts = cooperation_figures.active_category_counts(merchant_id=user.pk)
+    merchant_cats = {row["code"] for row in counts}
+    main = Category(**{k: counts[0][k] for k in ("code", "name_zh", "name_en")}) if counts else None
     fees = cooperation_figures.recent_slot_fees(merchant_id=user.pk, limit=20)
     typical = quantize(Decimal(median(fees))) if fees else None
     pool = _cached_pool(
@@ -156,6 +164,15 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         .select_related("scorecard")
         .prefetch_related("categories")
     )
+    if main is not None:
+        # One LEFT JOIN on (creator, main category): unique, no extra query.
+        candidates = candidates.annotate(
+            in_main=FilteredRelation(
+                "category_cards", condition=Q(category_cards__category_id=main.code)
+            ),
+            main_gmv=F("in_main__gmv_per_session"),
+            main_sessions=F("in_main__live_sessions"),
+        )
     picks = []
     for c in candidates:
         cats = {cat.code: cat for cat in c.categories.all()}
@@ -174,8 +191,14 @@ def recommended_creators(user, *, limit: int = RECOMMEND) -> list[CreatorPick]:
         if measured:
             # The verified record first: what Hotwave itself saw (scorecard, 90 days).
             text = _("履约率 %(rate)s") % {"rate": format_pct(card.fulfilment_rate)}
-            if card.gmv_per_session is not None:
-                text += _("，场均成交 %(gmv)s") % {"gmv": format_cny(card.gmv_per_session)}
+            main_gmv = getattr(c, "main_gmv", None)
+            if main is not None and main_gmv is not None and getattr(c, "main_sessions", 0):
+                text += _("，%(cat)s类目场均成交 %(gmv)s") % {
+                    "cat": main.label,
+                    "gmv": format_cny(main_gmv),
+                }
+            elif card.gmv_per_session is not None:
+                text += _("，全部类目场均成交 %(gmv)s") % {"gmv": format_cny(card.gmv_per_session)}
             reasons.append(text)
         matched = [cats[code].label for code in sorted(set(cats) & merchant_cats)]
         if matched:
