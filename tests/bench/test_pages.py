@@ -113,3 +113,12 @@ def test_generated_world_has_threads_and_notifications_like_the_services_make():
         assert note.recipient_id in (task.merchant_id, task.creator_id)
         assert note.url == f"/tasks/{task.pk}/"
         assert task.reference in render(note.kind, note.context)
+
+
+def test_hotwave_connections_run_without_jit():
+    """The pages' statements are estimated above jit_above_cost and would compile."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        assert cur.fetchone()[0] == "off"
