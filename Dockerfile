@@ -16,4 +16,4 @@ RUN SECRET_KEY=collectstatic HOTWAVE_EVENTS_SECRET=collectstatic python manage.p
 RUN mkdir -p /app/media && chown hotwave:hotwave /app/media
 USER hotwave
 EXPOSE 8000
-CMD ["gunicorn", "hotwave.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "hotwave.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]

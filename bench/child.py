@@ -25,6 +25,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 # (page name, persona role, URL names tried in order, query string or None).
 # A page whose URL is not (yet) in the URLconf is reported as not measurable.
+# A URL name in OBJECT_ARGS takes the pk of the persona's own object of that kind
+# (see ``persona_objects``): the busiest one, so the page shows the most it can.
 PAGES = [
     ("workbench (merchant)", "merchant", ["workbench:home"], ""),
     ("workbench (creator)", "creator", ["workbench:home"], ""),
@@ -51,10 +53,37 @@ PAGES = [
     ),
     ("task list (merchant)", "merchant", ["cooperation:task_list", "cooperation:tasks"], ""),
     ("task list (creator)", "creator", ["cooperation:task_list", "cooperation:tasks"], ""),
+    ("task page with its timeline (merchant)", "merchant", ["cooperation:task_detail"], ""),
+    ("conversation thread (creator)", "creator", ["conversations:thread"], ""),
+    ("notification center (creator)", "creator", ["notifications:center"], "?show=all"),
+    ("notification center (merchant)", "merchant", ["notifications:center"], "?show=all"),
     ("资金账户 (creator)", "creator", ["settlement:fund_account", "settlement:account"], ""),
     ("资金账户 (agency)", "agency", ["settlement:fund_account", "settlement:account"], ""),
     ("资金账户 (merchant)", "merchant", ["settlement:fund_account", "settlement:account"], ""),
 ]
+
+OBJECT_ARGS = {"cooperation:task_detail": "task", "conversations:thread": "thread"}
+
+# What each page must contain to count as the real page (zh-hans, the default
+# language; SPEC labels): a 200 with an error message or an empty shell is not it.
+MARKERS = {
+    "workbench": "待办事项",
+    "主播广场": "主播广场",
+    "选品广场": "选品广场",
+    "task list": "合作任务",
+    "task page": 'class="timeline task-timeline"',
+    "conversation thread": 'class="msg__body"',
+    "notification center": 'class="notice__text"',
+    "资金账户": "资金账户",
+}
+
+
+def marker_for(name: str) -> str:
+    """The marker string of a page of PAGES (by the start of its name)."""
+    for prefix, marker in MARKERS.items():
+        if name.startswith(prefix):
+            return marker
+    raise KeyError(f"no marker for page {name!r}")
 
 
 def _setup():
@@ -119,25 +148,63 @@ def _session_for(user) -> str:
     return store.session_key
 
 
-def resolve_pages() -> list[dict]:
-    """PAGES with their paths, or a note saying why a page cannot be measured."""
+def persona_objects(personas: dict) -> dict:
+    """For each role, the pk of its busiest task (most timeline entries) and thread
+    (most messages) that the persona can see, or None when it has none."""
+    from django.db.models import Count, Q
+
+    from conversations.models import Thread
+    from cooperation.models import Task
+
+    out = {}
+    for role, user in personas.items():
+        mine = Q(merchant_id=user.pk) | Q(creator_id=user.pk)
+        task = (
+            Task.objects.filter(mine)
+            .annotate(n=Count("transitions"))
+            .order_by("-n", "-id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        thread = (
+            Thread.objects.filter(mine)
+            .annotate(n=Count("messages"))
+            .order_by("-n", "-id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        out[role] = {"task": task, "thread": thread}
+    return out
+
+
+def resolve_pages(personas: dict | None = None) -> list[dict]:
+    """PAGES with their paths and markers, or a note saying why a page cannot be measured."""
     from django.urls import NoReverseMatch, reverse
 
     from admission.models import Category
 
     category = Category.objects.order_by("position", "code").values_list("code", flat=True).first()
+    objects = persona_objects(personas or {})
     out = []
     for name, role, url_names, query in PAGES:
-        path, used = None, None
+        path, used, missing = None, None, None
         for url_name in url_names:
+            kind = OBJECT_ARGS.get(url_name)
+            args = []
+            if kind:
+                pk = (objects.get(role) or {}).get(kind)
+                if pk is None:
+                    missing = f"the {role} persona has no {kind}"
+                    continue
+                args = [pk]
             try:
-                path, used = reverse(url_name), url_name
+                path, used = reverse(url_name, args=args), url_name
                 break
             except NoReverseMatch:
                 continue
-        item = {"name": name, "role": role, "url_name": used}
+        item = {"name": name, "role": role, "url_name": used, "marker": marker_for(name)}
         if path is None:
-            item["note"] = f"no URL named {' / '.join(url_names)} yet"
+            item["note"] = missing or f"no URL named {' / '.join(url_names)} yet"
         else:
             item["path"] = path + query.format(category=category or "")
         out.append(item)
@@ -152,7 +219,7 @@ def cmd_personas(args) -> None:
                 role: {"username": u.username, "user_id": u.pk, "sessionid": _session_for(u)}
                 for role, u in personas.items()
             },
-            "pages": resolve_pages(),
+            "pages": resolve_pages(personas),
         }
     )
 
@@ -164,7 +231,7 @@ def cmd_queries(args) -> None:
 
     personas = pick_personas()
     out = []
-    for page in resolve_pages():
+    for page in resolve_pages(personas):
         user = personas.get(page["role"])
         if "path" not in page or user is None:
             out.append({**page, "note": page.get("note") or f"no {page['role']} persona"})
@@ -174,7 +241,15 @@ def cmd_queries(args) -> None:
         client.get(page["path"])  # warm: caches, lazy imports, template loading
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(page["path"])
-        out.append({**page, "queries": len(ctx.captured_queries), "status": response.status_code})
+        body = response.content.decode("utf-8", "replace")
+        out.append(
+            {
+                **page,
+                "queries": len(ctx.captured_queries),
+                "status": response.status_code,
+                "marker_found": page["marker"] in body,
+            }
+        )
     _emit({"pages": out, "personas": {r: u.username for r, u in personas.items()}})
 
 
@@ -188,7 +263,7 @@ def cmd_explain(args) -> None:
 
     personas = pick_personas()
     out = []
-    for page in resolve_pages():
+    for page in resolve_pages(personas):
         user = personas.get(page["role"])
         if "path" not in page or user is None:
             continue

@@ -546,12 +546,19 @@ class Bench:
                 "measured": page.get("queries"),
                 "status": page.get("status"),
                 "reference_status": r.get("status"),
+                "marker_found": page.get("marker_found"),
+                "reference_marker_found": r.get("marker_found"),
             }
             if page.get("note") or r.get("note"):
                 item["note"] = page.get("note") or r.get("note")
                 item["equal"] = None
             else:
-                item["equal"] = item["reference"] == item["measured"]
+                # Equal counts of the real page at both scales (200 with its marker).
+                item["equal"] = (
+                    item["reference"] == item["measured"]
+                    and item["status"] == item["reference_status"] == 200
+                    and bool(item["marker_found"] and item["reference_marker_found"])
+                )
             items.append(item)
         self.result["queries"] = {"items": items}
 
@@ -587,13 +594,13 @@ class Bench:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
-    def _get(self, port: int, path: str, cookie: str = "") -> int:
+    def _get(self, port: int, path: str, cookie: str = "") -> tuple[int, str]:
+        """(status, body) of one GET."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=90)
         try:
             conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
             resp = conn.getresponse()
-            resp.read()
-            return resp.status
+            return resp.status, resp.read().decode("utf-8", "replace")
         finally:
             conn.close()
 
@@ -615,18 +622,26 @@ class Bench:
         personas = data["personas"]
         port = self._free_port()
         gunicorn = self.bin / "gunicorn"
-        log(f"pages: gunicorn (2 sync workers) on 127.0.0.1:{port}")
+        # The server's shape (docs/SCALING.md): BENCH_GUNICORN_WORKERS (2),
+        # BENCH_GUNICORN_CLASS (sync | gthread) and BENCH_GUNICORN_THREADS (gthread: 4).
+        workers = os.environ.get("BENCH_GUNICORN_WORKERS", "2")
+        klass = os.environ.get("BENCH_GUNICORN_CLASS", "sync")
+        threads = os.environ.get("BENCH_GUNICORN_THREADS", "4") if klass == "gthread" else "1"
+        server = f"{workers} {klass} workers" + (
+            f" × {threads} threads" if klass == "gthread" else ""
+        )
+        log(f"pages: gunicorn ({server}) on 127.0.0.1:{port}")
         err = (self.out / "gunicorn.log").open("w")
         proc = subprocess.Popen(
-            [str(gunicorn), "hotwave.wsgi:application", "-w", "2", "-k", "sync",
-             "-b", f"127.0.0.1:{port}", "--timeout", "60", "--error-logfile", "-",
-             "--log-level", "warning"],
+            [str(gunicorn), "hotwave.wsgi:application", "-w", workers, "-k", klass,
+             "--threads", threads, "-b", f"127.0.0.1:{port}", "--timeout", "60",
+             "--error-logfile", "-", "--log-level", "warning"],
             env=self.env(), cwd=ROOT, stdout=err, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             for _ in range(100):
                 try:
-                    if self._get(port, "/bench/bare/") == 200:
+                    if self._get(port, "/bench/bare/")[0] == 200:
                         break
                 except OSError:
                     pass
@@ -648,13 +663,18 @@ class Bench:
                     continue
                 cookie = f"sessionid={persona['sessionid']}"
                 try:
-                    status = self._get(port, page["path"], cookie)
+                    status, body = self._get(port, page["path"], cookie)
                 except OSError as exc:  # e.g. slower than the 60 s worker timeout
                     item["note"] = f"no answer: {exc}"
                     items.append(item)
                     continue
                 if status != 200:
                     item["note"] = f"answers HTTP {status}, not measured"
+                    items.append(item)
+                    continue
+                # The real page, not an error or an empty shell that happens to be a 200.
+                if page.get("marker") and page["marker"] not in body:
+                    item["note"] = f"the page lacks its marker {page['marker']!r}, not measured"
                     items.append(item)
                     continue
                 try:
@@ -693,6 +713,7 @@ class Bench:
             },
             "items": items,
             "wrk": f"wrk -t1 -c4 -d{secs}s --latency (after {warm}s warm-up)",
+            "server": f"gunicorn, {server}",
         }
 
     # --- run ----------------------------------------------------------------------------

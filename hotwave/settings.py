@@ -161,6 +161,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    # PostgreSQL's JIT compiles any statement whose estimated cost passes
+    # jit_above_cost (100 000): the pages' correlated subqueries are estimated that
+    # high and run in 20-40 ms, then spend 60-260 ms compiling (docs/PERFORMANCE.md).
+    # Off for Hotwave's connections; DATABASE_JIT=1 keeps the server's setting.
+    if not env.bool("DATABASE_JIT", default=False):
+        options = DATABASES["default"]["OPTIONS"]
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

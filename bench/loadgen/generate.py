@@ -61,7 +61,12 @@ from admission.models import (
 )
 from bench.loadgen import names
 from bench.loadgen.sink import Sink
+from conversations.models import Message, Thread, ThreadKind, ThreadRead
 from cooperation.models import Product, ProductStatus, Task, TaskProduct, TaskState, TaskTransition
+from cooperation.models.tasks import task_reference
+from hotwave.money import format_cny
+from notifications.kinds import Delivery, Kind
+from notifications.models import Notification
 from settlement.models import Binding, BindingSource, BindingStatus, Order, OrderEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -110,6 +115,9 @@ class Stats:
     products: int = 0
     bindings: int = 0
     tasks: int = 0
+    notifications: int = 0
+    threads: int = 0
+    messages: int = 0
     orders: int = 0
     confirmed: int = 0
     refunded: int = 0
@@ -248,9 +256,10 @@ class LoadGenerator:
         self._write_products(rng, now, categories)
         self._write_plans(rng, now)
         self._write_tasks(rng)
+        self._write_conversations(rng)
         self.sink.analyze(
             User, Merchant, Creator, Agency, Binding, Product, AgreementSignature, Task,
-            TaskProduct, TaskTransition,
+            TaskProduct, TaskTransition, Thread, Message, ThreadRead, Notification,
         )  # fmt: skip
 
     def _user_rows(self, ids, usernames, role, password, rng):
@@ -676,6 +685,114 @@ class LoadGenerator:
                 )
             self.stats.tasks += k
             self.progress("tasks", start + k, n)
+
+    # The events each generated task raised (cooperation.notices, SPEC §7): who is told.
+    _TASK_NOTICES = {
+        TaskState.INVITED: [("creator", Kind.INVITATION_RECEIVED, "invited")],
+        TaskState.DECLINED: [
+            ("creator", Kind.INVITATION_RECEIVED, "invited"),
+            ("merchant", Kind.INVITATION_DECLINED, Kind.INVITATION_DECLINED),
+        ],
+        TaskState.CANCELLED: [("creator", Kind.INVITATION_RECEIVED, "invited")],
+        TaskState.EXPIRED: [
+            ("creator", Kind.INVITATION_RECEIVED, "invited"),
+            ("merchant", Kind.INVITATION_EXPIRED, "expired"),
+            ("creator", Kind.INVITATION_EXPIRED, "expired"),
+        ],
+    }
+
+    def _write_conversations(self, rng) -> None:
+        """The 通知 the generated tasks raised and a task thread (消息) for about half of them.
+
+        Notifications carry the same kinds, keys, links and context the task services
+        give (cooperation.notices); older ones are read. A thread has 1–12 messages
+        taking turns, and each party has read up to where it last wrote or further.
+        """
+        tasks = list(
+            Task.objects.filter(merchant__user__username__startswith=MERCHANT_PREFIX)
+            .order_by("id")
+            .values_list(
+                "id", "merchant_id", "creator_id", "state", "slot_fee", "created_at",
+                "merchant__shop_name", "creator__nickname",
+            )
+        )  # fmt: skip
+        if not tasks:
+            return
+        lines = [
+            "你好，这款的样品什么时候能寄出？",
+            "明天上午发顺丰，单号稍后发你。",
+            "直播时间定在周五晚上八点可以吗？",
+            "可以，坑位在第三个，讲解五分钟。",
+            "佣金率按计划里的比例结算，对吧？",
+            "对的，确认收货后 T+7 结算。",
+            "好的，我这边准备脚本。",
+            "收到，有问题随时沟通。",
+        ]
+        talked: set[int] = set()
+        for start in range(0, len(tasks), PARTY_BATCH):
+            part = tasks[start : start + PARTY_BATCH]
+            notes, threads, messages, reads = [], [], [], []
+            with transaction.atomic():
+                thread_ids = iter(self.sink.reserve_ids(Thread, len(part)))
+                for tid, merchant_id, creator_id, state, fee, created, shop, nick in part:
+                    url = f"/tasks/{tid}/"
+                    ref = task_reference(tid)
+                    for k, (party, kind, event) in enumerate(self._TASK_NOTICES.get(state, ())):
+                        at = created + timedelta(hours=k * 24 + rng.uniform(0, 2))
+                        context = {"task": ref}
+                        if kind == Kind.INVITATION_RECEIVED:
+                            context.update(merchant=shop, fee=format_cny(fee))
+                        elif kind == Kind.INVITATION_DECLINED:
+                            context["creator"] = nick
+                        read = None if at > self.until_dt - timedelta(days=3) else at
+                        notes.append(
+                            (merchant_id if party == "merchant" else creator_id, kind,
+                             f"task:{tid}:{event}", url, context, Delivery.IN_APP, at, read)
+                        )  # fmt: skip
+                    # Half the tasks have a thread, and every creator's first task does.
+                    if rng.random() >= 0.5 and creator_id in talked:
+                        continue
+                    talked.add(creator_id)
+                    thread_id = next(thread_ids)
+                    n = rng.randint(1, 12)
+                    ids = self.sink.reserve_ids(Message, n)
+                    at = created
+                    last_by = {}
+                    for i, mid in enumerate(ids):
+                        at = at + timedelta(minutes=rng.uniform(3, 600))
+                        sender = merchant_id if i % 2 == 0 else creator_id
+                        last_by[sender] = mid
+                        messages.append((mid, thread_id, sender, lines[i % len(lines)], at))
+                    threads.append(
+                        (thread_id, ThreadKind.TASK, tid, merchant_id, creator_id, created, at,
+                         False)
+                    )  # fmt: skip
+                    for user_id in (merchant_id, creator_id):
+                        upto = ids[-1] if rng.random() < 0.7 else last_by.get(user_id, 0)
+                        if upto:
+                            reads.append((thread_id, user_id, upto, at))
+                self.sink.write(
+                    Notification,
+                    ("recipient_id", "kind", "key", "url", "context", "delivery", "created_at",
+                     "read_at"),
+                    notes,
+                )  # fmt: skip
+                self.sink.write(
+                    Thread,
+                    ("id", "kind", "task_id", "merchant_id", "creator_id", "created_at",
+                     "last_message_at", "outreach"),
+                    threads,
+                )  # fmt: skip
+                self.sink.write(
+                    Message, ("id", "thread_id", "sender_id", "body", "created_at"), messages
+                )
+                self.sink.write(
+                    ThreadRead, ("thread_id", "user_id", "last_read_id", "read_at"), reads
+                )
+            self.stats.notifications += len(notes)
+            self.stats.threads += len(threads)
+            self.stats.messages += len(messages)
+            self.progress("conversations", start + len(part), len(tasks))
 
     # =================================================================== orders
 
