@@ -180,3 +180,21 @@ def rate_cut_announced(row, *, old_rate, creator_ids: list[int]) -> int:
         kind=Kind.RATE_CUT_ANNOUNCED,
         items=[(uid, f"rate_cut:{row.pk}", url, context) for uid in creator_ids],
     )
+
+
+def product_rate_cut_announced(product, *, old_rate, creator_ids: list[int]) -> int:
+    """A cut of the product's own rate: the same notification as a plan's cut."""
+    from hotwave.formats import format_pct
+    from notifications.services import notify_many
+
+    url = reverse("cooperation:product_plans_for_creator", args=[product.pk])
+    context = {
+        "product": product.title,
+        "old": format_pct(old_rate),
+        "new": format_pct(product.rate_cut_to),
+        "effective": timezone.localtime(product.rate_cut_from).strftime("%Y-%m-%d %H:%M"),
+    }
+    key = f"product_rate_cut:{product.pk}:{int(product.rate_cut_from.timestamp())}"
+    return notify_many(
+        kind=Kind.RATE_CUT_ANNOUNCED, items=[(uid, key, url, context) for uid in creator_ids]
+    )

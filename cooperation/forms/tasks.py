@@ -56,7 +56,7 @@ class ProductChoices(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
     def label_from_instance(self, obj: Product) -> str:
-        pct = f"{(obj.service_fee_rate * 100).normalize():f}%"
+        pct = f"{(obj.rate_in_force() * 100).normalize():f}%"
         # The title is the merchant's own words (marked as such); the rest is ours.
         return format_html(
             "<span data-user-content>{}</span> · {} · {} {}",

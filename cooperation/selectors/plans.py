@@ -33,6 +33,7 @@ from cooperation.models import (
     PlanRate,
     Product,
     PromotionPlan,
+    product_rate_at,
 )
 from cooperation.selectors.access import creator_of, merchant_of
 
@@ -98,6 +99,14 @@ def cut_pending_q(creator_ref, product_ref, at=None) -> Q:
     return Exists(plans.filter(Q(ended_at__gt=now) | Exists(announced)))
 
 
+def own_cut_pending_q(creator_ref, product_ref, *, prefix: str = "", at=None) -> Q:
+    """The product's own rate has a cut announced, not yet in force, and it is the rate
+    the creator gets (no plan in force applies to it)."""
+    return Q(**{f"{prefix}rate_cut_from__gt": _moment(at)}) & ~Exists(
+        _best_plans(creator_ref, product_ref, at)
+    )
+
+
 def with_best_rate(
     qs: QuerySet, *, creator: Creator | int | None, at=None, product_ref: str = "pk"
 ) -> QuerySet:
@@ -109,13 +118,18 @@ def with_best_rate(
     """
     creator_id = getattr(creator, "pk", creator)
     product = OuterRef(product_ref)
-    base_rate = F("service_fee_rate" if product_ref == "pk" else "product__service_fee_rate")
+    prefix = "" if product_ref == "pk" else "product__"
+    # The product's own rate in force at ``at``: a cut announced on it applies from its second.
+    base_rate = product_rate_at(at, prefix)
     best = _best_plans(creator_id, product, at)
+    own_cut_pending = Q(plan_rate__isnull=True, **{f"{prefix}rate_cut_from__gt": _moment(at)})
     return qs.annotate(
         plan_rate=Subquery(best.values("in_force")[:1], output_field=RATE_FIELD),
         best_plan_kind=Subquery(best.values("kind")[:1]),
         best_rate=Coalesce(F("plan_rate"), base_rate, output_field=RATE_FIELD),
-        rate_cut_pending=cut_pending_q(creator_id, product, at),
+        rate_cut_pending=ExpressionWrapper(
+            cut_pending_q(creator_id, product, at) | own_cut_pending, output_field=BooleanField()
+        ),
     )
 
 

@@ -76,7 +76,7 @@ def expected_rate(product: Product, plans, creator_id: int, at: datetime) -> tup
         rate = plan_rate_at(plan, at)
         if rate is not None and (best is None or rate > best[0]):
             best = (rate, plan.kind)
-    return best or (product.service_fee_rate, "")
+    return best or (product.rate_in_force(at), "")
 
 
 def rate_mismatches(

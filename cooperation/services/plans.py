@@ -80,7 +80,7 @@ def _in_force(plan: PromotionPlan, at: datetime) -> PlanRate | None:
     return plan.rates.filter(effective_from__lte=at).order_by("-effective_from").first()
 
 
-def _affected_creators(product: Product) -> list[int]:
+def affected_creators(product: Product) -> list[int]:
     """Creators who carry the product (cart) or promote it in an open task: they are told."""
     in_cart = CartItem.objects.filter(product=product).values_list("creator_id", flat=True)
     in_task = (
@@ -164,7 +164,7 @@ def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = 
     if current is not None and current.rate == rate:
         if pending.exists():
             pending.delete()  # back to the rate in force: the announced cut is withdrawn
-            todos.changed(_affected_creators(plan.product))
+            todos.changed(affected_creators(plan.product))
             return current
         raise DomainError(_("新费率与当前费率相同。"), code="plan.same_rate")
     pending.delete()  # never in force, so no order can carry it
@@ -177,7 +177,7 @@ def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = 
             )
     except IntegrityError as exc:  # the same second as the last raise
         raise DomainError(_("费率刚刚调整过，请稍后再试。"), code="plan.too_soon") from exc
-    affected = _affected_creators(plan.product)
+    affected = affected_creators(plan.product)
     if cut:
         notices.rate_cut_announced(row, old_rate=current.rate, creator_ids=affected)
     todos.changed(affected)
@@ -193,7 +193,7 @@ def plan_end(*, plan: PromotionPlan, now: datetime | None = None) -> PromotionPl
         plan.ended_at = now + rate_cut_notice()
         plan.save(update_fields=["ended_at"])
         plan.rates.filter(effective_from__gt=now).delete()
-        todos.changed(_affected_creators(plan.product))
+        todos.changed(affected_creators(plan.product))
     return plan
 
 
