@@ -159,6 +159,17 @@ class RateForm(Form):
         return self.cleaned_data["rate_percent"] / Decimal(100)
 
 
+class ChosenCreatorForm(Form):
+    """指定达人: add a creator to a 定向计划 by its account name."""
+
+    handle = forms.CharField(
+        label=_("达人账户名"),
+        max_length=150,
+        help_text=_("达人的登录账户名；可以先在上方按昵称或账户名搜索。"),
+        error_messages={"required": _("请填写达人的账户名。")},
+    )
+
+
 class ApplyForm(Form):
     message = forms.CharField(label=_("申请说明（可选）"), required=False, max_length=200)
 

@@ -70,7 +70,7 @@ def open_to_q(creator_ref, at=None) -> Q:
         creator=inner_creator,
         status=ApplicationStatus.APPROVED,
         decided_at__lte=at,
-    )
+    ).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=at))
     return (
         Q(created_at__lte=at)
         & (Q(ended_at__isnull=True) | Q(ended_at__gt=at))
@@ -163,7 +163,11 @@ def _merchant_plans(merchant) -> QuerySet[PromotionPlan]:
                 .values("effective_from")[:1]
             ),
             members=Count(
-                "applications", filter=Q(applications__status=ApplicationStatus.APPROVED)
+                "applications",
+                filter=Q(
+                    applications__status=ApplicationStatus.APPROVED,
+                    applications__removed_at__isnull=True,
+                ),
             ),
             waiting=Count("applications", filter=Q(applications__status=ApplicationStatus.PENDING)),
         )
@@ -201,6 +205,41 @@ def application_for_merchant(*, actor: User, pk: int) -> PlanApplication:
         return applications_for_merchant(actor=actor).get(pk=pk)
     except PlanApplication.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def plan_members(*, plan: PromotionPlan) -> QuerySet[PlanApplication]:
+    """The creators a targeted plan applies to (approved or chosen), and those being
+    removed (``removed_at`` in the future), chosen first then by nickname."""
+    return (
+        PlanApplication.objects.filter(plan=plan, status=ApplicationStatus.APPROVED)
+        .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=Now()))
+        .select_related("creator", "creator__user")
+        .order_by("removed_at", "-chosen", "creator__nickname", "pk")
+    )
+
+
+MEMBER_SEARCH_LIMIT = 10
+
+
+def creators_to_choose(*, plan: PromotionPlan, q: str) -> list[Creator]:
+    """Admitted creators whose nickname or account name contains ``q`` (at most 10),
+    each with ``is_member`` (the plan applies to it now). Empty ``q``: none."""
+    from admission.models import Role
+    from admission.selectors import admitted_q
+
+    q = q.strip()
+    if not q:
+        return []
+    member = PlanApplication.objects.filter(
+        plan=plan, creator=OuterRef("pk"), status=ApplicationStatus.APPROVED
+    ).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=Now()))
+    return list(
+        Creator.objects.filter(admitted_q(Role.CREATOR))
+        .filter(Q(nickname__icontains=q) | Q(user__username__icontains=q))
+        .select_related("user")
+        .annotate(is_member=Exists(member))
+        .order_by("-fans", "pk")[:MEMBER_SEARCH_LIMIT]
+    )
 
 
 # --- the creator's side -------------------------------------------------------------

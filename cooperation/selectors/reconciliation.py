@@ -63,7 +63,10 @@ def applies_at(plan: PromotionPlan, creator_id: int, at: datetime) -> bool:
     if plan.kind == PlanKind.EXCLUSIVE:
         return plan.creator_id == creator_id
     return any(
-        a.creator_id == creator_id and a.decided_at is not None and a.decided_at <= at
+        a.creator_id == creator_id
+        and a.decided_at is not None
+        and a.decided_at <= at
+        and (a.removed_at is None or a.removed_at > at)
         for a in plan.approved
     )
 
