@@ -76,7 +76,9 @@ def test_merchant_chooses_a_creator_for_its_targeted_plan(
     with creator.expect_navigation():
         creator.get_by_role("link", name=re.compile("无需申请")).first.click()
     assert (
-        creator.locator(".plan-item", has_text="定向计划").get_by_text("对你开放").first.is_visible()
+        creator.locator(".plan-item", has_text="定向计划")
+        .get_by_text("对你开放")
+        .first.is_visible()
     )
 
     # Removal asks first (the dialog), then takes effect after the notice period.
