@@ -8,7 +8,8 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("消息")
 
     def ready(self) -> None:
-        from conversations.services import invitation_gate
-        from hotwave.gates import register_invitation_gate
+        from conversations.services import blocked_merchant_ids, invitation_gate
+        from hotwave.gates import register_blocked_merchants, register_invitation_gate
 
         register_invitation_gate(invitation_gate)
+        register_blocked_merchants(blocked_merchant_ids)

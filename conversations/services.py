@@ -134,6 +134,13 @@ def is_blocked(*, merchant_id: int, creator_id: int) -> bool:
     ).exists()
 
 
+def blocked_merchant_ids(creator_user_id: int):
+    """The merchants in a block with the creator (its own or an operator's), as a subquery."""
+    return Restriction.objects.filter(
+        creator_id=creator_user_id, kind=RestrictionKind.BLOCK
+    ).values("merchant_id")
+
+
 def invitation_gate(merchant_user_id: int, creator_user_id: int) -> str | None:
     """The gate cooperation's task_create asks: a blocked merchant cannot invite."""
     if is_blocked(merchant_id=merchant_user_id, creator_id=creator_user_id):

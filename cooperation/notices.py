@@ -145,6 +145,42 @@ def plan_application_answered(application) -> None:
     )
 
 
+def plan_creator_chosen(application, *, rate) -> None:
+    """A merchant added the creator to its 定向计划: the plan's rate applies without applying."""
+    from hotwave.formats import format_pct
+
+    plan = application.plan
+    notify(
+        recipient=application.creator_id,
+        kind=Kind.PLAN_CREATOR_CHOSEN,
+        key=f"plan_chosen:{application.pk}:{int(application.decided_at.timestamp())}",
+        url=reverse("cooperation:product_plans_for_creator", args=[plan.product_id]),
+        context={
+            "product": plan.product.title,
+            "rate": format_pct(rate.rate) if rate is not None else "",
+        },
+    )
+
+
+def plan_creator_removed(application, *, old_rate, new_rate) -> int:
+    """Taken off a 定向计划's list: the same notice as a rate cut, with its second."""
+    from hotwave.formats import format_pct
+    from notifications.services import notify_many
+
+    plan = application.plan
+    context = {
+        "product": plan.product.title,
+        "old": format_pct(old_rate),
+        "new": format_pct(new_rate),
+        "effective": timezone.localtime(application.removed_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    key = f"plan_removed:{application.pk}:{int(application.removed_at.timestamp())}"
+    url = reverse("cooperation:product_plans_for_creator", args=[plan.product_id])
+    return notify_many(
+        kind=Kind.RATE_CUT_ANNOUNCED, items=[(application.creator_id, key, url, context)]
+    )
+
+
 def sample_request_answered(request) -> None:
     """The creator hears whether its sample request was approved (a task) or declined."""
     from cooperation.models import SampleStatus
@@ -179,4 +215,22 @@ def rate_cut_announced(row, *, old_rate, creator_ids: list[int]) -> int:
     return notify_many(
         kind=Kind.RATE_CUT_ANNOUNCED,
         items=[(uid, f"rate_cut:{row.pk}", url, context) for uid in creator_ids],
+    )
+
+
+def product_rate_cut_announced(product, *, old_rate, creator_ids: list[int]) -> int:
+    """A cut of the product's own rate: the same notification as a plan's cut."""
+    from hotwave.formats import format_pct
+    from notifications.services import notify_many
+
+    url = reverse("cooperation:product_plans_for_creator", args=[product.pk])
+    context = {
+        "product": product.title,
+        "old": format_pct(old_rate),
+        "new": format_pct(product.rate_cut_to),
+        "effective": timezone.localtime(product.rate_cut_from).strftime("%Y-%m-%d %H:%M"),
+    }
+    key = f"product_rate_cut:{product.pk}:{int(product.rate_cut_from.timestamp())}"
+    return notify_many(
+        kind=Kind.RATE_CUT_ANNOUNCED, items=[(uid, key, url, context) for uid in creator_ids]
     )

@@ -229,7 +229,7 @@ CREATOR_DUE_SOON = _due_source(
 
 def _plan_sources():
     from cooperation.models import ApplicationStatus, CartItem, PlanApplication
-    from cooperation.selectors.plans import cut_pending_q
+    from cooperation.selectors.plans import cut_pending_q, own_cut_pending_q
 
     def waiting():
         return PlanApplication.objects.filter(status=ApplicationStatus.PENDING)
@@ -259,9 +259,12 @@ def _plan_sources():
     )
 
     def cuts():
-        # Cart items whose product has a plan applying to that creator with a cut announced.
+        # Cart items whose product has a plan applying to that creator with a cut announced,
+        # or whose own rate (the one the creator gets without a plan) has one.
+        creator, product = OuterRef("creator_id"), OuterRef("product_id")
         return CartItem.objects.filter(
-            cut_pending_q(OuterRef("creator_id"), OuterRef("product_id"))
+            cut_pending_q(creator, product)
+            | own_cut_pending_q(creator, product, prefix="product__")
         )
 
     def cuts_url(user=None) -> str:
@@ -278,7 +281,7 @@ def _plan_sources():
             ),
             count_for=lambda user: cuts().filter(creator_id=user.pk).count(),
             order=23,
-            description=_("带货车里的商品，计划费率将在通知期后下调"),
+            description=_("带货车里的商品，服务费率将在通知期后下调"),
             count_expr=lambda role: count_of(cuts().filter(creator_id=OuterRef("pk"))),
         )
     )

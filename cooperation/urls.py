@@ -38,6 +38,12 @@ urlpatterns = [
     path("products/<int:pk>/plans/", plans.product_plans, name="product_plans"),
     path("plans/<int:pk>/rate/", plans.plan_rate, name="plan_rate"),
     path("plans/<int:pk>/end/", plans.plan_end, name="plan_end"),
+    path("plans/<int:pk>/creators/", plans.plan_creators, name="plan_creators"),
+    path(
+        "plans/<int:pk>/creators/<int:application_pk>/remove/",
+        plans.plan_creator_remove,
+        name="plan_creator_remove",
+    ),
     path("plans/applications/", plans.application_list, name="application_list"),
     path(
         "plans/applications/<int:pk>/decide/",

@@ -37,6 +37,7 @@ class Kind(models.TextChoices):
     PLAN_APPLICATION_ANSWERED = "plan_application_answered", _("推广计划申请有答复")
     SAMPLE_REQUEST_ANSWERED = "sample_request_answered", _("样品申请有答复")
     RATE_CUT_ANNOUNCED = "rate_cut_announced", _("佣金率下调公告")
+    PLAN_CREATOR_CHOSEN = "plan_creator_chosen", _("被商家加入定向计划")
     PAYOUT_MADE = "payout_made", _("结算款已打款")
     PAYOUT_FAILED = "payout_failed", _("打款失败")
 
@@ -97,6 +98,9 @@ KINDS: dict[str, KindInfo] = {
     ),
     Kind.RATE_CUT_ANNOUNCED: KindInfo(
         _("「%(product)s」的佣金率将于 %(effective)s 由 %(old)s 调为 %(new)s。"), Delivery.EMAIL
+    ),
+    Kind.PLAN_CREATOR_CHOSEN: KindInfo(
+        _("商家把你加入了「%(product)s」的定向计划：服务费率 %(rate)s，无需申请。"), Delivery.EMAIL
     ),
     Kind.PAYOUT_MADE: KindInfo(_("结算款 %(amount)s 已打款到你的收款账户。"), Delivery.DIGEST),
     Kind.PAYOUT_FAILED: KindInfo(_("结算款 %(amount)s 打款失败：%(reason)s"), Delivery.EMAIL),

@@ -64,11 +64,16 @@ def fulfilment_fraction(percent: Decimal | None) -> Decimal:
     return (percent or Decimal(0)) / Decimal(100)
 
 
-class PlanForm(Form):
-    kind = forms.ChoiceField(label=_("计划类型"), choices=PlanKind.choices, initial=PlanKind.OPEN)
-    rate_percent = rate_field(_("服务费率（%）"))
+class ThresholdFields(forms.Form):
+    """最低主播等级, 最低粉丝数 and 最低履约率: who may apply to a 定向计划 or ask for a sample.
+
+    The same fields and messages on both forms; ``threshold_labels`` names them
+    for each (level, fans, fulfilment).
+    """
+
+    threshold_labels: tuple  # (level, fans, fulfilment), set by each form
+
     min_level = forms.IntegerField(
-        label=_("最低主播等级（定向计划）"),
         required=False,
         min_value=0,
         max_value=MAX_LEVEL,
@@ -81,7 +86,6 @@ class PlanForm(Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     min_fans = forms.IntegerField(
-        label=_("最低粉丝数（定向计划）"),
         required=False,
         min_value=0,
         help_text=_("例如 10000；留空为不限。"),
@@ -91,7 +95,34 @@ class PlanForm(Form):
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    min_fulfilment_percent = fulfilment_field(_("最低履约率（%，定向计划）"))
+    min_fulfilment_percent = fulfilment_field(None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in zip(
+            ("min_level", "min_fans", "min_fulfilment_percent"), self.threshold_labels, strict=True
+        ):
+            self.fields[name].label = label
+
+
+class PlanForm(ThresholdFields, Form):
+    field_order = [
+        "kind",
+        "rate_percent",
+        "min_level",
+        "min_fans",
+        "min_fulfilment_percent",
+        "creator",
+        "note",
+    ]
+    threshold_labels = (
+        _("最低主播等级（定向计划）"),
+        _("最低粉丝数（定向计划）"),
+        _("最低履约率（%，定向计划）"),
+    )
+
+    kind = forms.ChoiceField(label=_("计划类型"), choices=PlanKind.choices, initial=PlanKind.OPEN)
+    rate_percent = rate_field(_("服务费率（%）"))
     creator = forms.CharField(
         label=_("专属达人的账户名（专属）"),
         required=False,
@@ -128,6 +159,17 @@ class RateForm(Form):
         return self.cleaned_data["rate_percent"] / Decimal(100)
 
 
+class ChosenCreatorForm(Form):
+    """指定达人: add a creator to a 定向计划 by its account name."""
+
+    handle = forms.CharField(
+        label=_("达人账户名"),
+        max_length=150,
+        help_text=_("达人的登录账户名；可以先在上方按昵称或账户名搜索。"),
+        error_messages={"required": _("请填写达人的账户名。")},
+    )
+
+
 class ApplyForm(Form):
     message = forms.CharField(label=_("申请说明（可选）"), required=False, max_length=200)
 
@@ -145,7 +187,10 @@ class DecisionForm(Form):
         return data
 
 
-class SampleQuotaForm(Form):
+class SampleQuotaForm(ThresholdFields, Form):
+    field_order = ["quota", "min_level", "min_fans", "min_fulfilment_percent"]
+    threshold_labels = (_("申样最低主播等级"), _("申样最低粉丝数"), _("申样最低履约率（%）"))
+
     quota = forms.IntegerField(
         label=_("样品名额"),
         min_value=0,
@@ -158,31 +203,6 @@ class SampleQuotaForm(Form):
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    min_level = forms.IntegerField(
-        label=_("申样最低主播等级"),
-        required=False,
-        min_value=0,
-        max_value=MAX_LEVEL,
-        help_text=_("0–6，即 V0–V6；留空为不限。"),
-        error_messages={
-            "invalid": _("最低等级请输入 0 到 6 的整数。"),
-            "min_value": _("最低等级不能是负数。"),
-            "max_value": _("最低等级最高是 6（V6）。"),
-        },
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-    )
-    min_fans = forms.IntegerField(
-        label=_("申样最低粉丝数"),
-        required=False,
-        min_value=0,
-        help_text=_("例如 10000；留空为不限。"),
-        error_messages={
-            "invalid": _("最低粉丝数请输入不小于 0 的整数。"),
-            "min_value": _("最低粉丝数不能是负数。"),
-        },
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-    )
-    min_fulfilment_percent = fulfilment_field(_("申样最低履约率（%）"))
 
 
 class SampleRequestForm(Form):

@@ -57,12 +57,16 @@ class ProductForm(Form):
                 "title": instance.title,
                 "category": instance.category_id,
                 "price": instance.price,
-                "service_fee_percent": instance.service_fee_percent,
+                "service_fee_percent": instance.announced_percent,
             }
         super().__init__(*args, **kwargs)
         limit = settings.HOTWAVE_MAX_PRODUCT_PRICE
         self.fields["price"].help_text = _("不超过 %(limit)s。") % {"limit": format_cny(limit)}
         if instance is not None:
+            self.fields["service_fee_percent"].help_text = _(
+                "1%%–80%%。上调立即生效；下调在 %(hours)s 小时通知期后生效，"
+                "期间带货车或进行中合作里有这个商品的达人会收到通知，之前支付的订单保留原费率。"
+            ) % {"hours": settings.COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS}
             self.fields["sku"].disabled = True
             self.fields["sku"].required = False
 

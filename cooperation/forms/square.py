@@ -56,6 +56,11 @@ class SquareForm(Form):
         choices=[("", _("不限")), (PLAN_ANY, _("有推广计划")), *PlanKind.choices],
     )
     samples = forms.BooleanField(label=_("有免费样品"), required=False)
+    unrestricted = forms.BooleanField(
+        label=_("只看对我不受限的"),
+        required=False,
+        help_text=_("不显示已屏蔽的商家的商品，和只对指定达人开放、没有我的商品。"),
+    )
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
@@ -78,5 +83,6 @@ class SquareForm(Form):
             rate=data.get("rate") or "",
             plan=data.get("plan") or "",
             samples=bool(data.get("samples")),
+            unrestricted=bool(data.get("unrestricted")),
             sort=data.get("sort") or SORT_ORDERS,
         )

@@ -56,7 +56,7 @@ class ProductChoices(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
     def label_from_instance(self, obj: Product) -> str:
-        pct = f"{(obj.service_fee_rate * 100).normalize():f}%"
+        pct = f"{(obj.rate_in_force() * 100).normalize():f}%"
         # The title is the merchant's own words (marked as such); the rest is ours.
         return format_html(
             "<span data-user-content>{}</span> · {} · {} {}",
@@ -67,7 +67,65 @@ class ProductChoices(forms.ModelMultipleChoiceField):
         )
 
 
-class TaskCreateForm(Form):
+# --- the terms an invitation and a counter-offer share (坑位费, 合作模式, 目标, 直播日期) ---
+
+SLOT_FEE_MESSAGES = {
+    "invalid": _("请输入金额，例如 3000 或 2999.50。"),
+    "min_value": _("坑位费不能为负数。"),
+    "negative": _("坑位费不能为负数。"),
+    "max_decimal_places": _("坑位费最多两位小数。"),
+}
+
+
+def gmv_target_field(help_text) -> MoneyField:
+    """目标成交额 (保底 only): empty for the other modes."""
+    return MoneyField(
+        label=_("目标成交额（元）"),
+        required=False,
+        help_text=help_text,
+        error_messages={
+            "invalid": _("目标成交额请输入金额，例如 50000。"),
+            "negative": _("目标成交额须大于 0。"),
+            "max_decimal_places": _("目标成交额最多两位小数。"),
+            "max_digits": _("目标成交额过大。"),
+            "max_whole_digits": _("目标成交额过大。"),
+        },
+    )
+
+
+def planned_live_date_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("计划直播日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请选择计划直播日期。")},
+    )
+
+
+class TermsMixin:
+    """The checks of the terms both forms take: a live date not in the past, and the
+    合作模式 rules (纯佣 no fee; 保底 a fee and a positive target; only 保底 has a target)."""
+
+    def clean_planned_live_date(self):
+        value = self.cleaned_data["planned_live_date"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
+        return value
+
+    def clean_terms(self, data: dict) -> dict:
+        mode, fee, target = data.get("mode"), data.get("slot_fee"), data.get("gmv_target")
+        if mode == SlotFeeMode.COMMISSION and fee:
+            self.add_error("slot_fee", _("纯佣合作不收坑位费，请将坑位费设为 0。"))
+        if mode == SlotFeeMode.GUARANTEE:
+            if fee is not None and fee <= 0:
+                self.add_error("slot_fee", _("保底合作须有大于 0 的坑位费。"))
+            if "gmv_target" not in self.errors and (target is None or target <= 0):
+                self.add_error("gmv_target", _("保底合作请填写大于 0 的目标成交额。"))
+        elif "gmv_target" in data:
+            data["gmv_target"] = None  # only 保底 has a target
+        return data
+
+
+class TaskCreateForm(TermsMixin, Form):
     """我要合作: pick the merchant's active products, slot fee, planned live date, note."""
 
     products = ProductChoices(
@@ -86,11 +144,8 @@ class TaskCreateForm(Form):
         min_value=Decimal("0"),
         help_text=_("默认为达人报价；达人接受后由平台托管，完成后结算给达人。"),
         error_messages={
+            **SLOT_FEE_MESSAGES,
             "required": _("请填写坑位费。"),
-            "invalid": _("请输入金额，例如 3000 或 2999.50。"),
-            "min_value": _("坑位费不能为负数。"),
-            "negative": _("坑位费不能为负数。"),
-            "max_decimal_places": _("坑位费最多两位小数。"),
             "max_digits": _("坑位费金额过大。"),
             "max_whole_digits": _("坑位费金额过大。"),
         },
@@ -107,23 +162,10 @@ class TaskCreateForm(Form):
         ),
         error_messages={"required": _("请选择合作模式。"), "invalid_choice": _("请选择合作模式。")},
     )
-    gmv_target = MoneyField(
-        label=_("目标成交额（元）"),
-        required=False,
-        help_text=_("仅保底模式：直播归因订单的实际成交额达到该目标时，坑位费全额结算。"),
-        error_messages={
-            "invalid": _("目标成交额请输入金额，例如 50000。"),
-            "negative": _("目标成交额须大于 0。"),
-            "max_decimal_places": _("目标成交额最多两位小数。"),
-            "max_digits": _("目标成交额过大。"),
-            "max_whole_digits": _("目标成交额过大。"),
-        },
+    gmv_target = gmv_target_field(
+        _("仅保底模式：直播归因订单的实际成交额达到该目标时，坑位费全额结算。")
     )
-    planned_live_date = forms.DateField(
-        label=_("计划直播日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("请选择计划直播日期。")},
-    )
+    planned_live_date = planned_live_date_field()
     activity = forms.ModelChoiceField(
         label=_("官方活动"),
         queryset=Activity.objects.none(),
@@ -215,12 +257,6 @@ class TaskCreateForm(Form):
             )
         return value
 
-    def clean_planned_live_date(self):
-        value = self.cleaned_data["planned_live_date"]
-        if value < timezone.localdate():
-            raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
-        return value
-
     def clean(self):
         data = super().clean()
         if not data.get("mode") and "mode" not in self.errors:
@@ -228,17 +264,7 @@ class TaskCreateForm(Form):
         for name in ("ship_days", "receipt_days", "live_grace_days"):
             if data.get(name) is None and name not in self.errors:
                 data[name] = DEADLINE_BOUNDS[name]["default"]
-        mode, fee, target = data.get("mode"), data.get("slot_fee"), data.get("gmv_target")
-        if mode == SlotFeeMode.COMMISSION and fee:
-            self.add_error("slot_fee", _("纯佣合作不收坑位费，请将坑位费设为 0。"))
-        if mode == SlotFeeMode.GUARANTEE:
-            if fee is not None and fee <= 0:
-                self.add_error("slot_fee", _("保底合作须有大于 0 的坑位费。"))
-            if "gmv_target" not in self.errors and (target is None or target <= 0):
-                self.add_error("gmv_target", _("保底合作请填写大于 0 的目标成交额。"))
-        elif "gmv_target" in data:
-            data["gmv_target"] = None  # only 保底 has a target
-        return data
+        return self.clean_terms(data)
 
 
 class ReasonForm(Form):
@@ -417,7 +443,7 @@ def cooperate_form_context(
     }
 
 
-class CounterOfferForm(Form):
+class CounterOfferForm(TermsMixin, Form):
     """议价: the creator's other terms for an invitation (fee, 合作模式, target, live date)."""
 
     takes_task = True  # built with the invitation's terms as its initial values
@@ -427,12 +453,9 @@ class CounterOfferForm(Form):
         min_value=Decimal("0"),
         max_value=COUNTER_FEE_MAX,
         error_messages={
+            **SLOT_FEE_MESSAGES,
             "required": _("请填写期望坑位费。"),
-            "invalid": _("请输入金额，例如 3000 或 2999.50。"),
-            "min_value": _("坑位费不能为负数。"),
-            "negative": _("坑位费不能为负数。"),
             "max_value": _("议价的坑位费不能超过 ¥1,000,000.00。"),
-            "max_decimal_places": _("坑位费最多两位小数。"),
             "max_digits": _("议价的坑位费不能超过 ¥1,000,000.00。"),
             "max_whole_digits": _("议价的坑位费不能超过 ¥1,000,000.00。"),
         },
@@ -443,23 +466,8 @@ class CounterOfferForm(Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择合作模式。"), "invalid_choice": _("请选择合作模式。")},
     )
-    gmv_target = MoneyField(
-        label=_("目标成交额（元）"),
-        required=False,
-        help_text=_("仅保底模式。"),
-        error_messages={
-            "invalid": _("目标成交额请输入金额，例如 50000。"),
-            "negative": _("目标成交额须大于 0。"),
-            "max_decimal_places": _("目标成交额最多两位小数。"),
-            "max_digits": _("目标成交额过大。"),
-            "max_whole_digits": _("目标成交额过大。"),
-        },
-    )
-    planned_live_date = forms.DateField(
-        label=_("计划直播日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("请选择计划直播日期。")},
-    )
+    gmv_target = gmv_target_field(_("仅保底模式。"))
+    planned_live_date = planned_live_date_field()
     note = forms.CharField(
         label=_("议价说明（选填）"),
         required=False,
@@ -482,22 +490,6 @@ class CounterOfferForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["planned_live_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
-    def clean_planned_live_date(self):
-        value = self.cleaned_data["planned_live_date"]
-        if value < timezone.localdate():
-            raise forms.ValidationError(_("计划直播日期不能早于今天。"), code="past")
-        return value
-
     def clean(self):
         data = super().clean()
-        mode, fee, target = data.get("mode"), data.get("slot_fee"), data.get("gmv_target")
-        if mode == SlotFeeMode.COMMISSION and fee:
-            self.add_error("slot_fee", _("纯佣合作不收坑位费，请将坑位费设为 0。"))
-        if mode == SlotFeeMode.GUARANTEE:
-            if fee is not None and fee <= 0:
-                self.add_error("slot_fee", _("保底合作须有大于 0 的坑位费。"))
-            if "gmv_target" not in self.errors and (target is None or target <= 0):
-                self.add_error("gmv_target", _("保底合作请填写大于 0 的目标成交额。"))
-        elif "gmv_target" in data:
-            data["gmv_target"] = None
-        return data
+        return self.clean_terms(data)

@@ -150,6 +150,12 @@ class PlanApplication(models.Model):
     applied_at = models.DateTimeField(_("申请时间"))
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     reason = models.CharField(_("拒绝理由"), max_length=200, blank=True)
+    # 指定达人: the merchant added the creator to the targeted plan itself (approved
+    # without an application).
+    chosen = models.BooleanField(_("商家指定"), default=False)
+    # Removed from the plan's list: it stops applying from this second (a notice
+    # period after the merchant removed it, as a cut).
+    removed_at = models.DateTimeField(_("移出时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("计划申请")

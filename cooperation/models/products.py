@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -43,6 +46,15 @@ class Product(models.Model):
     price = models.DecimalField(_("价格"), max_digits=14, decimal_places=2)
     # A fraction: 0.15 is 15%. Forms take a percentage and convert.
     service_fee_rate = models.DecimalField(_("服务费率"), max_digits=5, decimal_places=4)
+    # A cut of the product's own rate announced and not yet folded in: from
+    # ``rate_cut_from`` (a notice period after the announcement) ``rate_cut_to``
+    # applies; before that second ``service_fee_rate`` does. A raise is written to
+    # ``service_fee_rate`` at once. ``services.products.product_rate_cuts_apply``
+    # folds a due cut into ``service_fee_rate`` (the tick); reads never wait for it.
+    rate_cut_to = models.DecimalField(
+        _("下调后的服务费率"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    rate_cut_from = models.DateTimeField(_("下调生效时间"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
@@ -61,6 +73,15 @@ class Product(models.Model):
                 condition=Q(service_fee_rate__gte=MIN_SERVICE_FEE_RATE)
                 & Q(service_fee_rate__lte=MAX_SERVICE_FEE_RATE),
                 name="product_service_fee_rate_1_80",
+            ),
+            models.CheckConstraint(
+                condition=(Q(rate_cut_to__isnull=True) & Q(rate_cut_from__isnull=True))
+                | (
+                    Q(rate_cut_to__gte=MIN_SERVICE_FEE_RATE)
+                    & Q(rate_cut_to__lt=models.F("service_fee_rate"))
+                    & Q(rate_cut_from__isnull=False)
+                ),
+                name="product_rate_cut_is_a_cut",
             ),
             models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
             models.CheckConstraint(
@@ -85,6 +106,37 @@ class Product(models.Model):
     @property
     def service_fee_percent(self) -> Decimal:
         return (self.service_fee_rate * 100).normalize()
+
+    def rate_in_force(self, at: datetime | None = None) -> Decimal:
+        """The product's own rate at ``at`` (default now): an announced cut from its second on."""
+        at = at or timezone.now()
+        if self.rate_cut_from is not None and self.rate_cut_from <= at:
+            return self.rate_cut_to
+        return self.service_fee_rate
+
+    @property
+    def own_cut_pending(self) -> bool:
+        """A cut of the product's own rate is announced and not in force yet."""
+        return self.rate_cut_from is not None and self.rate_cut_from > timezone.now()
+
+    @property
+    def announced_rate(self) -> Decimal:
+        """The rate the merchant set last (a pending cut's, else the rate in force)."""
+        return self.rate_cut_to if self.rate_cut_to is not None else self.service_fee_rate
+
+    @property
+    def announced_percent(self) -> Decimal:
+        return (self.announced_rate * 100).normalize()
+
+
+def product_rate_at(at=None, prefix: str = "") -> Case:
+    """SQL for :meth:`Product.rate_in_force` (``prefix`` "product__" from another model)."""
+    at = Now() if at is None else at
+    return Case(
+        When(**{f"{prefix}rate_cut_from__lte": at}, then=F(f"{prefix}rate_cut_to")),
+        default=F(f"{prefix}service_fee_rate"),
+        output_field=models.DecimalField(max_digits=5, decimal_places=4),
+    )
 
 
 class CartItem(models.Model):
@@ -120,4 +172,5 @@ __all__ = [
     "CartItem",
     "Product",
     "ProductStatus",
+    "product_rate_at",
 ]

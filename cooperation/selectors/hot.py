@@ -153,7 +153,7 @@ class EarningsEstimator:
     def estimate(self, product: Product) -> Estimate:
         """Per-unit earnings at the rate that applies to this creator: ``best_rate`` when
         the product was read through ``with_best_rate``, else the product's own rate."""
-        rate = getattr(product, "best_rate", None) or product.service_fee_rate
+        rate = getattr(product, "best_rate", None) or product.rate_in_force()
         split = estimate_per_unit(
             self.creator,
             price=product.price,

@@ -33,6 +33,7 @@ from cooperation.models import (
     PlanRate,
     Product,
     PromotionPlan,
+    product_rate_at,
 )
 from cooperation.selectors.access import creator_of, merchant_of
 
@@ -69,7 +70,7 @@ def open_to_q(creator_ref, at=None) -> Q:
         creator=inner_creator,
         status=ApplicationStatus.APPROVED,
         decided_at__lte=at,
-    )
+    ).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=at))
     return (
         Q(created_at__lte=at)
         & (Q(ended_at__isnull=True) | Q(ended_at__gt=at))
@@ -98,6 +99,14 @@ def cut_pending_q(creator_ref, product_ref, at=None) -> Q:
     return Exists(plans.filter(Q(ended_at__gt=now) | Exists(announced)))
 
 
+def own_cut_pending_q(creator_ref, product_ref, *, prefix: str = "", at=None) -> Q:
+    """The product's own rate has a cut announced, not yet in force, and it is the rate
+    the creator gets (no plan in force applies to it)."""
+    return Q(**{f"{prefix}rate_cut_from__gt": _moment(at)}) & ~Exists(
+        _best_plans(creator_ref, product_ref, at)
+    )
+
+
 def with_best_rate(
     qs: QuerySet, *, creator: Creator | int | None, at=None, product_ref: str = "pk"
 ) -> QuerySet:
@@ -109,13 +118,18 @@ def with_best_rate(
     """
     creator_id = getattr(creator, "pk", creator)
     product = OuterRef(product_ref)
-    base_rate = F("service_fee_rate" if product_ref == "pk" else "product__service_fee_rate")
+    prefix = "" if product_ref == "pk" else "product__"
+    # The product's own rate in force at ``at``: a cut announced on it applies from its second.
+    base_rate = product_rate_at(at, prefix)
     best = _best_plans(creator_id, product, at)
+    own_cut_pending = Q(plan_rate__isnull=True, **{f"{prefix}rate_cut_from__gt": _moment(at)})
     return qs.annotate(
         plan_rate=Subquery(best.values("in_force")[:1], output_field=RATE_FIELD),
         best_plan_kind=Subquery(best.values("kind")[:1]),
         best_rate=Coalesce(F("plan_rate"), base_rate, output_field=RATE_FIELD),
-        rate_cut_pending=cut_pending_q(creator_id, product, at),
+        rate_cut_pending=ExpressionWrapper(
+            cut_pending_q(creator_id, product, at) | own_cut_pending, output_field=BooleanField()
+        ),
     )
 
 
@@ -149,7 +163,11 @@ def _merchant_plans(merchant) -> QuerySet[PromotionPlan]:
                 .values("effective_from")[:1]
             ),
             members=Count(
-                "applications", filter=Q(applications__status=ApplicationStatus.APPROVED)
+                "applications",
+                filter=Q(
+                    applications__status=ApplicationStatus.APPROVED,
+                    applications__removed_at__isnull=True,
+                ),
             ),
             waiting=Count("applications", filter=Q(applications__status=ApplicationStatus.PENDING)),
         )
@@ -187,6 +205,41 @@ def application_for_merchant(*, actor: User, pk: int) -> PlanApplication:
         return applications_for_merchant(actor=actor).get(pk=pk)
     except PlanApplication.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def plan_members(*, plan: PromotionPlan) -> QuerySet[PlanApplication]:
+    """The creators a targeted plan applies to (approved or chosen), and those being
+    removed (``removed_at`` in the future), chosen first then by nickname."""
+    return (
+        PlanApplication.objects.filter(plan=plan, status=ApplicationStatus.APPROVED)
+        .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=Now()))
+        .select_related("creator", "creator__user")
+        .order_by("removed_at", "-chosen", "creator__nickname", "pk")
+    )
+
+
+MEMBER_SEARCH_LIMIT = 10
+
+
+def creators_to_choose(*, plan: PromotionPlan, q: str) -> list[Creator]:
+    """Admitted creators whose nickname or account name contains ``q`` (at most 10),
+    each with ``is_member`` (the plan applies to it now). Empty ``q``: none."""
+    from admission.models import Role
+    from admission.selectors import admitted_q
+
+    q = q.strip()
+    if not q:
+        return []
+    member = PlanApplication.objects.filter(
+        plan=plan, creator=OuterRef("pk"), status=ApplicationStatus.APPROVED
+    ).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=Now()))
+    return list(
+        Creator.objects.filter(admitted_q(Role.CREATOR))
+        .filter(Q(nickname__icontains=q) | Q(user__username__icontains=q))
+        .select_related("user")
+        .annotate(is_member=Exists(member))
+        .order_by("-fans", "pk")[:MEMBER_SEARCH_LIMIT]
+    )
 
 
 # --- the creator's side -------------------------------------------------------------

@@ -63,7 +63,10 @@ def applies_at(plan: PromotionPlan, creator_id: int, at: datetime) -> bool:
     if plan.kind == PlanKind.EXCLUSIVE:
         return plan.creator_id == creator_id
     return any(
-        a.creator_id == creator_id and a.decided_at is not None and a.decided_at <= at
+        a.creator_id == creator_id
+        and a.decided_at is not None
+        and a.decided_at <= at
+        and (a.removed_at is None or a.removed_at > at)
         for a in plan.approved
     )
 
@@ -76,7 +79,7 @@ def expected_rate(product: Product, plans, creator_id: int, at: datetime) -> tup
         rate = plan_rate_at(plan, at)
         if rate is not None and (best is None or rate > best[0]):
             best = (rate, plan.kind)
-    return best or (product.service_fee_rate, "")
+    return best or (product.rate_in_force(at), "")
 
 
 def rate_mismatches(

@@ -46,8 +46,9 @@ from cooperation.models import (
     first_thumb,
 )
 from cooperation.selectors.hot import HOT_WINDOW, hot_ranking
-from cooperation.selectors.plans import with_best_rate
+from cooperation.selectors.plans import open_to_q, with_best_rate
 from cooperation.selectors.products import promotable_q
+from hotwave import gates
 from settlement.selectors import figures
 
 # (low, high) in yuan, high exclusive; None is open-ended.
@@ -79,6 +80,7 @@ class SquareQuery:
     rate: str = ""
     plan: str = ""
     samples: bool = False  # only products with free samples left
+    unrestricted: bool = False  # only products not restricted for this creator
     sort: str = SORT_ORDERS
 
 
@@ -121,6 +123,28 @@ def _samples_left() -> Q:
     )
 
 
+def not_restricted_q(creator: Creator) -> Q:
+    """Products this creator may promote at all ("not restricted for me", docs/PLANS.md).
+
+    Every listed product is already promotable (active; a 限制推广商品 only with an
+    operator's permission). On top of that this hides a product when
+    - its merchant and the creator are in a block (消息's 屏蔽, the creator's or an
+      operator's): no invitation, sample task or conversation can pass between them;
+    - it has current plans and none applies to the creator — only 定向/专属 plans it
+      is not in, no 公开计划: the merchant promotes it to chosen creators only.
+    Subqueries only: the page keeps its statements.
+    """
+    q = Q()
+    for blocked in gates.blocked_merchants(creator.user_id):
+        q &= ~Q(merchant_id__in=blocked)
+    now = Now()
+    current = PromotionPlan.objects.filter(product=OuterRef("pk")).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=now)
+    )
+    mine = PromotionPlan.objects.filter(open_to_q(creator.pk), product=OuterRef("pk"))
+    return q & ~(Q(Exists(current)) & ~Q(Exists(mine)))
+
+
 def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QuerySet[Product]:
     """Promotable products for the square, filtered and sorted as asked.
 
@@ -144,6 +168,8 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
         qs = qs.filter(_plan_filter(creator, query.plan))
     if query.samples:
         qs = qs.filter(_samples_left())
+    if query.unrestricted:
+        qs = qs.filter(not_restricted_q(creator))
     qs = with_best_rate(qs, creator=creator, at=now).annotate(
         hot_orders=hot_orders,
         in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),

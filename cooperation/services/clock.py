@@ -41,7 +41,7 @@ from cooperation.models import (
     TaskState,
 )
 from cooperation.selectors.escrow import EscrowSummary, escrow_summary
-from cooperation.services import disputes, tasks
+from cooperation.services import disputes, products, tasks
 
 LIMIT = 5000
 
@@ -55,6 +55,7 @@ class TickReport:
     breaches: int = 0
     auto_cancelled: int = 0
     reminders: int = 0
+    product_rate_cuts: int = 0
     summary: EscrowSummary | None = None
 
     def lines(self) -> list[str]:
@@ -178,5 +179,6 @@ def cooperation_tick(*, now: datetime | None = None) -> TickReport:
     r.breaches = run(_breach_candidates(now), tasks.task_record_breach, now)
     r.auto_cancelled = run(_autocancel_candidates(now), tasks.task_auto_cancel, now)
     r.reminders = run(_reminder_candidates(now), tasks.task_remind, now)
+    r.product_rate_cuts = products.product_rate_cuts_apply(now=now)
     r.summary = escrow_summary()
     return r

@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from admission.exceptions import NotAdmitted
 from admission.guard import require_admitted, require_product_allowed
-from admission.models import Creator, Merchant
+from admission.models import Creator, Merchant, Role, User
 from cooperation import notices
 from cooperation.models import (
     MAX_SERVICE_FEE_RATE,
@@ -36,7 +37,7 @@ from cooperation.models import (
     Task,
 )
 from cooperation.models.plans import MAX_LEVEL
-from cooperation.selectors.plans import threshold_shortfalls
+from cooperation.selectors.plans import best_rate_for, threshold_shortfalls
 from hotwave import todos
 from hotwave.exceptions import DomainError
 
@@ -80,7 +81,7 @@ def _in_force(plan: PromotionPlan, at: datetime) -> PlanRate | None:
     return plan.rates.filter(effective_from__lte=at).order_by("-effective_from").first()
 
 
-def _affected_creators(product: Product) -> list[int]:
+def affected_creators(product: Product) -> list[int]:
     """Creators who carry the product (cart) or promote it in an open task: they are told."""
     in_cart = CartItem.objects.filter(product=product).values_list("creator_id", flat=True)
     in_task = (
@@ -164,7 +165,7 @@ def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = 
     if current is not None and current.rate == rate:
         if pending.exists():
             pending.delete()  # back to the rate in force: the announced cut is withdrawn
-            todos.changed(_affected_creators(plan.product))
+            todos.changed(affected_creators(plan.product))
             return current
         raise DomainError(_("新费率与当前费率相同。"), code="plan.same_rate")
     pending.delete()  # never in force, so no order can carry it
@@ -177,7 +178,7 @@ def plan_set_rate(*, plan: PromotionPlan, rate: Decimal, now: datetime | None = 
             )
     except IntegrityError as exc:  # the same second as the last raise
         raise DomainError(_("费率刚刚调整过，请稍后再试。"), code="plan.too_soon") from exc
-    affected = _affected_creators(plan.product)
+    affected = affected_creators(plan.product)
     if cut:
         notices.rate_cut_announced(row, old_rate=current.rate, creator_ids=affected)
     todos.changed(affected)
@@ -193,7 +194,7 @@ def plan_end(*, plan: PromotionPlan, now: datetime | None = None) -> PromotionPl
         plan.ended_at = now + rate_cut_notice()
         plan.save(update_fields=["ended_at"])
         plan.rates.filter(effective_from__gt=now).delete()
-        todos.changed(_affected_creators(plan.product))
+        todos.changed(affected_creators(plan.product))
     return plan
 
 
@@ -270,5 +271,108 @@ def application_decide(
     assert updated == 1
     locked.refresh_from_db()
     notices.plan_application_answered(locked)
+    todos.changed([locked.creator_id, locked.plan.product.merchant_id])
+    return locked
+
+
+# --- 指定达人: the merchant's own list of creators on a 定向计划 ---------------------------
+
+
+def _creator_by_handle(handle: str) -> Creator:
+    """The admitted creator with account name ``handle``; a clear refusal otherwise."""
+    handle = (handle or "").strip()
+    if not handle:
+        raise DomainError(_("请填写达人的账户名。"), code="plan.no_handle")
+    user = User.objects.filter(username=handle).select_related("creator").first()
+    if user is None:
+        raise DomainError(
+            _("没有找到账户「%(handle)s」。") % {"handle": handle}, code="plan.unknown_handle"
+        )
+    if user.role != Role.CREATOR or not hasattr(user, "creator"):
+        raise DomainError(
+            _("「%(handle)s」不是达人账户，只能添加达人。") % {"handle": handle},
+            code="plan.not_a_creator",
+        )
+    try:
+        require_admitted(user, action="be_invited")
+    except NotAdmitted as exc:
+        raise DomainError(
+            _("达人「%(name)s」当前未通过准入，不能加入计划。") % {"name": user.creator.nickname},
+            code="plan.creator_not_admitted",
+        ) from exc
+    return user.creator
+
+
+@transaction.atomic
+def plan_creator_add(
+    *, plan: PromotionPlan, handle: str, now: datetime | None = None
+) -> PlanApplication:
+    """Add a creator (by account name) to a 定向计划: the plan applies to it at once,
+    without an application or its thresholds, and it is told.
+
+    Raises DomainError (not a targeted plan, ended, unknown account, not a creator,
+    not admitted, already on the list). A waiting or declined application of that
+    creator becomes the approval; one being removed is kept.
+    """
+    now = now or timezone.now()
+    plan = PromotionPlan.objects.select_for_update().select_related("product").get(pk=plan.pk)
+    if plan.kind != PlanKind.TARGETED:
+        raise DomainError(_("只有定向计划可以指定达人。"), code="plan.not_targeted")
+    if plan.ended_at is not None:
+        raise DomainError(_("计划已结束，不能再添加达人。"), code="plan.ended")
+    creator = _creator_by_handle(handle)
+    application, created = PlanApplication.objects.select_for_update().get_or_create(
+        plan=plan,
+        creator=creator,
+        defaults={
+            "status": ApplicationStatus.APPROVED,
+            "chosen": True,
+            "applied_at": now,
+            "decided_at": now,
+        },
+    )
+    if not created:
+        member = application.status == ApplicationStatus.APPROVED and (
+            application.removed_at is None or application.removed_at > now
+        )
+        if member and application.removed_at is None:
+            raise DomainError(
+                _("达人「%(name)s」已在这个计划的名单里。") % {"name": creator.nickname},
+                code="plan.already_member",
+            )
+        if not member:
+            application.decided_at = now
+        application.status = ApplicationStatus.APPROVED
+        application.chosen = True
+        application.reason = ""
+        application.removed_at = None
+        application.save()
+    notices.plan_creator_chosen(application, rate=_in_force(plan, now))
+    todos.changed([creator.pk, plan.product.merchant_id])
+    return application
+
+
+@transaction.atomic
+def plan_creator_remove(
+    *, application: PlanApplication, now: datetime | None = None
+) -> PlanApplication:
+    """Take a creator off a 定向计划's list. Like a cut, it stops applying a notice
+    period from now; the creator is told what its rate becomes then. Idempotent."""
+    now = now or timezone.now()
+    locked = (
+        PlanApplication.objects.select_for_update()
+        .select_related("plan__product", "creator")
+        .get(pk=application.pk)
+    )
+    if locked.status != ApplicationStatus.APPROVED:
+        raise DomainError(_("这位达人不在计划的名单里。"), code="plan.not_member")
+    if locked.removed_at is not None:
+        return locked
+    plan_rate = _in_force(locked.plan, now)
+    locked.removed_at = now + rate_cut_notice()
+    locked.save(update_fields=["removed_at"])
+    after = best_rate_for(creator=locked.creator, product=locked.plan.product, at=locked.removed_at)
+    if plan_rate is not None and after < plan_rate.rate:
+        notices.plan_creator_removed(locked, old_rate=plan_rate.rate, new_rate=after)
     todos.changed([locked.creator_id, locked.plan.product.merchant_id])
     return locked

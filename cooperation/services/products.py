@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,10 @@ from django.utils.translation import gettext as _
 
 from admission.guard import require_admitted
 from admission.models import Category, Merchant
+from cooperation import notices
 from cooperation.models import MAX_SERVICE_FEE_RATE, MIN_SERVICE_FEE_RATE, Product, ProductStatus
+from cooperation.services.plans import affected_creators, rate_cut_notice
+from hotwave import todos
 from hotwave.exceptions import DomainError
 from hotwave.money import format_cny, quantize
 
@@ -72,19 +76,70 @@ def product_update(
     category: Category,
     price: Decimal,
     service_fee_rate: Decimal,
+    now: datetime | None = None,
 ) -> Product:
     """Edit a product. The SKU is its identity in orders and never changes.
 
-    Tasks copy the rate when created, so a new rate applies to new cooperation only.
+    The rate is the plans' rule (``services.plans``): a raise is in force at once;
+    a cut takes effect a notice period later (``COOPERATION_PLAN_RATE_CUT_NOTICE_HOURS``)
+    and the creators with the product in their cart or an open task are told
+    (a to-do and a notification). A newer announcement replaces a cut not yet in
+    force; the rate in force itself withdraws it. Tasks copy the rate in force when
+    created, so an agreed task never changes.
     """
+    now = now or timezone.now()
     _check(price=price, service_fee_rate=service_fee_rate)
     product = Product.objects.select_for_update().get(pk=product.pk)
+    _fold_due_cut(product, now)
+    current = product.service_fee_rate
+    before = (product.rate_cut_to, product.rate_cut_from)
+    cut = False
+    if service_fee_rate == product.rate_cut_to:
+        pass  # the cut already announced, unchanged (e.g. only the title was edited)
+    elif service_fee_rate < current:
+        product.rate_cut_to = service_fee_rate
+        product.rate_cut_from = now + rate_cut_notice()
+        cut = True
+    else:  # a raise, or back to the rate in force: at once, any announced cut withdrawn
+        product.service_fee_rate = service_fee_rate
+        product.rate_cut_to = product.rate_cut_from = None
     product.title = title.strip()
     product.category = category
     product.price = price
-    product.service_fee_rate = service_fee_rate
     product.save()
+    if (product.rate_cut_to, product.rate_cut_from) != before:
+        affected = affected_creators(product)
+        if cut:
+            notices.product_rate_cut_announced(product, old_rate=current, creator_ids=affected)
+        todos.changed(affected)
     return product
+
+
+def _fold_due_cut(product: Product, now: datetime) -> bool:
+    """Write a cut whose second has come into ``service_fee_rate`` (the row is locked)."""
+    if product.rate_cut_from is None or product.rate_cut_from > now:
+        return False
+    product.service_fee_rate = product.rate_cut_to
+    product.rate_cut_to = product.rate_cut_from = None
+    product.save()
+    return True
+
+
+def product_rate_cuts_apply(*, now: datetime | None = None) -> int:
+    """Fold every product rate cut now in force into its ``service_fee_rate`` (the tick).
+
+    Reads do not depend on it (``Product.rate_in_force`` and ``product_rate_at``
+    apply a due cut themselves); it keeps the stored rate and the product's history
+    true. Each product is locked and re-checked: running twice changes nothing.
+    """
+    now = now or timezone.now()
+    done = 0
+    due = Product.objects.filter(rate_cut_from__lte=now).order_by("pk").values_list("pk", flat=True)
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            product = Product.objects.select_for_update().get(pk=pk)
+            done += _fold_due_cut(product, now)
+    return done
 
 
 @transaction.atomic

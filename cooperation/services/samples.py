@@ -28,6 +28,7 @@ from cooperation.models import (
     SlotFeeMode,
 )
 from cooperation.models.plans import MAX_LEVEL
+from cooperation.selectors.plans import best_rate_for
 from cooperation.selectors.samples import approved_count, sample_eligibility
 from cooperation.services.plans import check_min_fulfilment
 from cooperation.services.tasks import task_accept, task_create
@@ -136,6 +137,8 @@ def sample_decide(
         if quota is None or approved_count(product) >= quota.quota:
             raise DomainError(_("样品名额已发完，不能再通过。"), code="sample.quota_full")
         merchant_user = product.merchant.user
+        # The task carries the rate the creator sees on the product: its best plan.
+        rate = best_rate_for(creator=locked.creator, product=product, at=now)
         task = task_create(
             actor=merchant_user,
             creator=locked.creator,
@@ -144,6 +147,7 @@ def sample_decide(
             mode=SlotFeeMode.COMMISSION,
             planned_live_date=locked.planned_live_date,
             note=_("申样：%(note)s") % {"note": locked.note} if locked.note else _("申样"),
+            rates={product.pk: rate},
         )
         task_accept(task=task, actor=locked.creator.user)
         locked.task = task

@@ -113,8 +113,14 @@ def task_create(
     ship_days: int | None = None,
     receipt_days: int | None = None,
     live_grace_days: int | None = None,
+    rates: dict[int, Decimal] | None = None,
 ) -> Task:
-    """A merchant invites ``creator`` (我要合作). Raises NotAdmitted, ProductRestricted, DomainError."""
+    """A merchant invites ``creator`` (我要合作). Raises NotAdmitted, ProductRestricted, DomainError.
+
+    Each product's rate is copied as in force now (``Product.rate_in_force``), or
+    taken from ``rates`` (product id → rate) where given: a sample request's task
+    carries the best plan rate open to its creator.
+    """
     if actor.role != Role.MERCHANT:
         raise DomainError(_("只有商家可以发起合作。"), code="task.not_merchant")
     merchant = actor.merchant
@@ -205,7 +211,7 @@ def task_create(
                 title=p.title,
                 price=p.price,
                 # Copied: later edits of the product never change an agreed task.
-                service_fee_rate=p.service_fee_rate,
+                service_fee_rate=(rates or {}).get(p.pk) or p.rate_in_force(now),
             )
             for p in products
         ]

@@ -34,7 +34,13 @@ def hot_product_list(request):
         "estimator": estimator,
         "window_days": HOT_WINDOW.days,
         "filtered": bool(
-            query.q or query.category or query.price or query.rate or query.plan or query.samples
+            query.q
+            or query.category
+            or query.price
+            or query.rate
+            or query.plan
+            or query.samples
+            or query.unrestricted
         ),
         # Say up front why 加入带货车 would be refused, instead of only after a click.
         "verdict": evaluate(request.user),

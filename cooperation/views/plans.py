@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperation.forms.plans import (
     ApplyForm,
+    ChosenCreatorForm,
     DecisionForm,
     PlanForm,
     RateForm,
@@ -131,6 +133,73 @@ def plan_end(request, pk: int):
         )
     services.plan_end(plan=plan)
     messages.success(request, _("计划将在通知期结束后停止。"))
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_creators(request, pk: int):
+    """指定达人 of a 定向计划: search admitted creators, add one by account name, remove."""
+    plan = selectors.plan_for_merchant(actor=request.user, pk=pk)
+    if plan.kind != PlanKind.TARGETED:
+        raise Http404
+    form = ChosenCreatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.plan_creator_add(plan=plan, handle=form.cleaned_data["handle"])
+        except DomainError as exc:
+            form.add_error("handle", _refusal(exc))
+        else:
+            messages.success(
+                request,
+                _("已把达人「%(name)s」加入名单：计划费率立即对其生效，已通知对方。")
+                % {"name": application.creator.nickname},
+            )
+            return redirect("cooperation:plan_creators", pk=plan.pk)
+    q = (request.GET.get("q") or "").strip()[:60]
+    context = {
+        "plan": plan,
+        "product": plan.product,
+        "form": form,
+        "q": q,
+        "found": selectors.creators_to_choose(plan=plan, q=q),
+        "members": list(selectors.plan_members(plan=plan)),
+        "notice_hours": int(rate_cut_notice().total_seconds() // 3600),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cooperation/plans/plan_creators.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_creator_remove(request, pk: int, application_pk: int):
+    plan = selectors.plan_for_merchant(actor=request.user, pk=pk)
+    member = get_object_or_404(selectors.plan_members(plan=plan), pk=application_pk)
+    back = reverse("cooperation:plan_creators", args=[plan.pk])
+    if request.method == "GET":
+        return render_confirmation(
+            request,
+            Confirmation(
+                title=naming(_("把「%(name)s」移出名单？"), name=member.creator.nickname),
+                body=_(
+                    "移出和降低费率一样，要在通知期（%(hours)s 小时）后才生效；"
+                    "在此之前支付的订单仍按计划费率结算，达人会收到提醒。"
+                )
+                % {"hours": int(rate_cut_notice().total_seconds() // 3600)},
+                action=reverse("cooperation:plan_creator_remove", args=[plan.pk, member.pk]),
+                button=_("移出名单"),
+                back=back_url(request, back),
+                style="btn--danger",
+                facts=[
+                    (_("商品"), plan.product.title),
+                    (_("服务费率"), fmt_rate(plan.in_force)),
+                ],
+            ),
+        )
+    try:
+        services.plan_creator_remove(application=member)
+    except DomainError as exc:
+        messages.error(request, " ".join(_refusal(exc)))
+    else:
+        messages.success(request, _("达人将在通知期结束后移出名单。"))
     return redirect(back)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -17,6 +18,7 @@ from cooperation.services import products as services
 from cooperation.views.paging import paginate
 from hotwave.confirm import Confirmation, back_url, naming, render_confirmation
 from hotwave.exceptions import DomainError
+from hotwave.formats import format_pct
 from hotwave.http import htmx_template
 
 
@@ -70,7 +72,7 @@ def product_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.product_update(
+            saved = services.product_update(
                 product=product,
                 title=data["title"],
                 category=data["category"],
@@ -81,6 +83,19 @@ def product_edit(request, pk: int):
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("商品「%(title)s」已保存。") % {"title": data["title"]})
+            if saved.own_cut_pending:
+                messages.info(
+                    request,
+                    _(
+                        "服务费率将于 %(at)s 下调至 %(rate)s；在此之前仍按 %(old)s，"
+                        "带货车或进行中合作里有这个商品的达人已收到通知。"
+                    )
+                    % {
+                        "at": timezone.localtime(saved.rate_cut_from).strftime("%Y-%m-%d %H:%M"),
+                        "rate": format_pct(saved.rate_cut_to),
+                        "old": format_pct(saved.service_fee_rate),
+                    },
+                )
             return redirect("cooperation:product_list")
     return render(request, "cooperation/product_form.html", {"form": form, "product": product})
 

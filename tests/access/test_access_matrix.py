@@ -156,6 +156,10 @@ ROUTES: dict[str, Route] = {
     "cooperation:product_plans": R(lambda w: {"pk": w.product.pk}, {"merchant"}),
     "cooperation:plan_rate": R(lambda w: {"pk": w.plan.pk}, {"merchant"}, POST),
     "cooperation:plan_end": R(lambda w: {"pk": w.plan.pk}, {"merchant"}),
+    "cooperation:plan_creators": R(lambda w: {"pk": w.plan.pk}, {"merchant"}),
+    "cooperation:plan_creator_remove": R(
+        lambda w: {"pk": w.plan.pk, "application_pk": w.member.pk}, {"merchant"}
+    ),
     "cooperation:application_list": R(insiders=MERCHANTS, methods=GET),
     "cooperation:application_decide": R(lambda w: {"pk": w.application.pk}, {"merchant"}, POST),
     # creators see any product's plans and apply to a 定向计划

@@ -20,7 +20,7 @@ from admission.models import OperatingAccountRequest, RestrictedProduct, SellerT
 from conversations.models import RestrictionKind
 from conversations.services import restrict, thread_for_task
 from cooperation.models import CartItem, PlanKind
-from cooperation.services.plans import plan_apply, plan_create
+from cooperation.services.plans import plan_apply, plan_create, plan_creator_add
 from cooperation.services.samples import sample_quota_set, sample_request_create
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -78,6 +78,9 @@ def build_world() -> World:
         merchant=m.merchant, product=w.product, kind=PlanKind.TARGETED, rate=Decimal("0.30")
     )
     w.application = plan_apply(plan=w.plan, creator=c_in.creator)
+    chosen = CreatorFactory()  # 指定达人: a creator the merchant put on the plan's list
+    admit(chosen.user)
+    w.member = plan_creator_add(plan=w.plan, handle=chosen.user.username)
     sample_quota_set(merchant=m.merchant, product=w.product, quota=5)
     w.sample = sample_request_create(
         creator=c_in.creator,

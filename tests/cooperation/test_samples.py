@@ -11,9 +11,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cooperation.models import SampleRequest, SampleStatus, SlotFeeMode, Task, TaskState
+from cooperation.models import PlanKind, SampleRequest, SampleStatus, SlotFeeMode, Task, TaskState
 from cooperation.selectors.samples import sample_eligibility
 from cooperation.services import tasks as task_services
+from cooperation.services.plans import application_decide, plan_apply, plan_create
 from cooperation.services.samples import sample_decide, sample_quota_set, sample_request_create
 from hotwave import todos
 from hotwave.exceptions import DomainError
@@ -102,6 +103,26 @@ def test_approval_makes_a_commission_task_in_to_ship_with_no_escrow(
     admit(other.user)
     verdict = sample_eligibility(product=product, creator=other)
     assert verdict.remaining == 0 and verdict.reasons
+
+
+@pytest.mark.django_db
+def test_the_task_takes_the_best_plan_rate_open_to_the_creator(merchant, creator, product):
+    product.service_fee_rate = Decimal("0.2000")
+    product.save()
+    plan = plan_create(
+        merchant=merchant.merchant,
+        product=product,
+        kind=PlanKind.TARGETED,
+        rate=Decimal("0.35"),
+        min_fans=10_000,
+    )
+    application_decide(application=plan_apply(plan=plan, creator=creator.creator), approve=True)
+    sample_quota_set(merchant=merchant.merchant, product=product, quota=2)
+    request = sample_request_create(
+        creator=creator.creator, product=product, planned_live_date=LIVE
+    )
+    task = sample_decide(request=request, approve=True).task
+    assert task.items.get().service_fee_rate == Decimal("0.3500")  # not the product's 20%
 
 
 @pytest.mark.django_db

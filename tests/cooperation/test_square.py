@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -179,3 +180,50 @@ def test_filter_has_free_samples_left(shelf, merchant, creator):
     )
     sample_decide(request=request, approve=True)
     assert titles(creator, samples=True) == ["咖啡豆"]
+
+
+def test_not_restricted_for_me_hides_blocked_merchants_and_plans_i_am_not_in(
+    client_for, shelf, merchant, creator, other_creator, django_assert_num_queries
+):
+    from conversations.models import RestrictionKind
+    from conversations.services import restrict as block
+    from cooperation.services.plans import application_decide, plan_apply
+
+    admit(other_creator)
+    tea_shop = shelf["乌龙茶"].merchant.user
+    block(actor=creator, merchant=tea_shop, kind=RestrictionKind.BLOCK)
+    # 咖啡豆 is promoted to chosen creators only; 陶瓷餐具 has a 公开计划 beside its 定向计划.
+    targeted = plan_create(
+        merchant=merchant.merchant,
+        product=shelf["咖啡豆"],
+        kind=PlanKind.TARGETED,
+        rate=Decimal("0.4"),
+    )
+    for title in ("陶瓷餐具",):
+        plan_create(
+            merchant=merchant.merchant,
+            product=shelf[title],
+            kind=PlanKind.TARGETED,
+            rate=Decimal("0.4"),
+        )
+        plan_create(
+            merchant=merchant.merchant,
+            product=shelf[title],
+            kind=PlanKind.OPEN,
+            rate=Decimal("0.2"),
+        )
+    assert sorted(titles(creator)) == ["乌龙茶", "冷泡茶包", "咖啡豆", "陶瓷餐具"]
+    assert titles(creator, unrestricted=True) == ["陶瓷餐具"]
+    # Another creator has no block: only the plan it is not in hides a product.
+    assert sorted(titles(other_creator, unrestricted=True)) == ["乌龙茶", "冷泡茶包", "陶瓷餐具"]
+    application_decide(application=plan_apply(plan=targeted, creator=creator.creator), approve=True)
+    assert sorted(titles(creator, unrestricted=True)) == ["咖啡豆", "陶瓷餐具"]
+    # A GET parameter (no JS), shown checked, and the page keeps its statements.
+    c = client_for(creator)
+    c.get(SQUARE)
+    body = c.get(SQUARE + "?unrestricted=on").content.decode()
+    results = body.split('id="hot-results"')[1]
+    assert "乌龙茶" not in results and "咖啡豆" in results
+    assert re.search(r'<input[^>]*name="unrestricted"[^>]*checked', body)
+    with django_assert_num_queries(11):
+        c.get(SQUARE + "?unrestricted=on&sort=rate")

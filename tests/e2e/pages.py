@@ -82,6 +82,16 @@ def _product_plans(username, sku):
     return reverse("cooperation:product_plans", kwargs={"pk": product.pk})
 
 
+def _plan_creators(username, sku):
+    from cooperation.models import PlanKind, PromotionPlan
+
+    plan = PromotionPlan.objects.filter(
+        product__merchant__user__username=username, product__sku=sku, kind=PlanKind.TARGETED
+    ).first()
+    assert plan is not None, f"the demo world has no targeted plan on {sku}"
+    return reverse("cooperation:plan_creators", kwargs={"pk": plan.pk}) + "?q=demo"
+
+
 def _product_samples(username, sku):
     from cooperation.models import Product
 
@@ -268,6 +278,7 @@ PAGES: tuple[Page, ...] = (
     Page("product-images", MERCHANTS, _product_images),
     Page("product-plans", ("demo_merchant",), lambda u: _product_plans(u, "DM-003")),
     Page("plan-applications", MERCHANTS, "/plans/applications/?status=pending"),
+    Page("plan-creators", ("demo_merchant",), lambda u: _plan_creators(u, "DM-003")),
     Page("product-samples", ("demo_merchant",), lambda u: _product_samples(u, "DM-003")),
     Page("sample-list", MERCHANTS, "/samples/?status=pending"),
     Page("plaza", MERCHANTS, "/plaza/"),
@@ -301,6 +312,7 @@ PAGES: tuple[Page, ...] = (
     Page("hot-products", CREATORS, "/hot/"),
     Page("square-filtered", ADMITTED_CREATORS, "/hot/?q=茶&plan=any&sort=earnings&samples=on"),
     Page("square-empty", ("demo_creator",), "/hot/?q=no-such-product"),
+    Page("square-unrestricted", ADMITTED_CREATORS, "/hot/?unrestricted=on&sort=rate"),
     Page("creator-plans", ADMITTED_CREATORS, lambda u: _creator_plans("DM-003")),
     Page("creator-plans-short", ("demo_creator",), lambda u: _creator_plans("DM-004")),
     Page("cart-rate-cuts", ("demo_creator",), "/cart/?rate_cut=1"),
