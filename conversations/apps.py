@@ -8,7 +8,10 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("消息")
 
     def ready(self) -> None:
+        from conversations import selectors
         from conversations.services import invitation_gate
+        from hotwave import threads
         from hotwave.gates import register_invitation_gate
 
         register_invitation_gate(invitation_gate)
+        threads.register("task_unread", selectors.task_unread)

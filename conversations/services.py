@@ -41,6 +41,7 @@ from conversations.models import (
     ThreadRead,
 )
 from cooperation.selectors.tasks import have_worked_together
+from hotwave import todos
 from hotwave.exceptions import DomainError
 from hotwave.ratelimit import hit, parse_rate
 
@@ -287,6 +288,7 @@ def message_send(*, thread: Thread, actor: User, body: str, now: datetime | None
     message = Message.objects.create(thread=thread, sender=actor, body=body, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     _read_upto(thread, actor, message.pk, now)
+    todos.changed([thread.other_of(actor.pk)])  # 未读消息 on the other side's 待办事项
     return message
 
 
@@ -302,7 +304,10 @@ def _read_upto(thread: Thread, user: User, message_id: int, now: datetime) -> No
 
 @transaction.atomic
 def thread_mark_read(*, thread: Thread, actor: User, upto_id: int) -> None:
-    """The member has seen ``thread`` up to message ``upto_id`` (a reader's view marks nothing)."""
+    """The member has seen ``thread`` up to message ``upto_id`` (a reader's view marks nothing).
+
+    Pages call it only when there is something new to mark (its 未读消息 to-do moves)."""
     if actor.pk not in (thread.merchant_id, thread.creator_id) or upto_id <= 0:
         return
     _read_upto(thread, actor, upto_id, timezone.now())
+    todos.changed([actor.pk])

@@ -48,7 +48,7 @@ def _int(value) -> int:
 def _thread_context(request, thread, *, before: int = 0, text: str = "", error: str = ""):
     page = selectors.messages_page(thread=thread, before=before or None)
     writer = selectors.can_write(thread, request.user)
-    last_id, other_read = selectors.thread_state(thread=thread, actor=request.user)
+    last_id, other_read, own_read = selectors.thread_marks(thread=thread, actor=request.user)
     return {
         "thread": thread,
         "page": page,
@@ -56,6 +56,7 @@ def _thread_context(request, thread, *, before: int = 0, text: str = "", error: 
         "writer": writer,
         "other_read": other_read,
         "last_id": last_id,
+        "own_read": own_read,
         "text": text,
         "error": error,
         "body_max": services.BODY_MAX,
@@ -71,7 +72,7 @@ def thread(request, pk: int):
     thread = selectors.thread_for(actor=request.user, pk=pk)
     before = _int(request.GET.get("before"))
     context = _thread_context(request, thread, before=before)
-    if not before:
+    if not before and context["last_id"] > context["own_read"]:
         services.thread_mark_read(thread=thread, actor=request.user, upto_id=context["last_id"])
     if before and request.htmx:
         return render(request, "conversations/thread.html#older", context)
