@@ -29,7 +29,9 @@ from admission.selectors import is_admitted
 from conversations.models import (
     BODY_MAX,
     REPORT_DETAIL_MAX,
+    DisputeAccess,
     Message,
+    MessageKind,
     Report,
     ReportAccess,
     ReportReason,
@@ -311,3 +313,49 @@ def thread_mark_read(*, thread: Thread, actor: User, upto_id: int) -> None:
         return
     _read_upto(thread, actor, upto_id, timezone.now())
     todos.changed([actor.pk])
+
+
+# ---- disputes ---------------------------------------------------------------------
+
+
+def dispute_marked(*, task, dispute, actor: User) -> Message:
+    """Mark a dispute's opening in its task's thread (registered with ``hotwave.threads``;
+    cooperation's ``dispute_open`` calls it inside its transaction). The opener's statement
+    is the message: from here on the thread holds the dispute's statements and evidence.
+    Not rate-limited and written even between a blocked pair: the record must be whole."""
+    thread = thread_for_task(task=task)
+    now = dispute.opened_at
+    message = Message.objects.create(
+        thread=thread,
+        sender=actor,
+        kind=MessageKind.DISPUTE_OPENED,
+        dispute=dispute,
+        body=(dispute.statement or "")[:BODY_MAX],
+        created_at=now,
+    )
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
+    _read_upto(thread, actor, message.pk, now)
+    todos.changed([thread.other_of(actor.pk)])
+    return message
+
+
+@transaction.atomic
+def dispute_open_thread(*, dispute, operator: User):
+    """The dispute's task thread, all its messages, for an operator, recorded (who, which
+    dispute, when). Returns (thread, messages, id of the message that opened the dispute)."""
+    thread = thread_for_task(task=dispute.task)
+    DisputeAccess.objects.create(
+        dispute=dispute, thread=thread, operator=operator, opened_at=timezone.now()
+    )
+    rows = list(
+        Message.objects.filter(thread=thread)
+        .select_related("sender__merchant", "sender__creator")
+        .order_by("id")
+    )
+    start = next(
+        (m.pk for m in rows if m.kind == MessageKind.DISPUTE_OPENED and m.dispute_id == dispute.pk),
+        None,
+    )
+    if start is None:  # a dispute opened before threads marked them: from its time on
+        start = next((m.pk for m in rows if m.created_at >= dispute.opened_at), None)
+    return thread, rows, start
