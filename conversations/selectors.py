@@ -312,3 +312,11 @@ def restrictions_for(*, actor: User) -> QuerySet[Restriction]:
         .select_related("merchant__merchant")
         .order_by("-created_at", "-pk")
     )
+
+
+def message_image(*, thread: Thread, pk: int) -> Message:
+    """A message of ``thread`` that carries a picture; anything else is a 404."""
+    message = Message.objects.filter(thread=thread, pk=pk).exclude(image="").first()
+    if message is None:
+        raise Http404
+    return message

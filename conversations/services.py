@@ -273,25 +273,120 @@ def _check_rate(actor: User) -> None:
         )
 
 
+def _card_product(thread: Thread, actor: User, product_id) -> int | None:
+    """A product the sender may attach: a merchant its own, a creator one it sees in 选品广场."""
+    if not product_id:
+        return None
+    from conversations.cards import attachable_products
+
+    found = (
+        attachable_products(actor=actor).filter(pk=_as_int(product_id)).values_list("pk", flat=True)
+    )
+    pk = next(iter(found), None)
+    if pk is None:
+        raise MessageRefused(_("找不到这个商品，或你不能分享它。"), code="message.bad_product")
+    return pk
+
+
+def _card_task(thread: Thread, actor: User, task_id) -> int | None:
+    """A task the thread's two parties share."""
+    if not task_id:
+        return None
+    from conversations.cards import shared_tasks
+
+    found = shared_tasks(merchant_id=thread.merchant_id, creator_id=thread.creator_id).filter(
+        pk=_as_int(task_id)
+    )
+    pk = next(iter(found.values_list("pk", flat=True)), None)
+    if pk is None:
+        raise MessageRefused(_("只能分享你们双方之间的合作任务。"), code="message.bad_task")
+    return pk
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _image(thread: Thread, data: bytes | None) -> tuple[str, str]:
+    """The picture checked and re-encoded exactly like product images (cooperation.images:
+    content check, pixel bound, EXIF dropped, size limit), stored under a fresh name."""
+    if data is None:
+        return "", ""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from cooperation.images import process_upload
+
+    try:
+        encoded = process_upload(data)
+    except DomainError as exc:
+        raise MessageRefused(exc.message, code=exc.code) from exc
+    stem = f"messages/{thread.pk}/{uuid.uuid4().hex}"
+    image = default_storage.save(f"{stem}.jpg", ContentFile(encoded.image))
+    thumb = default_storage.save(f"{stem}-thumb.jpg", ContentFile(encoded.thumb))
+    return image, thumb
+
+
 @transaction.atomic
-def message_send(*, thread: Thread, actor: User, body: str, now: datetime | None = None) -> Message:
-    """Post a text message to ``thread``. Raises MessageRefused (not a writer, empty, too long, too fast)."""
+def message_send(
+    *,
+    thread: Thread,
+    actor: User,
+    body: str,
+    product_id=None,
+    task_id=None,
+    image: bytes | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """Post a message to ``thread``: text, and optionally a product card, a task card or a
+    picture (text may then be empty). Raises MessageRefused (not a writer, empty, too long,
+    too fast, a product or task the sender may not share, a file that is not a picture)."""
     if actor.pk not in (thread.merchant_id, thread.creator_id):
         raise MessageRefused(_("你只能查看这个会话，不能发送消息。"), code="message.read_only")
-    body = clean_body(body)
+    attached = bool(product_id or task_id or image is not None)
+    body = clean_body(body) if (body or "").strip() or not attached else ""
     if is_blocked(merchant_id=thread.merchant_id, creator_id=thread.creator_id):
         if actor.pk == thread.creator_id:
             raise MessageRefused(
                 _("你已屏蔽这个商家，解除屏蔽后才能发送消息。"), code="message.blocked"
             )
         raise MessageRefused(_("这位达人不接收你的消息。"), code="message.blocked")
+    card_product = _card_product(thread, actor, product_id)
+    card_task = _card_task(thread, actor, task_id)
     _check_rate(actor)
+    image_name, thumb_name = _image(thread, image)  # last: nothing is stored when refused
     now = now or timezone.now()
-    message = Message.objects.create(thread=thread, sender=actor, body=body, created_at=now)
+    try:
+        message = Message.objects.create(
+            thread=thread,
+            sender=actor,
+            body=body,
+            card_product_id=card_product,
+            card_task_id=card_task,
+            image=image_name,
+            thumb=thumb_name,
+            created_at=now,
+        )
+    except Exception:
+        _delete_files(image_name, thumb_name)
+        raise
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     _read_upto(thread, actor, message.pk, now)
     todos.changed([thread.other_of(actor.pk)])  # 未读消息 on the other side's 待办事项
     return message
+
+
+def _delete_files(*names: str) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
 
 
 def _read_upto(thread: Thread, user: User, message_id: int, now: datetime) -> None:
