@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from admission.models import Role, User
 from admission.selectors import is_admitted
+from conversations import notices
 from conversations.models import (
     BODY_MAX,
     REPORT_DETAIL_MAX,
@@ -246,6 +247,7 @@ def report_decide(*, report_id: int, operator: User, outcome: str, note: str) ->
     report.decided_at = now
     report.decision_note = note
     report.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    notices.report_decided(report)
     return report
 
 
