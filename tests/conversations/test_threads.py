@@ -168,8 +168,9 @@ def test_two_hundred_messages_keep_the_page_query_count_and_older_ones_page(
     )
     # session, user, the header's profile, the thread (with its task), the page of
     # messages, the poll state and read marks, the pair's mutes and blocks, the reports,
-    # the read mark moved: the same for 10 new messages or 200.
-    with django_assert_num_queries(11) as few:
+    # the compose box's products and tasks, the read mark moved: the same for 10 new
+    # messages or 200.
+    with django_assert_num_queries(13) as few:
         c.get(url("thread", task_thread))
     # Nothing new since: the read mark is not written (its savepoint, update, release).
     with django_assert_num_queries(len(few.captured_queries) - 3):
