@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from conversations import services
-from conversations.models import Report, ReportAccess, ReportStatus
+from conversations.models import DisputeAccess, Report, ReportAccess, ReportStatus
+
+DISPUTE_VIEW_PERMISSION = "cooperation.view_dispute"
 
 
 class ReportDecisionForm(forms.Form):
@@ -159,3 +161,59 @@ class ReportAccessAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(DisputeAccess)
+class DisputeAccessAdmin(admin.ModelAdmin):
+    """The audit of operators opening a dispute's task thread (read only), and that page:
+    the whole conversation, the messages from the dispute on highlighted."""
+
+    list_display = ("dispute", "thread", "operator", "opened_at")
+    list_select_related = ("dispute__task", "thread", "operator")
+    ordering = ("-opened_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "dispute/<int:pk>/",
+                self.admin_site.admin_view(self.dispute_thread_view),
+                name="conversations_dispute_thread",
+            ),
+            *super().get_urls(),
+        ]
+
+    def dispute_thread_view(self, request, pk: int):
+        """Read only; anyone who may not see disputes gets a 404, like a stranger's thread."""
+        from cooperation.models import Dispute
+
+        if not request.user.has_perm(DISPUTE_VIEW_PERMISSION):
+            raise Http404
+        dispute = (
+            Dispute.objects.select_related("task__merchant", "task__creator").filter(pk=pk).first()
+        )
+        if dispute is None:
+            raise Http404
+        thread, rows, start = services.dispute_open_thread(dispute=dispute, operator=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("争议 %(ref)s 的会话") % {"ref": dispute.task.reference},
+            "dispute": dispute,
+            "thread": thread,
+            "thread_messages": rows,
+            "start": start,
+            "opts": self.model._meta,
+            "dispute_url": reverse("admin:cooperation_dispute_change", args=[dispute.pk]),
+        }
+        return TemplateResponse(request, "admin/conversations/dispute_thread.html", context)

@@ -73,17 +73,56 @@ class Thread(models.Model):
         return self.creator_id if user_id == self.merchant_id else self.merchant_id
 
 
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("文字")
+    # Written by cooperation's dispute_open (through hotwave.threads): the dispute's
+    # statements and evidence are the thread's messages from this one on (SPEC §7).
+    DISPUTE_OPENED = "dispute_opened", _("发起争议")
+
+
 class Message(models.Model):
     thread = models.ForeignKey(
         Thread, on_delete=models.CASCADE, related_name="messages", verbose_name=_("会话")
     )
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=MessageKind.choices, default=MessageKind.TEXT
+    )
+    dispute = models.ForeignKey(
+        "cooperation.Dispute",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("争议"),
+    )
+    # Cards are references: what they show is read from our data when the message is shown.
+    card_product = models.ForeignKey(
+        "cooperation.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("商品卡片"),
+    )
+    card_task = models.ForeignKey(
+        "cooperation.Task",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("任务卡片"),
+    )
+    # A picture, re-encoded like product images (cooperation.images); served only to the
+    # thread's readers (conversations:image), never from the public media URL.
+    image = models.CharField(_("图片"), max_length=200, blank=True)
+    thumb = models.CharField(_("缩略图"), max_length=200, blank=True)
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="sent_messages",
         verbose_name=_("发送人"),
     )
-    body = models.TextField(_("内容"), max_length=BODY_MAX)
+    body = models.TextField(_("内容"), max_length=BODY_MAX, blank=True)
     created_at = models.DateTimeField(_("发送时间"))
 
     class Meta:
@@ -239,6 +278,35 @@ class ReportAccess(models.Model):
     class Meta:
         verbose_name = _("举报会话查看记录")
         verbose_name_plural = _("举报会话查看记录")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} @ {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class DisputeAccess(models.Model):
+    """An operator opened the task thread of a dispute: who, which dispute, when."""
+
+    dispute = models.ForeignKey(
+        "cooperation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("争议"),
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.PROTECT, related_name="+", verbose_name=_("会话")
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("运营人员"),
+    )
+    opened_at = models.DateTimeField(_("查看时间"))
+
+    class Meta:
+        verbose_name = _("争议会话查看记录")
+        verbose_name_plural = _("争议会话查看记录")
         ordering = ["-opened_at"]
 
     def __str__(self) -> str:

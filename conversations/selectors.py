@@ -64,12 +64,6 @@ def _read_id(actor: User):
     )
 
 
-def _muted_merchants(actor: User):
-    return Restriction.objects.filter(creator_id=actor.pk, kind=RestrictionKind.MUTE).values(
-        "merchant_id"
-    )
-
-
 def threads_for(*, actor: User) -> QuerySet[Thread]:
     """The actor's threads, newest message first, each with ``unread``, ``muted`` and
     ``last_body`` (a muted merchant's threads count nothing as unread)."""
@@ -148,9 +142,22 @@ def messages_after(*, thread: Thread, after: int) -> list[Message]:
     )
 
 
-def thread_state(*, thread: Thread, actor: User) -> tuple[int, int]:
-    """(last message id, how far the other party has read): what a poll's ETag names. One query."""
+def thread_marks(*, thread: Thread, actor: User) -> tuple[int, int, int]:
+    """(last message id, how far the other party has read, how far the actor has read).
+    One query."""
     other = thread.other_of(actor.pk) if can_write(thread, actor) else thread.creator_id
+
+    def read_of(user_id):
+        return Coalesce(
+            Subquery(
+                ThreadRead.objects.filter(thread=OuterRef("pk"), user_id=user_id).values(
+                    "last_read_id"
+                )[:1]
+            ),
+            Value(0),
+            output_field=IntegerField(),
+        )
+
     row = (
         Thread.objects.filter(pk=thread.pk)
         .annotate(
@@ -161,43 +168,109 @@ def thread_state(*, thread: Thread, actor: User) -> tuple[int, int]:
                 Value(0),
                 output_field=IntegerField(),
             ),
-            other_read=Coalesce(
-                Subquery(
-                    ThreadRead.objects.filter(thread=OuterRef("pk"), user_id=other).values(
-                        "last_read_id"
-                    )[:1]
-                ),
-                Value(0),
-                output_field=IntegerField(),
-            ),
+            other_read=read_of(other),
+            own_read=read_of(actor.pk),
         )
-        .values_list("last_id", "other_read")
+        .values_list("last_id", "other_read", "own_read")
         .first()
     )
-    return row or (0, 0)
+    return row or (0, 0, 0)
 
 
-def unread_total(*, actor: User) -> int:
-    """Messages from others the actor has not read, over all its threads (members only). One query."""
-    if actor.role == Role.AGENCY:
-        return 0
+def thread_state(*, thread: Thread, actor: User) -> tuple[int, int]:
+    """(last message id, how far the other party has read): what a poll's ETag names. One query."""
+    last_id, other_read, _own = thread_marks(thread=thread, actor=actor)
+    return last_id, other_read
+
+
+def _unread_messages(user) -> QuerySet[Message]:
+    """Messages from others ``user`` has not read, over the threads it is a member of,
+    leaving out the threads of merchants it muted. ``user`` is a pk or ``OuterRef``."""
+    inner = OuterRef(user) if isinstance(user, OuterRef) else user
     read_upto = Coalesce(
         Subquery(
-            ThreadRead.objects.filter(thread=OuterRef("thread_id"), user_id=actor.pk).values(
+            ThreadRead.objects.filter(thread=OuterRef("thread_id"), user_id=inner).values(
                 "last_read_id"
             )[:1]
         ),
         Value(0),
         output_field=IntegerField(),
     )
+    muted = Restriction.objects.filter(creator_id=inner, kind=RestrictionKind.MUTE).values(
+        "merchant_id"
+    )
     return (
-        Message.objects.filter(Q(thread__merchant_id=actor.pk) | Q(thread__creator_id=actor.pk))
-        .exclude(sender_id=actor.pk)
-        .exclude(thread__merchant_id__in=_muted_merchants(actor))
+        Message.objects.filter(Q(thread__merchant_id=user) | Q(thread__creator_id=user))
+        .exclude(sender_id=user)
+        .exclude(thread__merchant_id__in=muted)
         .alias(read_upto=read_upto)
         .filter(id__gt=F("read_upto"))
-        .count()
     )
+
+
+def unread_total(*, actor: User) -> int:
+    """Messages from others the actor has not read, over all its threads (members only). One query."""
+    if actor.role == Role.AGENCY:
+        return 0
+    return _unread_messages(actor.pk).count()
+
+
+def unread_count_expr():
+    """:func:`unread_total` of the ``User`` row at ``OuterRef("pk")``, as one SQL expression
+    (the 待办事项 board annotates it onto its per-role statement)."""
+    from hotwave.todos import count_of
+
+    return count_of(_unread_messages(OuterRef("pk")))
+
+
+def unread_by_user() -> dict[int, int]:
+    """Every member's unread messages, ``{user_id: n}`` for those with any. One query:
+    each message counts for the member that did not send it."""
+    recipient = Case(
+        When(sender_id=F("thread__merchant_id"), then=F("thread__creator_id")),
+        default=F("thread__merchant_id"),
+    )
+    read_upto = Coalesce(
+        Subquery(
+            ThreadRead.objects.filter(
+                thread=OuterRef("thread_id"), user_id=OuterRef("recipient")
+            ).values("last_read_id")[:1]
+        ),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    muted = Exists(
+        Restriction.objects.filter(
+            creator_id=OuterRef("thread__creator_id"),
+            merchant_id=OuterRef("thread__merchant_id"),
+            kind=RestrictionKind.MUTE,
+        )
+    )
+    rows = (
+        Message.objects.annotate(recipient=recipient)
+        .alias(read_upto=read_upto, muted=muted)
+        .filter(id__gt=F("read_upto"))
+        .exclude(muted=True, recipient=F("thread__creator_id"))
+        .order_by()
+        .values_list("recipient")
+        .annotate(n=Count("pk"))
+    )
+    return {user_id: n for user_id, n in rows if n}
+
+
+def task_unread(*, actor: User, task_ids) -> dict[int, int]:
+    """Unread messages of the actor in the threads of these tasks, ``{task_id: n}``. One
+    aggregate query for a whole page of the task list."""
+    if actor.role == Role.AGENCY:
+        return {}
+    rows = (
+        _unread_messages(actor.pk)
+        .filter(thread__task_id__in=list(task_ids))
+        .order_by()
+        .values_list("thread__task_id")
+        .annotate(n=Count("pk"))
+    )
+    return {task_id: n for task_id, n in rows if n}
 
 
 @dataclass
@@ -239,3 +312,11 @@ def restrictions_for(*, actor: User) -> QuerySet[Restriction]:
         .select_related("merchant__merchant")
         .order_by("-created_at", "-pk")
     )
+
+
+def message_image(*, thread: Thread, pk: int) -> Message:
+    """A message of ``thread`` that carries a picture; anything else is a 404."""
+    message = Message.objects.filter(thread=thread, pk=pk).exclude(image="").first()
+    if message is None:
+        raise Http404
+    return message

@@ -26,10 +26,13 @@ from django.utils.translation import gettext as _
 
 from admission.models import Role, User
 from admission.selectors import is_admitted
+from conversations import notices
 from conversations.models import (
     BODY_MAX,
     REPORT_DETAIL_MAX,
+    DisputeAccess,
     Message,
+    MessageKind,
     Report,
     ReportAccess,
     ReportReason,
@@ -41,6 +44,7 @@ from conversations.models import (
     ThreadRead,
 )
 from cooperation.selectors.tasks import have_worked_together
+from hotwave import todos
 from hotwave.exceptions import DomainError
 from hotwave.ratelimit import hit, parse_rate
 
@@ -250,6 +254,7 @@ def report_decide(*, report_id: int, operator: User, outcome: str, note: str) ->
     report.decided_at = now
     report.decision_note = note
     report.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    notices.report_decided(report)
     return report
 
 
@@ -277,24 +282,120 @@ def _check_rate(actor: User) -> None:
         )
 
 
+def _card_product(thread: Thread, actor: User, product_id) -> int | None:
+    """A product the sender may attach: a merchant its own, a creator one it sees in 选品广场."""
+    if not product_id:
+        return None
+    from conversations.cards import attachable_products
+
+    found = (
+        attachable_products(actor=actor).filter(pk=_as_int(product_id)).values_list("pk", flat=True)
+    )
+    pk = next(iter(found), None)
+    if pk is None:
+        raise MessageRefused(_("找不到这个商品，或你不能分享它。"), code="message.bad_product")
+    return pk
+
+
+def _card_task(thread: Thread, actor: User, task_id) -> int | None:
+    """A task the thread's two parties share."""
+    if not task_id:
+        return None
+    from conversations.cards import shared_tasks
+
+    found = shared_tasks(merchant_id=thread.merchant_id, creator_id=thread.creator_id).filter(
+        pk=_as_int(task_id)
+    )
+    pk = next(iter(found.values_list("pk", flat=True)), None)
+    if pk is None:
+        raise MessageRefused(_("只能分享你们双方之间的合作任务。"), code="message.bad_task")
+    return pk
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _image(thread: Thread, data: bytes | None) -> tuple[str, str]:
+    """The picture checked and re-encoded exactly like product images (cooperation.images:
+    content check, pixel bound, EXIF dropped, size limit), stored under a fresh name."""
+    if data is None:
+        return "", ""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from cooperation.images import process_upload
+
+    try:
+        encoded = process_upload(data)
+    except DomainError as exc:
+        raise MessageRefused(exc.message, code=exc.code) from exc
+    stem = f"messages/{thread.pk}/{uuid.uuid4().hex}"
+    image = default_storage.save(f"{stem}.jpg", ContentFile(encoded.image))
+    thumb = default_storage.save(f"{stem}-thumb.jpg", ContentFile(encoded.thumb))
+    return image, thumb
+
+
 @transaction.atomic
-def message_send(*, thread: Thread, actor: User, body: str, now: datetime | None = None) -> Message:
-    """Post a text message to ``thread``. Raises MessageRefused (not a writer, empty, too long, too fast)."""
+def message_send(
+    *,
+    thread: Thread,
+    actor: User,
+    body: str,
+    product_id=None,
+    task_id=None,
+    image: bytes | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """Post a message to ``thread``: text, and optionally a product card, a task card or a
+    picture (text may then be empty). Raises MessageRefused (not a writer, empty, too long,
+    too fast, a product or task the sender may not share, a file that is not a picture)."""
     if actor.pk not in (thread.merchant_id, thread.creator_id):
         raise MessageRefused(_("你只能查看这个会话，不能发送消息。"), code="message.read_only")
-    body = clean_body(body)
+    attached = bool(product_id or task_id or image is not None)
+    body = clean_body(body) if (body or "").strip() or not attached else ""
     if is_blocked(merchant_id=thread.merchant_id, creator_id=thread.creator_id):
         if actor.pk == thread.creator_id:
             raise MessageRefused(
                 _("你已屏蔽这个商家，解除屏蔽后才能发送消息。"), code="message.blocked"
             )
         raise MessageRefused(_("这位达人不接收你的消息。"), code="message.blocked")
+    card_product = _card_product(thread, actor, product_id)
+    card_task = _card_task(thread, actor, task_id)
     _check_rate(actor)
+    image_name, thumb_name = _image(thread, image)  # last: nothing is stored when refused
     now = now or timezone.now()
-    message = Message.objects.create(thread=thread, sender=actor, body=body, created_at=now)
+    try:
+        message = Message.objects.create(
+            thread=thread,
+            sender=actor,
+            body=body,
+            card_product_id=card_product,
+            card_task_id=card_task,
+            image=image_name,
+            thumb=thumb_name,
+            created_at=now,
+        )
+    except Exception:
+        _delete_files(image_name, thumb_name)
+        raise
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     _read_upto(thread, actor, message.pk, now)
+    todos.changed([thread.other_of(actor.pk)])  # 未读消息 on the other side's 待办事项
     return message
+
+
+def _delete_files(*names: str) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
 
 
 def _read_upto(thread: Thread, user: User, message_id: int, now: datetime) -> None:
@@ -309,7 +410,56 @@ def _read_upto(thread: Thread, user: User, message_id: int, now: datetime) -> No
 
 @transaction.atomic
 def thread_mark_read(*, thread: Thread, actor: User, upto_id: int) -> None:
-    """The member has seen ``thread`` up to message ``upto_id`` (a reader's view marks nothing)."""
+    """The member has seen ``thread`` up to message ``upto_id`` (a reader's view marks nothing).
+
+    Pages call it only when there is something new to mark (its 未读消息 to-do moves)."""
     if actor.pk not in (thread.merchant_id, thread.creator_id) or upto_id <= 0:
         return
     _read_upto(thread, actor, upto_id, timezone.now())
+    todos.changed([actor.pk])
+
+
+# ---- disputes ---------------------------------------------------------------------
+
+
+def dispute_marked(*, task, dispute, actor: User) -> Message:
+    """Mark a dispute's opening in its task's thread (registered with ``hotwave.threads``;
+    cooperation's ``dispute_open`` calls it inside its transaction). The opener's statement
+    is the message: from here on the thread holds the dispute's statements and evidence.
+    Not rate-limited and written even between a blocked pair: the record must be whole."""
+    thread = thread_for_task(task=task)
+    now = dispute.opened_at
+    message = Message.objects.create(
+        thread=thread,
+        sender=actor,
+        kind=MessageKind.DISPUTE_OPENED,
+        dispute=dispute,
+        body=(dispute.statement or "")[:BODY_MAX],
+        created_at=now,
+    )
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
+    _read_upto(thread, actor, message.pk, now)
+    todos.changed([thread.other_of(actor.pk)])
+    return message
+
+
+@transaction.atomic
+def dispute_open_thread(*, dispute, operator: User):
+    """The dispute's task thread, all its messages, for an operator, recorded (who, which
+    dispute, when). Returns (thread, messages, id of the message that opened the dispute)."""
+    thread = thread_for_task(task=dispute.task)
+    DisputeAccess.objects.create(
+        dispute=dispute, thread=thread, operator=operator, opened_at=timezone.now()
+    )
+    rows = list(
+        Message.objects.filter(thread=thread)
+        .select_related("sender__merchant", "sender__creator")
+        .order_by("id")
+    )
+    start = next(
+        (m.pk for m in rows if m.kind == MessageKind.DISPUTE_OPENED and m.dispute_id == dispute.pk),
+        None,
+    )
+    if start is None:  # a dispute opened before threads marked them: from its time on
+        start = next((m.pk for m in rows if m.created_at >= dispute.opened_at), None)
+    return thread, rows, start

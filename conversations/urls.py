@@ -10,6 +10,7 @@ urlpatterns = [
     path("messages/<int:pk>/", views.thread, name="thread"),
     path("messages/<int:pk>/send/", views.send, name="send"),
     path("messages/<int:pk>/poll/", views.poll, name="poll"),
+    path("messages/<int:pk>/images/<int:message_pk>/", views.image, name="image"),
     path("messages/<int:pk>/report/", views.report, name="report"),
     path("messages/<int:pk>/restrict/", views.restrict, name="restrict"),
     path("messages/restrictions/", views.restrictions, name="restrictions"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from admission.models import Role
-from conversations import selectors, services
+from conversations import cards, selectors, services
 from conversations.models import REPORT_DETAIL_MAX, ReportReason, RestrictionKind
 from cooperation.selectors.plaza import creator_for_merchant
 from cooperation.selectors.tasks import task_for
@@ -45,10 +45,29 @@ def _int(value) -> int:
         return 0
 
 
-def _thread_context(request, thread, *, before: int = 0, text: str = "", error: str = ""):
+def _compose_context(request, thread, *, writer: bool, posted=None) -> dict:
+    """The compose box's choices (products and the pair's tasks) and what was posted."""
+    posted = posted or {}
+    products, tasks = (
+        cards.compose_choices(thread=thread, actor=request.user) if writer else ([], [])
+    )
+    return {
+        "product_choices": products,
+        "task_choices": tasks,
+        "chosen_product": posted.get("product", ""),
+        "chosen_task": posted.get("task", ""),
+        "attach_open": bool(posted.get("product") or posted.get("task")),
+        "is_creator": request.user.pk == thread.creator_id,
+    }
+
+
+def _thread_context(
+    request, thread, *, before: int = 0, text: str = "", error: str = "", posted=None
+):
     page = selectors.messages_page(thread=thread, before=before or None)
+    cards.attach_cards(page.messages, viewer=request.user)
     writer = selectors.can_write(thread, request.user)
-    last_id, other_read = selectors.thread_state(thread=thread, actor=request.user)
+    last_id, other_read, own_read = selectors.thread_marks(thread=thread, actor=request.user)
     return {
         "thread": thread,
         "page": page,
@@ -56,13 +75,14 @@ def _thread_context(request, thread, *, before: int = 0, text: str = "", error: 
         "writer": writer,
         "other_read": other_read,
         "last_id": last_id,
+        "own_read": own_read,
         "text": text,
         "error": error,
         "body_max": services.BODY_MAX,
         "standing": selectors.thread_standing(thread=thread, actor=request.user),
         "reasons": ReportReason.choices,
         "detail_max": REPORT_DETAIL_MAX,
-        "is_creator": request.user.pk == thread.creator_id,
+        **_compose_context(request, thread, writer=writer, posted=posted),
     }
 
 
@@ -71,7 +91,7 @@ def thread(request, pk: int):
     thread = selectors.thread_for(actor=request.user, pk=pk)
     before = _int(request.GET.get("before"))
     context = _thread_context(request, thread, before=before)
-    if not before:
+    if not before and context["last_id"] > context["own_read"]:
         services.thread_mark_read(thread=thread, actor=request.user, upto_id=context["last_id"])
     if before and request.htmx:
         return render(request, "conversations/thread.html#older", context)
@@ -82,27 +102,49 @@ def thread(request, pk: int):
 def send(request, pk: int):
     thread = selectors.thread_for(actor=request.user, pk=pk)
     text = request.POST.get("body", "")
+    upload = request.FILES.get("image")
     try:
-        services.message_send(thread=thread, actor=request.user, body=text)
+        services.message_send(
+            thread=thread,
+            actor=request.user,
+            body=text,
+            product_id=request.POST.get("product") or None,
+            task_id=request.POST.get("task") or None,
+            image=_read_upload(upload),
+        )
     except services.MessageRefused as exc:
-        context = _thread_context(request, thread, text=text, error=exc.message)
+        context = _thread_context(
+            request, thread, text=text, error=exc.message, posted=request.POST
+        )
         if request.htmx:
             return render(request, "conversations/thread.html#compose", context, status=422)
         return render(request, "conversations/thread.html", context, status=422)
     if request.htmx:
-        response = render(request, "conversations/thread.html#compose", _compose_only(thread))
+        response = render(
+            request, "conversations/thread.html#compose", _compose_only(request, thread)
+        )
         response["HX-Trigger"] = "hw-message-sent"  # the poll fetches it at once
         return response
     return redirect(f"{reverse('conversations:thread', args=[thread.pk])}#latest", permanent=False)
 
 
-def _compose_only(thread) -> dict:
+def _read_upload(upload) -> bytes | None:
+    """The uploaded file's bytes, read no further than the image limit (+1 to tell)."""
+    if upload is None:
+        return None
+    from cooperation.images import MAX_UPLOAD_BYTES
+
+    return upload.read(MAX_UPLOAD_BYTES + 1)
+
+
+def _compose_only(request, thread) -> dict:
     return {
         "thread": thread,
         "writer": True,
         "text": "",
         "error": "",
         "body_max": services.BODY_MAX,
+        **_compose_context(request, thread, writer=True),
     }
 
 
@@ -118,6 +160,7 @@ def poll(request, pk: int):
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers={"ETag": etag})
     new = selectors.messages_after(thread=thread, after=after) if last_id > after else []
+    cards.attach_cards(new, viewer=request.user)
     upto = new[-1].pk if new else after
     if new:
         services.thread_mark_read(thread=thread, actor=request.user, upto_id=upto)
@@ -255,3 +298,22 @@ def lift(request, pk: int):
     else:
         flash.success(request, _("已解除。"))
     return redirect("conversations:restrictions")
+
+
+@require_GET
+def image(request, pk: int, message_pk: int):
+    """A picture sent in a thread, for the thread's readers only (``?size=thumb``)."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    thread = selectors.thread_for(actor=request.user, pk=pk)
+    message = selectors.message_image(thread=thread, pk=message_pk)
+    name = message.thumb if request.GET.get("size") == "thumb" else message.image
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

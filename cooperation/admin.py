@@ -112,6 +112,7 @@ from cooperation.models import Dispute, DisputeStatus, TaskEvent  # noqa: E402
 from cooperation.selectors.attribution import task_results  # noqa: E402
 from cooperation.selectors.tasks import task_timeline  # noqa: E402
 from cooperation.services import disputes as dispute_services  # noqa: E402
+from hotwave import threads  # noqa: E402
 from hotwave.exceptions import DomainError  # noqa: E402
 from hotwave.money import format_cny  # noqa: E402
 
@@ -141,6 +142,7 @@ class DisputeAdmin(admin.ModelAdmin):
             _lazy("双方陈述"),
             {
                 "fields": (
+                    "conversation",
                     "opened_by",
                     "opened_at",
                     "statement",
@@ -235,6 +237,13 @@ class DisputeAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description=_lazy("任务会话"))
+    def conversation(self, obj):
+        url = threads.dispute_thread_url(obj)
+        if url is None:
+            return "—"
+        return format_html('<a class="button" href="{}">{}</a>', url, _("查看任务会话（只读）"))
+
     @admin.display(description=_lazy("操作"))
     def decide_link(self, obj):
         if obj.status == DisputeStatus.DECIDED:
@@ -250,6 +259,7 @@ class DisputeAdmin(admin.ModelAdmin):
             "attributed_orders",
             "timeline",
             "decide_link",
+            "conversation",
         ]
 
     def has_add_permission(self, request) -> bool:

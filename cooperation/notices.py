@@ -57,6 +57,29 @@ def invitation_answered(task: Task, *, accepted: bool) -> None:
     _send(task, kind, kind, to=[Party.MERCHANT], creator=task.creator.nickname)
 
 
+def counter_offered(task: Task, offer) -> None:
+    _send(
+        task,
+        Kind.COUNTER_OFFER_RECEIVED,
+        "countered",
+        to=[Party.MERCHANT],
+        creator=task.creator.nickname,
+        fee=format_cny(offer.slot_fee),
+    )
+
+
+def counter_answered(task: Task, offer, *, accepted: bool) -> None:
+    kind = Kind.COUNTER_OFFER_ACCEPTED if accepted else Kind.COUNTER_OFFER_DECLINED
+    _send(
+        task,
+        kind,
+        kind,
+        to=[Party.CREATOR],
+        merchant=task.merchant.shop_name,
+        fee=format_cny(offer.slot_fee),
+    )
+
+
 def invitation_expired(task: Task) -> None:
     _send(task, Kind.INVITATION_EXPIRED, "expired", to=[Party.MERCHANT, Party.CREATOR])
 

@@ -40,6 +40,10 @@ class Kind(models.TextChoices):
     PLAN_CREATOR_CHOSEN = "plan_creator_chosen", _("被商家加入定向计划")
     PAYOUT_MADE = "payout_made", _("结算款已打款")
     PAYOUT_FAILED = "payout_failed", _("打款失败")
+    COUNTER_OFFER_RECEIVED = "counter_offer_received", _("收到议价")
+    COUNTER_OFFER_ACCEPTED = "counter_offer_accepted", _("议价已接受")
+    COUNTER_OFFER_DECLINED = "counter_offer_declined", _("议价被拒绝")
+    REPORT_DECIDED = "report_decided", _("举报已处理")
 
 
 class Delivery(models.TextChoices):
@@ -104,6 +108,19 @@ KINDS: dict[str, KindInfo] = {
     ),
     Kind.PAYOUT_MADE: KindInfo(_("结算款 %(amount)s 已打款到你的收款账户。"), Delivery.DIGEST),
     Kind.PAYOUT_FAILED: KindInfo(_("结算款 %(amount)s 打款失败：%(reason)s"), Delivery.EMAIL),
+    Kind.COUNTER_OFFER_RECEIVED: KindInfo(
+        _("达人「%(creator)s」对合作邀请（%(task)s）提出议价：坑位费 %(fee)s，请接受或拒绝。"),
+        Delivery.EMAIL,
+    ),
+    Kind.COUNTER_OFFER_ACCEPTED: KindInfo(
+        _("商家「%(merchant)s」接受了你对 %(task)s 的议价，坑位费 %(fee)s。"), Delivery.EMAIL
+    ),
+    Kind.COUNTER_OFFER_DECLINED: KindInfo(
+        _("商家「%(merchant)s」拒绝了你对 %(task)s 的议价，邀请已结束。"), Delivery.EMAIL
+    ),
+    Kind.REPORT_DECIDED: KindInfo(
+        _("你对与「%(other)s」的会话的举报已处理：%(outcome)s。"), Delivery.EMAIL
+    ),
 }
 assert set(KINDS) == set(Kind.values)
 

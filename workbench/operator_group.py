@@ -151,7 +151,9 @@ PERMISSIONS_0010 = extended(
     conversations={"report": ("view", "decide"), "reportaccess": VIEW},
 )
 
-OPERATOR_PERMISSIONS = PERMISSIONS_0010  # the newest map
+# 0011: the audit of operators reading a dispute's task thread (read only).
+PERMISSIONS_0011 = extended(PERMISSIONS_0010, conversations={"disputeaccess": VIEW})
+OPERATOR_PERMISSIONS = PERMISSIONS_0011  # the newest map
 
 
 def ensure_operator_group(apps, schema_editor, permissions: Permissions | None = None):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from admission.exceptions import NotAdmitted
 from admission.guard import require_admitted, require_product_allowed
 from admission.models import User
+from cooperation import notices
 from cooperation.models import (
     COUNTER_FEE_MAX,
     CounterOffer,
@@ -127,6 +128,7 @@ def task_counter(
         note=offer.note,
     )
     todos.changed([locked.merchant_id, locked.creator_id])
+    notices.counter_offered(locked, offer)
     return offer
 
 
@@ -183,7 +185,9 @@ def task_accept_counter(*, task: Task, actor: User) -> Task:
     offer.status = CounterOfferStatus.ACCEPTED
     offer.answered_at, offer.answered_by = now, actor
     offer.save(update_fields=["status", "answered_at", "answered_by"])
-    return engine._move(locked, TaskAction.ACCEPT_COUNTER, actor, at=now, fields=terms)
+    moved = engine._move(locked, TaskAction.ACCEPT_COUNTER, actor, at=now, fields=terms)
+    notices.counter_answered(moved, offer, accepted=True)
+    return moved
 
 
 @transaction.atomic
@@ -196,7 +200,9 @@ def task_decline_counter(*, task: Task, actor: User, reason: str = "") -> Task:
     offer.status = CounterOfferStatus.DECLINED
     offer.answered_at, offer.answered_by = now, actor
     offer.save(update_fields=["status", "answered_at", "answered_by"])
-    return engine._move(locked, TaskAction.DECLINE_COUNTER, actor, at=now, note=reason.strip())
+    moved = engine._move(locked, TaskAction.DECLINE_COUNTER, actor, at=now, note=reason.strip())
+    notices.counter_answered(moved, offer, accepted=False)
+    return moved
 
 
 def is_countered(task: Task) -> bool:

@@ -42,7 +42,7 @@ from cooperation.services.tasks import (
     escrow_key,
     settle_escrow,
 )
-from hotwave import todos
+from hotwave import threads, todos
 from hotwave.exceptions import DomainError
 from hotwave.money import ZERO, quantize
 from settlement.selectors import escrow_states
@@ -143,6 +143,8 @@ def dispute_open(
     if held:
         _event(task, TaskEventKind.ESCROW_FROZEN, at=now, actor=actor, amount=held)
     notices.dispute_opened(task, dispute)
+    # The task thread marks the opening: statements and evidence continue there (SPEC §7).
+    threads.dispute_opened(task=task, dispute=dispute, actor=actor)
     return dispute
 
 

@@ -43,6 +43,7 @@ from cooperation.services import disputes as dispute_services
 from cooperation.services import ratings as rating_services
 from cooperation.services import tasks as services
 from cooperation.views.paging import paginate
+from hotwave import threads
 from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
@@ -72,6 +73,12 @@ def task_list(request):
         ),
         per_page=PAGE_SIZE,
     )
+    # 未读消息 per row: one aggregate over the page's task threads (消息 provides it).
+    rows = list(page.object_list)
+    unread = threads.task_unread(actor=request.user, task_ids=[t.pk for t in rows])
+    for task in rows:
+        task.unread = unread.get(task.pk, 0)
+    page.object_list = rows
     counts = selectors.task_state_counts(actor=request.user)
     tabs = [{"state": "", "label": _("全部"), "count": counts["all"]}] + [
         {"state": s, "label": TaskState(s).label, "count": counts[s]} for s in selectors.TAB_STATES

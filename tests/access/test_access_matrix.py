@@ -238,6 +238,11 @@ ROUTES: dict[str, Route] = {
     "conversations:poll": R(
         lambda w: {"pk": w.thread.pk}, {"merchant", "creator_in", "agency"}, GET
     ),
+    "conversations:image": R(
+        lambda w: {"pk": w.thread.pk, "message_pk": w.image_message.pk},
+        {"merchant", "creator_in", "agency"},
+        GET,
+    ),
     "conversations:task_thread": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
     "conversations:direct": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS, POST),
     # reports: the thread's readers reach the form (the agency's report is a 422: not a party);

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
 from conversations.models import RestrictionKind
-from conversations.services import restrict, thread_for_task
+from conversations.services import message_send, restrict, thread_for_task
 from cooperation.models import CartItem, PlanKind
 from cooperation.services.plans import plan_apply, plan_create, plan_creator_add
 from cooperation.services.samples import sample_quota_set, sample_request_create
@@ -34,7 +34,7 @@ from tests.admission.factories import (
     OperatorFactory,
     ProviderFactory,
 )
-from tests.cooperation.factories import bind, with_image
+from tests.cooperation.factories import bind, image_bytes, with_image
 from tests.cooperation.task_factories import ProductFactory, admit, make_task
 from tests.settlement.factories import confirmed, paid
 from workbench.models import HelpArticle, HelpCategory, SuccessCase
@@ -125,5 +125,8 @@ def build_world() -> World:
     )
     w.notification = Notification.objects.get(recipient=m, key="acc:notice")
     w.thread = thread_for_task(task=w.task)
+    w.image_message = message_send(
+        thread=w.thread, actor=m, body="", image=image_bytes(), product_id=w.product.pk
+    )
     w.restriction = restrict(actor=w.creator_in.user, merchant=m, kind=RestrictionKind.MUTE)
     return w

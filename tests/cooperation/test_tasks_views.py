@@ -99,17 +99,27 @@ def _tasks(merchant, n):
 
 
 def test_list_query_count_does_not_grow_with_rows(client_for, merchant, django_assert_num_queries):
+    from conversations.models import Message
+    from conversations.services import thread_for_task
+
     _tasks(merchant, 2)
     c = client_for(merchant)
     c.get(url("task_list"))  # warm the session
-    # session, user, its profile (top bar), page count, tab counts, rows, products of the page
-    with django_assert_num_queries(7):
+    # session, user, its profile (top bar), page count, rows, unread messages of the
+    # page's threads (one aggregate), tab counts, products of the page
+    with django_assert_num_queries(8):
         c.get(url("task_list"))
     _tasks(merchant, 25)
-    with django_assert_num_queries(7):
+    for task in Task.objects.filter(merchant_id=merchant.pk)[:15]:
+        thread = thread_for_task(task=task)
+        Message.objects.create(
+            thread=thread, sender_id=task.creator_id, body="你好", created_at=task.created_at
+        )
+    with django_assert_num_queries(8):
         response = c.get(url("task_list"))
     assert len(response.context["page"].object_list) == 20
-    with django_assert_num_queries(6):  # the partial has no top bar
+    assert sum(t.unread for t in response.context["page"].object_list) >= 1
+    with django_assert_num_queries(7):  # the partial has no top bar
         c.get(url("task_list"), {"state": "invited", "page": 2}, **HX)
 
 

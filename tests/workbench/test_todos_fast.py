@@ -131,6 +131,14 @@ def generated(merchant, other_merchant, creator, other_creator, agency, operator
     sample_request_create(
         creator=creator.creator, product=waiting, planned_live_date=now.date() + timedelta(days=3)
     )
+    # 未读消息: messages each side has not read yet in a task thread.
+    from conversations.services import message_send, thread_for_task
+
+    thread = thread_for_task(
+        task=Task.objects.filter(merchant_id=merchant.pk, creator_id=creator.pk).first()
+    )
+    message_send(thread=thread, actor=merchant, body="样品已寄出", now=now)
+    message_send(thread=thread, actor=creator, body="收到", now=now)
     # Binding invitations (creator's and agency's side).
     Binding.objects.create(
         creator=other_creator.creator,
