@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from conversations import services
 from conversations.models import DisputeAccess, Report, ReportAccess, ReportStatus
+from hotwave.admin import ReadOnlyAdmin
 
 DISPUTE_VIEW_PERMISSION = "cooperation.view_dispute"
 
@@ -45,11 +46,12 @@ class ReportAccessInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ("pk", "thread", "reporter", "reason", "status", "created_at", "decided_at")
     list_filter = ("status", "reason")
     list_select_related = ("thread", "reporter")
     inlines = [ReportAccessInline]
+    readonly_fields = ("read_link",)
     fields = (
         "thread",
         "reporter",
@@ -72,18 +74,6 @@ class ReportAdmin(admin.ModelAdmin):
         url = reverse("admin:conversations_report_thread", args=[obj.pk])
         label = _("查看会话并处理") if obj.status == ReportStatus.OPEN else _("查看会话")
         return format_html('<a class="button" href="{}">{}</a>', url, label)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*(f.name for f in self.model._meta.fields), "read_link"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [
@@ -143,46 +133,22 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportAccess)
-class ReportAccessAdmin(admin.ModelAdmin):
+class ReportAccessAdmin(ReadOnlyAdmin):
     """The audit of operators opening reported threads: read only."""
 
     list_display = ("report", "operator", "opened_at")
     list_select_related = ("report", "operator")
     ordering = ("-opened_at",)
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(DisputeAccess)
-class DisputeAccessAdmin(admin.ModelAdmin):
+class DisputeAccessAdmin(ReadOnlyAdmin):
     """The audit of operators opening a dispute's task thread (read only), and that page:
     the whole conversation, the messages from the dispute on highlighted."""
 
     list_display = ("dispute", "thread", "operator", "opened_at")
     list_select_related = ("dispute__task", "thread", "operator")
     ordering = ("-opened_at",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [

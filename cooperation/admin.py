@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.models import CartItem, Product
-from hotwave.admin import LabelledInputsAdmin
+from hotwave.admin import LabelledInputsAdmin, ReadOnlyAdmin
 
 
 @admin.register(Product)
@@ -437,22 +437,8 @@ from cooperation.models import (  # noqa: E402  # noqa: E402
 )
 from cooperation.selectors.reconciliation import RECONCILE_DAYS, rate_mismatches  # noqa: E402
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Plans move only through their services (merchants), scorecards only through the
-    recompute; operators look."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# Plans move only through their services (merchants), scorecards only through the
+# recompute: operators look (hotwave.admin.ReadOnlyAdmin).
 
 
 @admin.register(CreatorScorecard)

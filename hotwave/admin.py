@@ -29,6 +29,27 @@ def label_inputs(form, names=None) -> None:
             field.widget.attrs.setdefault("aria-label", str(field.label or name))
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operators look: records that move only through their services (or are an audit).
+
+    Every model field is read only, plus the admin's own ``readonly_fields`` (computed
+    columns); nothing can be added, changed or deleted here.
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        own = [f.name for f in self.model._meta.fields]
+        return [*own, *(name for name in self.readonly_fields if name not in own)]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class LabelledInputsAdmin:
     """For a ModelAdmin: list-editable cells and fieldset-drawn widgets carry their label."""
 
