@@ -261,12 +261,9 @@ class Report(models.Model):
         return self.thread.other_of(self.reporter_id)
 
 
-class ReportAccess(models.Model):
-    """An operator opened a reported thread's messages: who, which report, when."""
+class OperatorAccess(models.Model):
+    """An operator opened a thread that is not theirs: who and when (the audit of it)."""
 
-    report = models.ForeignKey(
-        Report, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("举报")
-    )
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -276,15 +273,26 @@ class ReportAccess(models.Model):
     opened_at = models.DateTimeField(_("查看时间"))
 
     class Meta:
-        verbose_name = _("举报会话查看记录")
-        verbose_name_plural = _("举报会话查看记录")
+        abstract = True
         ordering = ["-opened_at"]
 
     def __str__(self) -> str:
         return f"{self.operator_id} @ {self.opened_at:%Y-%m-%d %H:%M}"
 
 
-class DisputeAccess(models.Model):
+class ReportAccess(OperatorAccess):
+    """An operator opened a reported thread's messages: who, which report, when."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("举报")
+    )
+
+    class Meta(OperatorAccess.Meta):
+        verbose_name = _("举报会话查看记录")
+        verbose_name_plural = _("举报会话查看记录")
+
+
+class DisputeAccess(OperatorAccess):
     """An operator opened the task thread of a dispute: who, which dispute, when."""
 
     dispute = models.ForeignKey(
@@ -296,18 +304,7 @@ class DisputeAccess(models.Model):
     thread = models.ForeignKey(
         Thread, on_delete=models.PROTECT, related_name="+", verbose_name=_("会话")
     )
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("运营人员"),
-    )
-    opened_at = models.DateTimeField(_("查看时间"))
 
-    class Meta:
+    class Meta(OperatorAccess.Meta):
         verbose_name = _("争议会话查看记录")
         verbose_name_plural = _("争议会话查看记录")
-        ordering = ["-opened_at"]
-
-    def __str__(self) -> str:
-        return f"{self.operator_id} @ {self.opened_at:%Y-%m-%d %H:%M}"
