@@ -91,7 +91,11 @@ class ReportAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         report = (
             Report.objects.select_related(
-                "thread__merchant__merchant", "thread__creator__creator", "reporter", "decided_by"
+                "thread__merchant__merchant",
+                "thread__agency__agency",
+                "thread__creator__creator",
+                "reporter",
+                "decided_by",
             )
             .filter(pk=pk)
             .first()

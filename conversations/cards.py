@@ -47,7 +47,9 @@ class Choice:
 
 def compose_choices(*, thread, actor: User) -> tuple[list[Choice], list[Choice]]:
     """What the compose box offers: products (a creator: its 带货车) and the pair's tasks.
-    Two queries."""
+    Two queries; none in a binding thread, which offers no cards."""
+    if not thread.cards_allowed:
+        return [], []
     if actor.role == Role.CREATOR:
         products = attachable_products(actor=actor).filter(cart_items__creator_id=actor.pk)
     else:

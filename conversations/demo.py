@@ -1,4 +1,5 @@
-"""Demo data for 消息: talk on a few demo tasks and one direct thread (idempotent)."""
+"""Demo data for 消息: talk on a few demo tasks, one direct thread and one binding
+invitation's thread (idempotent)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from conversations.models import (
     Thread,
     ThreadKind,
 )
-from conversations.services import thread_for_task, thread_mark_read
+from conversations.services import thread_for_binding, thread_for_task, thread_mark_read
 from cooperation.selectors.tasks import have_worked_together, tasks_for
+from settlement.selectors.bindings import bindings_for
 
 TASK_TALK = (
     ("merchant", "您好，样品已经打包好，今天下午顺丰寄出，地址还是杭州那个吗？"),
@@ -31,13 +33,18 @@ DIRECT_TALK = (
     ("merchant", "加我微信 hw_tmall88 细聊吧，平台外结算更划算。"),
 )
 
+BINDING_TALK = (
+    ("agency", "你好！邀请里写的是 30% 分成，开播前的选品和脚本由我们机构帮你准备。"),
+    ("creator", "谢谢，我先看一下分成预览，有问题再来问。"),
+)
+
 
 def _talk(thread: Thread, lines, *, start) -> None:
     if Message.objects.filter(thread=thread).exists():
         return
     last = None
     for i, (side, body) in enumerate(lines):
-        sender_id = thread.merchant_id if side == "merchant" else thread.creator_id
+        sender_id = thread.creator_id if side == "creator" else thread.party_id
         last = Message.objects.create(
             thread=thread,
             sender_id=sender_id,
@@ -45,8 +52,9 @@ def _talk(thread: Thread, lines, *, start) -> None:
             created_at=start + timedelta(minutes=7 * i),
         )
     Thread.objects.filter(pk=thread.pk).update(last_message_at=last.created_at)
-    # The merchant has read everything; the creator's last message waits for it.
-    thread_mark_read(thread=thread, actor=thread.merchant, upto_id=last.pk - 1)
+    # The merchant (agency) has read everything; the creator's last message waits for it.
+    party = thread.merchant if thread.merchant_id else thread.agency
+    thread_mark_read(thread=thread, actor=party, upto_id=last.pk - 1)
     thread_mark_read(thread=thread, actor=thread.creator, upto_id=last.pk)
 
 
@@ -91,6 +99,15 @@ def seed(*, users_only: bool, context: dict) -> None:
         kind=RestrictionKind.MUTE,
         defaults={"created_at": start},
     )
+    # The demo agency and the streamer it is bound to talk about the invitation.
+    agency = users.get("demo_agency")
+    binding = (
+        bindings_for(actor=streamer).filter(agency_id=agency.pk).order_by("pk").first()
+        if agency
+        else None
+    )
+    if binding is not None:
+        _talk(thread_for_binding(binding=binding), BINDING_TALK, start=start)
 
 
 def summary(*, users_only: bool) -> list[str]:

@@ -14,10 +14,14 @@ BODY_MAX = 2000
 class ThreadKind(models.TextChoices):
     TASK = "task", _("合作任务")
     DIRECT = "direct", _("私信")
+    # An agency and a creator about one 机构绑定 invitation (settlement.Binding).
+    BINDING = "binding", _("机构绑定")
 
 
 class Thread(models.Model):
-    """A conversation between a merchant and a creator: about one task, or direct."""
+    """A conversation with a creator: a merchant's about one task, or direct; or an
+    agency's about one binding invitation. ``merchant`` is set for the first two kinds,
+    ``agency`` and ``binding`` for the third (``party_id`` is whichever is set)."""
 
     kind = models.CharField(_("类型"), max_length=10, choices=ThreadKind.choices)
     # Referenced by label: conversations reads tasks through cooperation's selectors.
@@ -29,11 +33,30 @@ class Thread(models.Model):
         related_name="thread",
         verbose_name=_("合作任务"),
     )
+    # Referenced by label: conversations reads bindings through settlement's selectors.
+    binding = models.OneToOneField(
+        "settlement.Binding",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="thread",
+        verbose_name=_("机构绑定"),
+    )
     merchant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="merchant_threads",
         verbose_name=_("商家"),
+    )
+    agency = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="agency_threads",
+        verbose_name=_("机构"),
     )
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -57,20 +80,51 @@ class Thread(models.Model):
                 name="thread_one_direct_per_pair",
             ),
             models.CheckConstraint(
-                condition=Q(kind="task", task__isnull=False) | Q(kind="direct", task__isnull=True),
-                name="thread_task_iff_task_kind",
+                condition=Q(
+                    kind="task",
+                    task__isnull=False,
+                    binding__isnull=True,
+                    merchant__isnull=False,
+                    agency__isnull=True,
+                )
+                | Q(
+                    kind="direct",
+                    task__isnull=True,
+                    binding__isnull=True,
+                    merchant__isnull=False,
+                    agency__isnull=True,
+                )
+                | Q(
+                    kind="binding",
+                    task__isnull=True,
+                    binding__isnull=False,
+                    merchant__isnull=True,
+                    agency__isnull=False,
+                ),
+                name="thread_kind_parties",
             ),
         ]
         indexes = [
             models.Index(fields=["merchant", "-last_message_at"], name="thread_merchant_idx"),
             models.Index(fields=["creator", "-last_message_at"], name="thread_creator_idx"),
+            models.Index(fields=["agency", "-last_message_at"], name="thread_agency_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    @property
+    def party_id(self) -> int:
+        """The creator's counterpart: the merchant, or the agency of a binding thread."""
+        return self.merchant_id if self.merchant_id is not None else self.agency_id
+
+    @property
+    def cards_allowed(self) -> bool:
+        """Product and task cards belong to a merchant and a creator, not to a binding."""
+        return self.kind != ThreadKind.BINDING
+
     def other_of(self, user_id: int) -> int:
-        return self.creator_id if user_id == self.merchant_id else self.merchant_id
+        return self.party_id if user_id == self.creator_id else self.creator_id
 
 
 class MessageKind(models.TextChoices):

@@ -14,6 +14,8 @@ def report_decided(report) -> None:
     other_id = thread.other_of(report.reporter_id)
     if other_id == thread.merchant_id:
         other = thread.merchant.merchant.shop_name
+    elif thread.agency_id is not None and other_id == thread.agency_id:
+        other = thread.agency.agency.name
     else:
         other = thread.creator.creator.nickname
     notify(

@@ -2,7 +2,8 @@
 
 A thread is read by its merchant and its creator; a task thread also by the
 agency the creator is bound to now (settlement's "binding in force"), which
-reads and never writes.
+reads and never writes. A binding thread is read and written by the binding's
+agency and creator only (no merchant is in it).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def _agency_creators(actor: User):
 
 def _scope(actor: User) -> Q:
     if actor.role == Role.AGENCY:
-        return Q(kind=ThreadKind.TASK, creator_id__in=_agency_creators(actor))
+        return Q(kind=ThreadKind.TASK, creator_id__in=_agency_creators(actor)) | Q(
+            kind=ThreadKind.BINDING, agency_id=actor.pk
+        )
     return Q(merchant_id=actor.pk) | Q(creator_id=actor.pk)
 
 
@@ -78,7 +81,7 @@ def threads_for(*, actor: User) -> QuerySet[Thread]:
     )
     return (
         Thread.objects.filter(_scope(actor))
-        .select_related("merchant__merchant", "creator__creator")
+        .select_related("merchant__merchant", "agency__agency", "creator__creator")
         .annotate(
             read_upto=_read_id(actor),
             last_body=Subquery(last.values("body")[:1]),
@@ -103,7 +106,7 @@ def thread_for(*, actor: User, pk: int) -> Thread:
     """One thread the actor may read. Raises Http404 for anyone else's."""
     thread = (
         Thread.objects.filter(_scope(actor), pk=pk)
-        .select_related("merchant__merchant", "creator__creator", "task")
+        .select_related("merchant__merchant", "agency__agency", "creator__creator", "task")
         .first()
     )
     if thread is None:
@@ -112,7 +115,7 @@ def thread_for(*, actor: User, pk: int) -> Thread:
 
 
 def can_write(thread: Thread, actor: User) -> bool:
-    return actor.pk in (thread.merchant_id, thread.creator_id)
+    return actor.pk in (thread.party_id, thread.creator_id)
 
 
 @dataclass
@@ -200,7 +203,9 @@ def _unread_messages(user) -> QuerySet[Message]:
         "merchant_id"
     )
     return (
-        Message.objects.filter(Q(thread__merchant_id=user) | Q(thread__creator_id=user))
+        Message.objects.filter(
+            Q(thread__merchant_id=user) | Q(thread__agency_id=user) | Q(thread__creator_id=user)
+        )
         .exclude(sender_id=user)
         .exclude(thread__merchant_id__in=muted)
         .alias(read_upto=read_upto)
@@ -209,9 +214,8 @@ def _unread_messages(user) -> QuerySet[Message]:
 
 
 def unread_total(*, actor: User) -> int:
-    """Messages from others the actor has not read, over all its threads (members only). One query."""
-    if actor.role == Role.AGENCY:
-        return 0
+    """Messages from others the actor has not read, over all its threads (members only: an
+    agency counts its binding threads, not the task threads it reads). One query."""
     return _unread_messages(actor.pk).count()
 
 
@@ -227,8 +231,11 @@ def unread_by_user() -> dict[int, int]:
     """Every member's unread messages, ``{user_id: n}`` for those with any. One query:
     each message counts for the member that did not send it."""
     recipient = Case(
-        When(sender_id=F("thread__merchant_id"), then=F("thread__creator_id")),
-        default=F("thread__merchant_id"),
+        When(
+            sender_id=F("thread__creator_id"),
+            then=Coalesce(F("thread__merchant_id"), F("thread__agency_id")),
+        ),
+        default=F("thread__creator_id"),
     )
     read_upto = Coalesce(
         Subquery(

@@ -1,6 +1,6 @@
 """Writes of 消息: open a thread (a task's, or a merchant's direct one), send, mark read.
 
-Only the thread's merchant and creator write; the creator's agency may read a
+Only the thread's merchant (or, in a binding thread, agency) and creator write; the creator's agency may read a
 task thread while the creator is bound to it, and never sends. Sending is
 rate-limited per user (``CONVERSATIONS_SEND_RATE``, hotwave.ratelimit).
 
@@ -62,6 +62,22 @@ def thread_for_task(*, task) -> Thread:
             "kind": ThreadKind.TASK,
             "merchant_id": task.merchant_id,
             "creator_id": task.creator_id,
+            "created_at": timezone.now(),
+        },
+    )
+    return thread
+
+
+@transaction.atomic
+def thread_for_binding(*, binding) -> Thread:
+    """The thread of one binding invitation between its agency and its creator, created on
+    first use (any status: an invitation declined or withdrawn keeps its conversation)."""
+    thread, _created = Thread.objects.get_or_create(
+        binding_id=binding.pk,
+        defaults={
+            "kind": ThreadKind.BINDING,
+            "agency_id": binding.agency_id,
+            "creator_id": binding.creator_id,
             "created_at": timezone.now(),
         },
     )
@@ -189,7 +205,7 @@ def unrestrict(*, actor: User, merchant: User, kind: str) -> None:
 @transaction.atomic
 def report_create(*, thread: Thread, actor: User, reason: str, detail: str = "") -> Report:
     """A party of ``thread`` reports it. Raises MessageRefused (bad reason, too long, twice)."""
-    if actor.pk not in (thread.merchant_id, thread.creator_id):
+    if actor.pk not in (thread.party_id, thread.creator_id):
         raise MessageRefused(_("只有会话双方可以举报这个会话。"), code="report.not_party")
     if reason not in ReportReason.values:
         raise MessageRefused(_("请选择举报原因。"), code="report.bad_reason")
@@ -238,6 +254,11 @@ def report_decide(*, report_id: int, operator: User, outcome: str, note: str) ->
         raise MessageRefused(_("这个举报已经处理过了。"), code="report.decided")
     if outcome not in DECISIONS:
         raise MessageRefused(_("请选择处理结果。"), code="report.bad_outcome")
+    if outcome == ReportStatus.BLOCKED and report.thread.merchant_id is None:
+        raise MessageRefused(
+            _("屏蔽只适用于商家与达人之间的会话；机构绑定的会话请选择驳回或警告。"),
+            code="report.block_not_merchant",
+        )
     note = (note or "").strip()
     if not note:
         raise MessageRefused(_("请填写处理说明。"), code="report.no_note")
@@ -355,11 +376,17 @@ def message_send(
     """Post a message to ``thread``: text, and optionally a product card, a task card or a
     picture (text may then be empty). Raises MessageRefused (not a writer, empty, too long,
     too fast, a product or task the sender may not share, a file that is not a picture)."""
-    if actor.pk not in (thread.merchant_id, thread.creator_id):
+    if actor.pk not in (thread.party_id, thread.creator_id):
         raise MessageRefused(_("你只能查看这个会话，不能发送消息。"), code="message.read_only")
+    if (product_id or task_id) and not thread.cards_allowed:
+        raise MessageRefused(
+            _("机构绑定的会话不能附商品或任务卡片，可以发文字和图片。"), code="message.no_cards"
+        )
     attached = bool(product_id or task_id or image is not None)
     body = clean_body(body) if (body or "").strip() or not attached else ""
-    if is_blocked(merchant_id=thread.merchant_id, creator_id=thread.creator_id):
+    if thread.merchant_id is not None and is_blocked(
+        merchant_id=thread.merchant_id, creator_id=thread.creator_id
+    ):
         if actor.pk == thread.creator_id:
             raise MessageRefused(
                 _("你已屏蔽这个商家，解除屏蔽后才能发送消息。"), code="message.blocked"
@@ -413,7 +440,7 @@ def thread_mark_read(*, thread: Thread, actor: User, upto_id: int) -> None:
     """The member has seen ``thread`` up to message ``upto_id`` (a reader's view marks nothing).
 
     Pages call it only when there is something new to mark (its 未读消息 to-do moves)."""
-    if actor.pk not in (thread.merchant_id, thread.creator_id) or upto_id <= 0:
+    if actor.pk not in (thread.party_id, thread.creator_id) or upto_id <= 0:
         return
     _read_upto(thread, actor, upto_id, timezone.now())
     todos.changed([actor.pk])

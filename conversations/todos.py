@@ -30,13 +30,13 @@ def _count_expr(role: str):
 UNREAD = register(
     TodoSource(
         key="conversations.unread",
-        roles=("merchant", "creator"),
+        roles=("merchant", "creator", "agency"),
         title=_("未读消息"),
         url=lambda user=None: reverse("conversations:inbox"),
         count_all=_count_all,
         count_for=_count_for,
         order=10,
-        description=_("合作任务和私信里对方发来、你还没看的消息"),
+        description=_("会话里对方发来、你还没看的消息（合作任务、私信、机构绑定）"),
         count_expr=_count_expr,
     )
 )

@@ -16,5 +16,6 @@ urlpatterns = [
     path("messages/restrictions/", views.restrictions, name="restrictions"),
     path("messages/restrictions/<int:pk>/lift/", views.lift, name="lift"),
     path("tasks/<int:pk>/messages/", views.task_thread, name="task_thread"),
+    path("bindings/<int:pk>/messages/", views.binding_thread, name="binding_thread"),
     path("creators/<int:pk>/message/", views.direct, name="direct"),
 ]

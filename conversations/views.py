@@ -24,6 +24,7 @@ from conversations.models import REPORT_DETAIL_MAX, ReportReason, RestrictionKin
 from cooperation.selectors.plaza import creator_for_merchant
 from cooperation.selectors.tasks import task_for
 from hotwave.http import htmx_template
+from settlement.selectors.bindings import binding_for
 
 INBOX_PAGE = 20
 
@@ -189,6 +190,14 @@ def task_thread(request, pk: int):
     return redirect("conversations:thread", pk=services.thread_for_task(task=task).pk)
 
 
+@require_GET
+def binding_thread(request, pk: int):
+    """From a binding invitation page: its thread (created on first use) for the agency and
+    the creator; anyone else, merchants included, gets a 404 from ``binding_for``."""
+    binding = binding_for(actor=request.user, pk=pk)
+    return redirect("conversations:thread", pk=services.thread_for_binding(binding=binding).pk)
+
+
 @require_POST
 def direct(request, pk: int):
     """From a creator's homepage: the merchant's direct thread with that creator."""
@@ -245,8 +254,8 @@ _RESTRICT_ACTIONS = {
 def restrict(request, pk: int):
     """The thread's creator mutes, blocks, unmutes or unblocks its merchant."""
     thread = selectors.thread_for(actor=request.user, pk=pk)
-    if request.user.pk != thread.creator_id:
-        raise Http404
+    if request.user.pk != thread.creator_id or thread.merchant_id is None:
+        raise Http404  # mute and block are a creator's about a merchant
     action = _RESTRICT_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         flash.error(request, _("请选择要进行的操作。"))

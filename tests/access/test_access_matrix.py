@@ -245,6 +245,10 @@ ROUTES: dict[str, Route] = {
     ),
     "conversations:task_thread": R(lambda w: {"pk": w.task.pk}, {"merchant", "creator_in"}, GET),
     "conversations:direct": R(lambda w: {"pk": w.creator_in.pk}, MERCHANTS, POST),
+    # a binding invitation's thread: its agency and its creator (merchants 404 too)
+    "conversations:binding_thread": R(
+        lambda w: {"pk": w.binding.pk}, {"creator_in", "agency"}, GET
+    ),
     # reports: the thread's readers reach the form (the agency's report is a 422: not a party);
     # mute/block: only the thread's creator; the list and its lifts: creators, their own rows
     "conversations:report": R(
@@ -349,3 +353,43 @@ def test_access_matrix(persona, method):
             client.force_login(user)  # the logout POST ended the session
     assert not failures, "\n".join(failures)
     assert len(seen) == len(ROUTES)
+
+
+# The thread pages again, on the binding thread: only its agency and its creator read and
+# write it; merchants (the task thread's included), other agencies and creators get a 404.
+# Mute and block are about a merchant: a 404 on a binding thread, its creator included.
+BINDING_THREAD_ROUTES = {
+    "conversations:thread": R(lambda w: {"pk": w.binding_thread.pk}, {"creator_in", "agency"}, GET),
+    "conversations:send": R(lambda w: {"pk": w.binding_thread.pk}, {"creator_in", "agency"}, POST),
+    "conversations:poll": R(lambda w: {"pk": w.binding_thread.pk}, {"creator_in", "agency"}, GET),
+    "conversations:report": R(
+        lambda w: {"pk": w.binding_thread.pk}, {"creator_in", "agency"}, POST
+    ),
+    "conversations:restrict": R(lambda w: {"pk": w.binding_thread.pk}, (), POST),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_binding_thread_access(persona, method):
+    w = build_world()
+    client = Client(raise_request_exception=False)
+    user = w.users.get(persona)
+    if user is not None:
+        client.force_login(user)
+    failures = []
+    for name, route in BINDING_THREAD_ROUTES.items():
+        url = reverse(name, kwargs=route.kwargs(w))
+        response = _request(client, method, url)
+        want = expected(name, route, persona, method)
+        got = response.status_code
+        if want == "login":
+            ok = got == 302 and response["Location"].startswith(reverse("login"))
+        else:
+            ok = got in want and got < 500
+            if persona in route.insiders and method in route.methods and got == 404:
+                ok = False
+        if not ok:
+            failures.append(f"{method} {name} {url} as {persona}: {got} (want {want})")
+    assert not failures, "\n".join(failures)

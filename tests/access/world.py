@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from admission.models import OperatingAccountRequest, RestrictedProduct, SellerType
 from conversations.models import RestrictionKind
-from conversations.services import message_send, restrict, thread_for_task
+from conversations.services import message_send, restrict, thread_for_binding, thread_for_task
 from cooperation.models import CartItem, PlanKind
 from cooperation.services.plans import plan_apply, plan_create, plan_creator_add
 from cooperation.services.samples import sample_quota_set, sample_request_create
@@ -129,4 +129,7 @@ def build_world() -> World:
         thread=w.thread, actor=m, body="", image=image_bytes(), product_id=w.product.pk
     )
     w.restriction = restrict(actor=w.creator_in.user, merchant=m, kind=RestrictionKind.MUTE)
+    # The binding invitation's thread: its agency and its creator, nobody else.
+    w.binding_thread = thread_for_binding(binding=w.binding)
+    message_send(thread=w.binding_thread, actor=a, body="acc binding hello")
     return w

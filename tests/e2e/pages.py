@@ -146,6 +146,17 @@ def _thread(username):
     return reverse("conversations:thread", kwargs={"pk": thread.pk})
 
 
+def _binding_thread(username):
+    from conversations.models import Thread
+
+    user = _user(username)
+    thread = Thread.objects.filter(binding__isnull=False, agency=user).first() or (
+        Thread.objects.filter(binding__isnull=False, creator=user).first()
+    )
+    assert thread is not None, f"the demo world has no binding conversation for {username}"
+    return reverse("conversations:thread", kwargs={"pk": thread.pk})
+
+
 def _creator_home(username):
     from admission.models import Creator
 
@@ -320,6 +331,7 @@ PAGES: tuple[Page, ...] = (
     # creators and agencies
     Page("bindings", CREATORS + AGENCIES, "/bindings/"),
     Page("binding", ("demo_streamer", "demo_agency"), _binding),
+    Page("binding-thread", ("demo_streamer", "demo_agency"), _binding_thread),
     Page("fund-order", ("demo_merchant", "demo_creator", "demo_streamer", "demo_agency"), _order),
 )
 

@@ -70,6 +70,21 @@ def test_agency_invites_creator_consents_then_fund_account(
     page.wait_for_timeout(400)  # the side menu slides away when the width drops
     shot(page, "settlement-consent-phone")
     page.set_viewport_size({"width": 1280, "height": 800})
+    # A question before consenting: the invitation's 消息 opens its thread with the agency.
+    consent_url = page.url
+    page.locator("a.binding-messages").click()
+    page.wait_for_load_state("load")
+    assert "机构绑定的消息" in page.locator("h1").inner_text()
+    assert page.locator("#id_product").count() == 0  # no product or task cards here
+    page.fill("#id_body", "分成是按每单服务费算的吗？")
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator("#msg-list")).to_contain_text("分成是按每单服务费算的吗？")
+    shot(page, "conversations-binding-thread-creator")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(400)
+    shot(page, "conversations-binding-thread-creator-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(consent_url)
     # Try another example order in place (htmx swaps the preview).
     page.fill("#id_price", "99.99")
     page.fill("#id_rate", "15")
@@ -108,6 +123,31 @@ def test_agency_invites_creator_consents_then_fund_account(
     page.goto(f"{live_server.url}/bindings/")
     assert page.evaluate(MAIN_FITS)
     shot(page, "settlement-bindings-creator-phone")
+
+
+def test_the_agency_answers_in_the_invitation_thread_in_english(
+    page, live_server, demo_world, login, shot
+):
+    """The demo's binding thread: the agency sees the streamer's message as unread in its
+    inbox, opens it, answers, and the page reads in English."""
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login(page, live_server, "demo_agency")
+    page.goto(f"{live_server.url}/messages/")
+    item = page.locator(".thread-item", has_text="Agency binding")
+    expect(item.locator(".badge--count")).to_have_text("1")
+    item.locator("a").click()
+    page.wait_for_load_state("load")
+    assert "Agency binding messages" in page.locator("h1").inner_text()
+    page.fill("#id_body", "Yes: 30% of the service fee of each order.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#msg-list")).to_contain_text("30% of the service fee")
+    shot(page, "conversations-binding-thread-agency-en")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(400)
+    shot(page, "conversations-binding-thread-agency-en-phone")
+    page.get_by_role("link", name="View the binding").click()
+    page.wait_for_load_state("load")
+    assert "/bindings/" in page.url
 
 
 def test_merchant_and_agency_fund_accounts(page, live_server, demo_world, login, shot):
