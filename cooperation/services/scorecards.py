@@ -84,7 +84,7 @@ def _tables() -> dict[str, str]:
 # The creator side's attribution, computed once per recompute into two temporary tables
 # (dropped at the end of it) and read by both the creator and the per-category statement.
 SCORED = "hw_scorecard_scored"
-ATTRIBUTED = "hw_scorecard_attributed"
+ATTRIBUTED = "hw_scorecard_attributed_skus"
 
 
 def _scored_sql(scope: str) -> str:
@@ -103,7 +103,10 @@ def _scored_sql(scope: str) -> str:
 
 
 def _attributed_sql() -> str:
-    """Every order attributed to a scored session (settlement's rule), with its GMV and fee."""
+    """The orders attributed to each scored session (settlement's rule), summed per product
+    SKU: ``(task_id, merchant_id, product_sku, gmv, fees)``. Both readers only need sums per
+    session (creator) or per session and category (a SKU's product), so one row per SKU
+    rather than one per order (40,000 instead of 640,000 rows at full bench scale)."""
     t = _tables()
     rows = attributed_orders_sql(
         vendor=connection.vendor,
@@ -119,7 +122,9 @@ def _attributed_sql() -> str:
         SELECT i.task_id, i.sku FROM {t["item"]} i
         WHERE i.task_id IN (SELECT task_id FROM scored_tasks)
     )
-    {rows}
+    SELECT a.task_id, a.merchant_id, a.product_sku, SUM(a.gmv) AS gmv, SUM(a.fee) AS fees
+    FROM ({rows}) a
+    GROUP BY a.task_id, a.merchant_id, a.product_sku
     """  # noqa: S608 - table names and constants only
 
 
@@ -175,7 +180,7 @@ def _creator_sql(scope: str) -> str:
         FROM ended x WHERE x.state = 'completed' AND x.live_at IS NOT NULL
     ),
     sums AS (
-        SELECT a.task_id, SUM(a.gmv) AS gmv, SUM(a.fee) AS fees
+        SELECT a.task_id, SUM(a.gmv) AS gmv, SUM(a.fees) AS fees
         FROM {ATTRIBUTED} a GROUP BY a.task_id
     ),
     session AS (
