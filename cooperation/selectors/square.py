@@ -1,14 +1,17 @@
 """选品广场 (the product square): every promotable product, searched, filtered and sorted.
 
-热销商品 is its top: sorted by 7-day orders (the default), the first rows are the
-shared cached ranking (``selectors.hot``); products outside it follow, newest
-first. The rate shown and filtered on is the one that applies to the creator
+热销商品 is its top: sorted by 7-day orders (the default) — paid in the last 7
+days and not fully refunded, settlement's rule (``figures.paid_orders_of``) —
+exact on every page, not only among the cached ranking's top 100: each matching
+product's count is a correlated subquery, an index-only range scan of
+``order_product_paid_idx`` (merchant, SKU, paid_at, ...). Ties newest first. The rate shown and filtered on is the one that applies to the creator
 (``selectors.plans.with_best_rate``), and "my estimated earnings per unit" sorts
 by price × that rate — the creator's share of the fee is the same factor on every
 product for one creator (its binding), so the order is the order of its earnings.
 
-One statement for the page's rows (plans resolved in subqueries), one for their
-exact 7-day order counts, one COUNT for the paginator: fixed whatever the filters.
+One statement for the page's rows (plans and 7-day counts resolved in
+subqueries; with another sort Postgres evaluates the count after the LIMIT, for
+the page's rows only), one COUNT for the paginator: fixed whatever the filters.
 """
 
 from __future__ import annotations
@@ -17,19 +20,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
@@ -45,7 +44,7 @@ from cooperation.models import (
     SampleStatus,
     first_thumb,
 )
-from cooperation.selectors.hot import HOT_WINDOW, hot_ranking
+from cooperation.selectors.hot import HOT_WINDOW
 from cooperation.selectors.plans import open_to_q, with_best_rate
 from cooperation.selectors.products import promotable_q
 from hotwave import gates
@@ -149,13 +148,12 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
     """Promotable products for the square, filtered and sorted as asked.
 
     Annotates ``best_rate``/``best_plan_kind``/``rate_cut_pending`` (plans),
-    ``in_cart`` and ``hot_orders`` (the cached ranking's count, 0 outside it).
+    ``in_cart`` and ``paid_orders`` (orders paid since ``now`` − 7 days, inclusive,
+    and not fully refunded: exact for every product).
     """
-    ranking = hot_ranking(now=now)
-    hot_orders = Case(
-        *[When(pk=pk, then=Value(n)) for pk, n in ranking],
-        default=Value(0),
-        output_field=IntegerField(),
+    since = (now or timezone.now()) - HOT_WINDOW
+    paid_orders = figures.paid_orders_of(
+        merchant=OuterRef("merchant_id"), sku=OuterRef("sku"), since=since
     )
     qs = Product.objects.filter(promotable_q()).select_related("merchant", "category")
     if query.q:
@@ -171,7 +169,7 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
     if query.unrestricted:
         qs = qs.filter(not_restricted_q(creator))
     qs = with_best_rate(qs, creator=creator, at=now).annotate(
-        hot_orders=hot_orders,
+        paid_orders=paid_orders,
         in_cart=Exists(CartItem.objects.filter(creator=creator, product_id=OuterRef("pk"))),
         thumb_name=first_thumb(),
         per_unit_fee=ExpressionWrapper(
@@ -181,26 +179,9 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
     if query.rate in RATE_BANDS:
         qs = _band(qs, "best_rate", RATE_BANDS[query.rate])
     order = {
-        SORT_ORDERS: ["-hot_orders", "-created_at", "-pk"],
+        SORT_ORDERS: ["-paid_orders", "-created_at", "-pk"],
         SORT_RATE: ["-best_rate", "-created_at", "-pk"],
         SORT_EARNINGS: ["-per_unit_fee", "-created_at", "-pk"],
         SORT_NEWEST: ["-created_at", "-pk"],
     }[query.sort if query.sort in SORTS else SORT_ORDERS]
     return qs.order_by(*order)
-
-
-def attach_recent_orders(products: list[Product], *, now=None) -> list[Product]:
-    """Set ``paid_orders`` (paid in the last 7 days, not fully refunded) on each row: one query."""
-    if not products:
-        return products
-    since = (now or timezone.now()) - HOT_WINDOW
-    counts = {
-        (row["merchant_id"], row["product_sku"]): row["paid_orders"]
-        for row in figures.paid_orders_by_product(since=since).filter(
-            merchant_id__in={p.merchant_id for p in products},
-            product_sku__in={p.sku for p in products},
-        )
-    }
-    for product in products:
-        product.paid_orders = counts.get((product.merchant_id, product.sku), 0)
-    return products

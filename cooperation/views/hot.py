@@ -9,7 +9,7 @@ from admission.rules import evaluate
 from cooperation.forms.square import SquareForm
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.hot import HOT_WINDOW, EarningsEstimator
-from cooperation.selectors.square import attach_recent_orders, square_products
+from cooperation.selectors.square import square_products
 from cooperation.views.paging import paginate
 from hotwave.http import htmx_template
 
@@ -25,7 +25,7 @@ def hot_product_list(request):
         request, square_products(creator=creator, query=query), per_page=SQUARE_PAGE_SIZE
     )
     estimator = EarningsEstimator(creator)
-    products = attach_recent_orders(estimator.attach(page))
+    products = estimator.attach(page)
     context = {
         "form": form,
         "query": query,
