@@ -22,6 +22,24 @@ from tests.e2e.sweep import (  # noqa: F401
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
+def _context_as(world, username: str, lang: str, width: str):
+    """A browser context of the module's served world, logged in as ``username`` in
+    ``lang`` at desktop or phone width."""
+    context = world.browser.new_context(
+        viewport={
+            "desktop": {"width": 1366, "height": 900},
+            "phone": {"width": 390, "height": 844},
+        }[width],
+    )
+    context.add_cookies(
+        [
+            {"name": "django_language", "value": lang, "url": world.url},
+            {"name": "sessionid", "value": world.sessions[username], "url": world.url},
+        ]
+    )
+    return context
+
+
 def test_creator_homepage_mix_and_sessions(sweep, django_db_blocker):  # noqa: F811
     with django_db_blocker.unblock():
         path = _recorded_creator_home("demo_merchant")
@@ -32,18 +50,7 @@ def test_creator_homepage_mix_and_sessions(sweep, django_db_blocker):  # noqa: F
     visits = []
     for lang, width in COMBOS:
         visits += own.visit("demo_merchant", lang, width)
-        context = sweep.browser.new_context(
-            viewport={
-                "desktop": {"width": 1366, "height": 900},
-                "phone": {"width": 390, "height": 844},
-            }[width],
-        )
-        context.add_cookies(
-            [
-                {"name": "django_language", "value": lang, "url": sweep.url},
-                {"name": "sessionid", "value": sweep.sessions["demo_merchant"], "url": sweep.url},
-            ]
-        )
+        context = _context_as(sweep, "demo_merchant", lang, width)
         page = context.new_page()
         page.goto(sweep.url + path)
         mix = page.locator("section[aria-labelledby=s-mix]")
@@ -73,18 +80,7 @@ def test_plaza_by_fulfilment_and_in_a_category(sweep, django_db_blocker):  # noq
     visits = []
     for lang, width in COMBOS:
         visits += own.visit("demo_merchant", lang, width)
-        context = sweep.browser.new_context(
-            viewport={
-                "desktop": {"width": 1366, "height": 900},
-                "phone": {"width": 390, "height": 844},
-            }[width],
-        )
-        context.add_cookies(
-            [
-                {"name": "django_language", "value": lang, "url": sweep.url},
-                {"name": "sessionid", "value": sweep.sessions["demo_merchant"], "url": sweep.url},
-            ]
-        )
+        context = _context_as(sweep, "demo_merchant", lang, width)
         page = context.new_page()
         for name, path in paths:
             page.goto(sweep.url + path)
