@@ -314,6 +314,16 @@ def expected(name: str, route: Route, persona: str, method: str) -> set[int] | s
     return {404}
 
 
+def _as_expected(response, want, route: Route, persona: str, method: str) -> bool:
+    """The answer is one of ``want``; an insider is never answered with a 404."""
+    got = response.status_code
+    if want == "login":
+        return got == 302 and response["Location"].startswith(reverse("login"))
+    if persona in route.insiders and method in route.methods and got == 404:
+        return False
+    return got in want and got < 500
+
+
 def _request(client: Client, method: str, url: str):
     if method == "GET":
         return client.get(url)
@@ -339,14 +349,8 @@ def test_access_matrix(persona, method):
         response = _request(client, method, url)
         want = expected(name, route, persona, method)
         got = response.status_code
-        if want == "login":
-            ok = got == 302 and response["Location"].startswith(reverse("login"))
-        else:
-            ok = got in want and got < 500
-            if persona in route.insiders and method in route.methods and got == 404:
-                ok = False
         seen.append((name, got))
-        if not ok:
+        if not _as_expected(response, want, route, persona, method):
             where = response.get("Location", "")
             failures.append(f"{method} {name} {url} as {persona}: {got} {where} (want {want})")
         if name == "logout" and user is not None:
@@ -384,12 +388,6 @@ def test_binding_thread_access(persona, method):
         response = _request(client, method, url)
         want = expected(name, route, persona, method)
         got = response.status_code
-        if want == "login":
-            ok = got == 302 and response["Location"].startswith(reverse("login"))
-        else:
-            ok = got in want and got < 500
-            if persona in route.insiders and method in route.methods and got == 404:
-                ok = False
-        if not ok:
+        if not _as_expected(response, want, route, persona, method):
             failures.append(f"{method} {name} {url} as {persona}: {got} (want {want})")
     assert not failures, "\n".join(failures)
