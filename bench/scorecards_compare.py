@@ -3,8 +3,9 @@
 ``DATABASE_URL=<the database kept by BENCH_KEEP_DB=1 python -m bench.scorecards_world>
 python -m bench.scorecards_compare --before <git ref> [--rounds 3]``
 
-Loads ``cooperation/services/scorecards.py`` as it was at ``--before`` next to the
-current one and runs, per round: the recompute before, the recompute after, the
+Loads ``cooperation/services/scorecards.py`` and the attribution SQL it reads
+(``settlement/selectors/attribution.py``) as they were at ``--before`` next to the
+current ones and runs, per round: the recompute before, the recompute after, the
 ``GROUP BY`` baseline of ``bench.scorecards_world``. After each round it compares every
 row of the three scorecard tables (md5 over the rows, ``computed_at`` and the period
 left out) written by the two versions at the same ``now``. Prints one JSON object.
@@ -60,13 +61,16 @@ def main(argv=None) -> None:
     parser.add_argument("--before", required=True, help="git ref of the code before")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    source = subprocess.run(
-        ["git", "show", f"{args.before}:cooperation/services/scorecards.py"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+
+    def source(path: str) -> str:
+        return subprocess.run(
+            ["git", "show", f"{args.before}:{path}"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotwave.settings")
     import django
 
@@ -77,13 +81,19 @@ def main(argv=None) -> None:
     from bench.scorecards_world import BASELINE_SQL, _load
     from cooperation.services import scorecards as after
 
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(source)
-    spec = importlib.util.spec_from_file_location("scorecards_before", f.name)
-    before = importlib.util.module_from_spec(spec)
-    sys.modules["scorecards_before"] = before
-    spec.loader.exec_module(before)
-    os.unlink(f.name)
+    def load(name: str, path: str):
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(source(path))
+        spec = importlib.util.spec_from_file_location(name, f.name)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        os.unlink(f.name)
+        return module
+
+    before = load("scorecards_before", "cooperation/services/scorecards.py")
+    attribution_before = load("attribution_before", "settlement/selectors/attribution.py")
+    before.attributed_orders_sql = attribution_before.attributed_orders_sql
 
     def timed(fn) -> float:
         t = time.perf_counter()

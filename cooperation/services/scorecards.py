@@ -1,7 +1,7 @@
 """The scorecard recompute (issue 17): every creator's and merchant's record, set-based.
 
 ``scorecards_recompute()`` writes all rows in three statements — one INSERT … SELECT
-… ON CONFLICT DO UPDATE per side and one INSERT of the per-category rows — over
+… ON CONFLICT DO UPDATE per side and one of the per-category rows — over
 tasks, deadline events, disputes, ratings and the attributed orders (settlement's
 ``attributed_orders_sql``, computed once into a temporary table that the creator and
 the per-category statements both read). No Python loop
@@ -315,7 +315,11 @@ def _category_sql() -> str:
            ROUND((COALESCE(SUM(oc.gmv), 0) * 1.0) / COUNT(*), 2)
     FROM session_cats sc
     LEFT JOIN order_cats oc ON oc.task_id = sc.task_id AND oc.category_id = sc.category_id
+    WHERE 1 = 1
     GROUP BY sc.creator_id, sc.category_id
+    ON CONFLICT (creator_id, category_id) DO UPDATE SET
+        computed_at = excluded.computed_at, live_sessions = excluded.live_sessions,
+        gmv_total = excluded.gmv_total, gmv_per_session = excluded.gmv_per_session
     """  # noqa: S608 - table names and constants only; values are parameters
 
 
@@ -447,11 +451,17 @@ def scorecards_recompute(
             creators = cur.rowcount
             if creators < 0:  # SQLite does not count an upsert with a CTE
                 creators = len(creator_ids) if scoped else CreatorScorecard.objects.count()
-            # 场均成交 per category: the scope's rows replaced (categories come and go).
+            # 场均成交 per category: the scope's rows upserted, then the scope's rows this
+            # recompute did not write deleted (categories come and go). An upsert rather
+            # than delete-and-insert: a row whose sort key is unchanged is updated in its
+            # page (a HOT update, no index entries), most rows on most nights.
+            cur.execute(_category_sql(), [start, end, end])
             table = CreatorCategoryScorecard._meta.db_table
             scope_sql = scope.replace("{col}", "creator_id")
-            cur.execute(f"DELETE FROM {table} WHERE 1 = 1 {scope_sql}", ids)  # noqa: S608
-            cur.execute(_category_sql(), [start, end, end])
+            cur.execute(
+                f"DELETE FROM {table} WHERE computed_at <> %s {scope_sql}",  # noqa: S608
+                [end, *ids],
+            )
             _drop_temporary(cur)
         if not scoped or merchant_ids:
             scope, ids = _scope(None if not scoped else merchant_ids)
