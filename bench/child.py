@@ -422,6 +422,9 @@ def cmd_scorecards(args) -> None:
         client.get(plain)
     with CaptureQueriesContext(connection) as queries:
         status = client.get(url).status_code
+    # Counted now: captured_queries reads the connection's log, which the next request's
+    # request_started clears.
+    plaza_queries = len(queries.captured_queries)
     sorted_ms, plain_ms = [], []
     for _ in range(args.requests):
         sorted_ms.append(timed(lambda: client.get(url)) * 1000)
@@ -435,7 +438,7 @@ def cmd_scorecards(args) -> None:
             "recompute_seconds": recompute,
             "recompute_rss_growth_mb": rss_after - rss_before,
             "plaza_status": status,
-            "plaza_queries": len(queries.captured_queries),
+            "plaza_queries": plaza_queries,
             "plaza_sorted_ms": sorted_ms,
             "plaza_plain_ms": plain_ms,
         }

@@ -74,10 +74,18 @@ class CreatorScorecard(models.Model):
         verbose_name = _("达人成绩单")
         verbose_name_plural = _("达人成绩单")
         indexes = [
-            # 主播广场 sorted by 履约率 / 场均成交 / 评分.
-            models.Index(fields=["-fulfilment_rate", "creator"], name="scorecard_fulfil_idx"),
-            models.Index(fields=["-gmv_per_session", "creator"], name="scorecard_gmv_idx"),
-            models.Index(fields=["-rating_avg", "creator"], name="scorecard_rating_idx"),
+            # 主播广场 sorted by 履约率 / 场均成交 / 评分, highest first and new creators
+            # (no figure) last: the plaza's exact ORDER BY (… DESC NULLS LAST, creator),
+            # which a plain DESC index (NULLS FIRST) does not serve.
+            models.Index(
+                F("fulfilment_rate").desc(nulls_last=True), "creator", name="scorecard_fulfil_idx"
+            ),
+            models.Index(
+                F("gmv_per_session").desc(nulls_last=True), "creator", name="scorecard_gmv_idx"
+            ),
+            models.Index(
+                F("rating_avg").desc(nulls_last=True), "creator", name="scorecard_rating_idx"
+            ),
         ]
 
     def __str__(self) -> str:

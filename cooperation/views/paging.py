@@ -67,7 +67,9 @@ def paginate_window(
 
     ``count``: also count the matches, but only as far as the pages reach (a COUNT
     over ``LIMIT per_page × max_pages + 1``), and turn a page number past the end
-    into the last page rather than an empty one.
+    into the last page rather than an empty one. The count reads only the rows' keys,
+    unordered: how many rows a LIMIT keeps does not depend on their order, and the
+    page's annotations and joins for display are not needed to count them.
     """
     try:
         number = int(request.GET.get("page", 1))
@@ -77,7 +79,7 @@ def paginate_window(
     total, capped = None, False
     if count:
         reach = per_page * max_pages
-        total = queryset[: reach + 1].count()
+        total = queryset.values("pk").order_by()[: reach + 1].count()
         capped = total > reach
         total = min(total, reach)
         number = min(number, max(1, -(-total // per_page)))
