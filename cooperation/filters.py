@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from admission.models import Category, Creator
 from cooperation.models import Product, ProductStatus
@@ -129,7 +130,7 @@ class PlazaFilter(django_filters.FilterSet):
     # CreatorCategoryScorecard row), for the filter, the sort and the card alike.
     gmv_min = MoneyFilter(label=_("场均成交 ≥"), method="filter_gmv_min", min_value=0)
     sort = django_filters.ChoiceFilter(
-        label=_("排序"),
+        label=pgettext_lazy("list order", "排序"),
         choices=[
             ("-viewers", _("场均观看从高到低")),
             ("-fulfilment", _("履约率从高到低")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from admission.models import Category
 from cooperation.models import PlanKind
@@ -62,7 +63,7 @@ class SquareForm(Form):
         help_text=_("不显示已屏蔽的商家的商品，和只对指定达人开放、没有我的商品。"),
     )
     sort = forms.ChoiceField(
-        label=_("排序"),
+        label=pgettext_lazy("list order", "排序"),
         required=False,
         choices=[
             (SORT_ORDERS, _("近 7 天订单从多到少")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.admission.factories import AgencyFactory, CreatorFactory
@@ -178,3 +179,14 @@ def test_homepage_query_count_is_fixed(client_for, merchant, django_assert_num_q
     with django_assert_num_queries(len(one_task.captured_queries)):
         body = client.get(detail(c.pk)).content.decode()
     assert body.count('class="timeline-item"') == 4
+
+
+def test_the_sort_control_is_labelled_sort_by_in_english_and_paixu_in_chinese(client_for, merchant):
+    # "排序" is also the admin's label for a position field ("Position"); the list
+    # controls of the plaza and the product square say "Sort by".
+    chinese = client_for(merchant).get(PLAZA).content.decode()
+    assert ">排序<" in chinese
+    c = client_for(merchant)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = c.get(PLAZA).content.decode()
+    assert ">Sort by<" in english and ">Position<" not in english

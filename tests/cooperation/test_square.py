@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from cooperation.models import PlanKind
@@ -228,3 +229,10 @@ def test_not_restricted_for_me_hides_blocked_merchants_and_plans_i_am_not_in(
     assert re.search(r'<input[^>]*name="unrestricted"[^>]*checked', body)
     with django_assert_num_queries(10):
         c.get(SQUARE + "?unrestricted=on&sort=rate")
+
+
+def test_the_sort_control_is_labelled_sort_by_in_english(client_for, shelf, creator):
+    c = client_for(creator)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = c.get(SQUARE).content.decode()
+    assert ">Sort by<" in body and ">Position<" not in body
