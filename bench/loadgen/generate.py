@@ -62,7 +62,16 @@ from admission.models import (
 from bench.loadgen import names
 from bench.loadgen.sink import Sink
 from conversations.models import Message, Thread, ThreadKind, ThreadRead
-from cooperation.models import Product, ProductStatus, Task, TaskProduct, TaskState, TaskTransition
+from cooperation.models import (
+    CartItem,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Task,
+    TaskProduct,
+    TaskState,
+    TaskTransition,
+)
 from cooperation.models.tasks import task_reference
 from hotwave.money import format_cny
 from notifications.kinds import Delivery, Kind
@@ -113,6 +122,8 @@ class Stats:
     creators: int = 0
     agencies: int = 0
     products: int = 0
+    images: int = 0
+    cart_items: int = 0
     bindings: int = 0
     tasks: int = 0
     notifications: int = 0
@@ -255,11 +266,13 @@ class LoadGenerator:
         self._write_bindings(rng, agency_ids)
         self._write_products(rng, now, categories)
         self._write_plans(rng, now)
+        self._write_shelf(rng, now)
         self._write_tasks(rng)
         self._write_conversations(rng)
         self.sink.analyze(
-            User, Merchant, Creator, Agency, Binding, Product, AgreementSignature, Task,
-            TaskProduct, TaskTransition, Thread, Message, ThreadRead, Notification,
+            User, Merchant, Creator, Agency, Binding, Product, ProductImage, CartItem,
+            AgreementSignature, Task, TaskProduct, TaskTransition, Thread, Message, ThreadRead,
+            Notification,
         )  # fmt: skip
 
     def _user_rows(self, ids, usernames, role, password, rng):
@@ -583,6 +596,53 @@ class LoadGenerator:
                             )
                 PlanRate.objects.bulk_create(rows)
                 PlanApplication.objects.bulk_create(applications)
+
+    def _write_shelf(self, rng, now) -> None:
+        """What the product pages show besides the product: a cover (and often a second)
+        image on 4 in 5 active products — rows naming files, as an upload leaves them;
+        the bench measures pages, not image bytes — and a 带货车 of 5–15 products for
+        1 in 10 creators, the best sellers most often."""
+        products = list(
+            Product.objects.filter(sku__startswith=SKU_PREFIX, status=ProductStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not products:
+            return
+        images = []
+        for pk in products:
+            if rng.random() >= 0.8:
+                continue
+            for position in range(1 if rng.random() < 0.5 else 2):
+                name = f"products/{pk}/{position}"
+                images.append((pk, position, f"{name}.webp", f"{name}_thumb.webp", 800, 800, now))
+        creators = list(
+            Creator.objects.filter(user__username__startswith=CREATOR_PREFIX)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
+        weights = zipf_cum_weights(len(products), 1.0)
+        carts = []
+        for creator_id in creators[::10]:
+            picked = set(rng.choices(products, cum_weights=weights, k=rng.randint(5, 15)))
+            carts.extend(
+                (creator_id, pk, now - timedelta(days=rng.uniform(0, 30))) for pk in picked
+            )
+        with transaction.atomic():
+            for start in range(0, len(images), PARTY_BATCH):
+                self.sink.write(
+                    ProductImage,
+                    ("product_id", "position", "image", "thumb", "width", "height", "created_at"),
+                    images[start : start + PARTY_BATCH],
+                )
+            for start in range(0, len(carts), PARTY_BATCH):
+                self.sink.write(
+                    CartItem,
+                    ("creator_id", "product_id", "added_at"),
+                    carts[start : start + PARTY_BATCH],
+                )
+        self.stats.images += len(images)
+        self.stats.cart_items += len(carts)
 
     _TASK_FIELDS = (
         "id", "merchant_id", "creator_id", "state", "slot_fee", "planned_live_date", "note",
