@@ -238,6 +238,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cooperation.tasks.cooperation_tick",
         "schedule": crontab(minute="*/5"),
     },
+    # 选品广场's 近 7 天订单 of every product (cooperation.services.sales: a page that
+    # finds them older than 10 minutes counts them itself).
+    "cooperation-product-sales": {
+        "task": "cooperation.tasks.refresh_product_sales",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every creator's and merchant's scorecard (issue 17), after the night's settlement.
     "cooperation-scorecards": {
         "task": "cooperation.tasks.recompute_scorecards",

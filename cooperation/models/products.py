@@ -166,11 +166,53 @@ class CartItem(models.Model):
         return f"{self.creator} · {self.product}"
 
 
+class ProductSales(models.Model):
+    """A product's 近 7 天订单 as of the last refresh (cooperation.services.sales): the
+    orders paid in the 7 days before ``computed_at`` and not fully refunded. One row per
+    product that had any; the product square sorts and shows by it."""
+
+    product = models.OneToOneField(
+        Product,
+        verbose_name=_("商品"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sales",
+    )
+    paid_orders = models.PositiveIntegerField(_("近 7 天订单"), default=0)
+    computed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("商品近 7 天订单")
+        verbose_name_plural = _("商品近 7 天订单")
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.paid_orders}"
+
+
+class SalesSnapshot(models.Model):
+    """When the 近 7 天订单 of every product (ProductSales) were last counted, and from when.
+
+    One row (``key`` "7d"); refreshes lock it, so two never interleave."""
+
+    key = models.CharField(max_length=8, primary_key=True, default="7d")
+    computed_at = models.DateTimeField(_("统计时间"))
+    since = models.DateTimeField(_("统计起点"))
+
+    class Meta:
+        verbose_name = _("近 7 天订单统计")
+        verbose_name_plural = _("近 7 天订单统计")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
 __all__ = [
     "MAX_SERVICE_FEE_RATE",
     "MIN_SERVICE_FEE_RATE",
     "CartItem",
     "Product",
+    "ProductSales",
     "ProductStatus",
+    "SalesSnapshot",
     "product_rate_at",
 ]

@@ -1,17 +1,17 @@
 """选品广场 (the product square): every promotable product, searched, filtered and sorted.
 
 热销商品 is its top: sorted by 7-day orders (the default) — paid in the last 7
-days and not fully refunded, settlement's rule (``figures.paid_orders_of``) —
-exact on every page, not only among the cached ranking's top 100: each matching
-product's count is a correlated subquery, an index-only range scan of
-``order_product_paid_idx`` (merchant, SKU, paid_at, ...). Ties newest first. The rate shown and filtered on is the one that applies to the creator
+days and not fully refunded, settlement's rule (``figures.paid_orders_by_product``)
+— as counted for every product at the last refresh (``ProductSales``, at most
+``cooperation.services.sales.SALES_STALE_AFTER`` old; the page says when). Ties
+newest first. The rate shown and filtered on is the one that applies to the creator
 (``selectors.plans.with_best_rate``), and "my estimated earnings per unit" sorts
 by price × that rate — the creator's share of the fee is the same factor on every
 product for one creator (its binding), so the order is the order of its earnings.
 
-One statement for the page's rows (plans and 7-day counts resolved in
-subqueries; with another sort Postgres evaluates the count after the LIMIT, for
-the page's rows only), one COUNT for the paginator: fixed whatever the filters.
+One statement for the page's rows (plans resolved in subqueries, the counts a join;
+with another sort Postgres evaluates the plan subqueries after the LIMIT, for the
+page's rows only), one COUNT for the paginator: fixed whatever the filters.
 """
 
 from __future__ import annotations
@@ -20,20 +20,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, Now
-from django.utils import timezone
 
-from admission.models import Category, Creator
+from admission.models import Category, Creator, Merchant
 from cooperation.models import (
     CartItem,
     PlanKind,
@@ -44,11 +46,9 @@ from cooperation.models import (
     SampleStatus,
     first_thumb,
 )
-from cooperation.selectors.hot import HOT_WINDOW
 from cooperation.selectors.plans import open_to_q, with_best_rate
 from cooperation.selectors.products import promotable_q
 from hotwave import gates
-from settlement.selectors import figures
 
 # (low, high) in yuan, high exclusive; None is open-ended.
 PRICE_BANDS = {
@@ -81,6 +81,30 @@ class SquareQuery:
     samples: bool = False  # only products with free samples left
     unrestricted: bool = False  # only products not restricted for this creator
     sort: str = SORT_ORDERS
+
+
+class InSubquery(Func):
+    """``column IN (subquery)``, on PostgreSQL as ``column = ANY(ARRAY(subquery))``: the
+    array is computed once and read through the column's index, also inside an OR (an
+    ``IN (subquery)`` there can only be hashed and checked row by row)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column, queryset: QuerySet):
+        super().__init__(column, Subquery(queryset))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, subquery = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        subquery_sql, subquery_params = compiler.compile(subquery)
+        return f"{column_sql} IN {subquery_sql}", (*column_params, *subquery_params)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, subquery = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        subquery_sql, subquery_params = compiler.compile(subquery)
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
 
 
 def _band(qs: QuerySet, field: str, band: tuple) -> QuerySet:
@@ -148,16 +172,18 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
     """Promotable products for the square, filtered and sorted as asked.
 
     Annotates ``best_rate``/``best_plan_kind``/``rate_cut_pending`` (plans),
-    ``in_cart`` and ``paid_orders`` (orders paid since ``now`` − 7 days, inclusive,
-    and not fully refunded: exact for every product).
+    ``in_cart`` and ``paid_orders`` (近 7 天订单 as of the last refresh of
+    ``ProductSales``: the caller reads ``services.sales.current_sales()`` first).
     """
-    since = (now or timezone.now()) - HOT_WINDOW
-    paid_orders = figures.paid_orders_of(
-        merchant=OuterRef("merchant_id"), sku=OuterRef("sku"), since=since
-    )
+    paid_orders = Coalesce(F("sales__paid_orders"), Value(0))
     qs = Product.objects.filter(promotable_q()).select_related("merchant", "category")
     if query.q:
-        qs = qs.filter(Q(title__icontains=query.q) | Q(merchant__shop_name__icontains=query.q))
+        # The shop-name match as a set of merchant ids, not a join filter: the whole
+        # search is then a condition on the product row — on PostgreSQL a bitmap OR of
+        # the title's trigram index (migration 0017) and the merchant index, read before
+        # the rate-band subqueries (with the join they ran on every product first).
+        shops = Merchant.objects.filter(shop_name__icontains=query.q).values("pk")
+        qs = qs.filter(Q(title__icontains=query.q) | Q(InSubquery(F("merchant_id"), shops)))
     if query.category is not None:
         qs = qs.filter(category=query.category)
     if query.price in PRICE_BANDS:

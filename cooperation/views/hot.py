@@ -10,6 +10,7 @@ from cooperation.forms.square import SquareForm
 from cooperation.selectors.access import creator_of
 from cooperation.selectors.hot import HOT_WINDOW, EarningsEstimator
 from cooperation.selectors.square import square_products
+from cooperation.services.sales import current_sales
 from cooperation.views.paging import paginate
 from hotwave.http import htmx_template
 
@@ -21,6 +22,7 @@ def hot_product_list(request):
     creator = creator_of(request.user)
     form = SquareForm(request.GET or None)
     query = form.query()
+    sales = current_sales()  # the 近 7 天订单 the rows are sorted and shown by, and when
     page = paginate(
         request, square_products(creator=creator, query=query), per_page=SQUARE_PAGE_SIZE
     )
@@ -33,6 +35,7 @@ def hot_product_list(request):
         "products": products,
         "estimator": estimator,
         "window_days": HOT_WINDOW.days,
+        "sales_at": sales.computed_at,
         "filtered": bool(
             query.q
             or query.category

@@ -23,16 +23,14 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 
 from hotwave.money import ZERO, quantize
 from hotwave.readcache import get_or_compute
@@ -167,30 +165,6 @@ def paid_orders_by_product(*, since: datetime) -> QuerySet:
         .annotate(paid_orders=Count("*"))
         .order_by()
     )
-
-
-def paid_orders_of(*, merchant, sku, since: datetime) -> Coalesce:
-    """Orders paid since ``since`` and not fully refunded for one (merchant, SKU): a
-    scalar subquery for an annotation, e.g. ``paid_orders_of(merchant=OuterRef("merchant_id"),
-    sku=OuterRef("sku"), since=...)``; 0 when there are none.
-
-    The same rule as :func:`paid_orders_by_product`. Each evaluation is an index-only
-    range scan of ``order_product_paid_idx`` (merchant, SKU, paid_at, amount, refunded):
-    the square sorts every matching product by it.
-    """
-    counted = (
-        Order.objects.filter(
-            merchant_id=merchant,
-            product_sku=sku,
-            paid_at__gte=since,
-            refunded__lt=F("amount"),
-        )
-        .order_by()
-        .values("merchant_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def orders_of_products(*, pairs: set[tuple[int, str]], since: datetime, limit: int) -> list[dict]:

@@ -36,6 +36,11 @@ def test_the_beat_schedule_runs_the_tick_every_five_minutes():
     assert jobs.autocomplete_tasks.name not in entries
 
 
+def test_the_beat_schedule_counts_the_squares_7_day_orders_every_five_minutes():
+    entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert entries[jobs.refresh_product_sales.name]["schedule"].minute == set(range(0, 60, 5))
+
+
 def test_expire_invitations_takes_only_those_unanswered_for_72_hours(
     merchant, creator, other_creator
 ):
