@@ -94,17 +94,19 @@ class InSubquery(Func):
     def __init__(self, column, queryset: QuerySet):
         super().__init__(column, Subquery(queryset))
 
+    def _sides(self, compiler):
+        (column_sql, column_params), (subquery_sql, subquery_params) = (
+            compiler.compile(side) for side in self.get_source_expressions()
+        )
+        return column_sql, subquery_sql, (*column_params, *subquery_params)
+
     def as_sql(self, compiler, connection, **extra):
-        column, subquery = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        subquery_sql, subquery_params = compiler.compile(subquery)
-        return f"{column_sql} IN {subquery_sql}", (*column_params, *subquery_params)
+        column_sql, subquery_sql, params = self._sides(compiler)
+        return f"{column_sql} IN {subquery_sql}", params
 
     def as_postgresql(self, compiler, connection, **extra):
-        column, subquery = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        subquery_sql, subquery_params = compiler.compile(subquery)
-        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
+        column_sql, subquery_sql, params = self._sides(compiler)
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", params
 
 
 def _band(qs: QuerySet, field: str, band: tuple) -> QuerySet:
