@@ -527,8 +527,9 @@ class Bench:
             plaza_goal=harness.goal_at_most(sorted_p99, 100.0),
         )
         self.result["scorecards"] = data
-        log(f"scorecards: recompute {best:.2f}s vs baseline {data['baseline_seconds']:.2f}s "
-            f"(ratio {r and round(r, 2)}); plaza sorted p99 {sorted_p99:.1f} ms, "
+        log(f"scorecards: recompute {best:.2f}s over {data['recompute_workers']} connections "
+            f"(one: {min(data['recompute_one_connection_seconds']):.2f}s) vs baseline "
+            f"{data['baseline_seconds']:.2f}s (ratio {r and round(r, 2)}); plaza sorted p99 {sorted_p99:.1f} ms, "
             f"{data['plaza_queries']} queries")  # fmt: skip
 
     def bench_queries(self) -> None:

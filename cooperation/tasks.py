@@ -7,6 +7,7 @@ job twice, or twice at once, changes nothing the second time (hence acks_late).
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from cooperation.services import clock, sales, scorecards
 from cooperation.services import tasks as services
@@ -37,8 +38,9 @@ def autocomplete_tasks() -> int:
     time_limit=600,
 )
 def recompute_scorecards() -> int:
-    """Every creator's and merchant's scorecard, set-based (beat: nightly at 03:30)."""
-    done = scorecards.scorecards_recompute()
+    """Every creator's and merchant's scorecard, set-based (beat: nightly at 03:30), the
+    creators spread over ``SCORECARD_WORKERS`` connections of this worker."""
+    done = scorecards.scorecards_recompute(workers=getattr(settings, "SCORECARD_WORKERS", 1))
     return done.creators + done.merchants
 
 

@@ -223,6 +223,8 @@ CELERY_TASK_ACKS_LATE = False  # opted in per task, only where the work is idemp
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks the nightly settlement is spread over (settlement.tasks; 1 = a single-process run).
 SETTLEMENT_WORKERS = env.int("SETTLEMENT_WORKERS", default=2)
+# Connections the nightly scorecard recompute is spread over (cooperation.tasks; 1 = one).
+SCORECARD_WORKERS = env.int("SCORECARD_WORKERS", default=2)
 # Threads (each with its own connection) that apply imported order events on PostgreSQL.
 IMPORT_WRITERS = env.int("IMPORT_WRITERS", default=2)
 CELERY_RESULT_EXPIRES = timedelta(days=1)

@@ -6,8 +6,10 @@ tasks, deadline events, disputes, ratings and the attributed orders (settlement'
 ``attributed_orders_sql``, computed once into a temporary table that the creator and
 the per-category statements both read). No Python loop
 over parties: at 100k creators it is one pass of the database over the same tables
-a GROUP BY would read. Beat runs it nightly; after a task ends the two parties are
-recomputed on commit (``scorecards_recompute(creator_ids=[…], merchant_ids=[…])``).
+a GROUP BY would read. Beat runs it nightly, the creators spread over
+``SCORECARD_WORKERS`` connections (``workers=``: parts by creator id, each its own
+transaction); after a task ends the two parties are recomputed on commit
+(``scorecards_recompute(creator_ids=[…], merchant_ids=[…])``).
 
 What each figure means (the help page ``/help/scorecards/`` says the same to users):
 
@@ -31,12 +33,13 @@ What each figure means (the help page ``/help/scorecards/`` says the same to use
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from admission.models import Creator, Merchant
@@ -414,66 +417,154 @@ def _scope(ids: Iterable[int] | None) -> tuple[str, list]:
     return " AND {col} IN (" + ", ".join(["%s"] * len(ids)) + ")", ids
 
 
+def _part_scope(part: int, parts: int) -> tuple[str, list]:
+    """The creators of one part of a spread recompute: ``{col} % parts = part``."""
+    return " AND ({col} %% %s) = %s", [parts, part]
+
+
+def _tune_whole_table(cur) -> None:
+    """Settings for a recompute over whole tables, for its transaction only (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    # Hash joins, not nested loops: the planner estimates one row for each CTE and loops
+    # over them (at 50k tasks, minutes); a scoped refresh of two parties keeps the probes.
+    cur.execute("SET LOCAL enable_nestloop = off")
+
+
+def _recompute_creators(cur, *, start, end, scope: str, ids: list) -> int:
+    """The creator statements for the scope: scorecards, then per-category rows.
+
+    Returns the number of scorecards written (-1 where the database does not say)."""
+    _drop_temporary(cur)
+    cur.execute(_scored_sql(scope), [start, end, *ids])
+    cur.execute(_attributed_sql())
+    if connection.vendor == "postgresql":
+        # Real row counts for the planner (a temporary table has no statistics).
+        cur.execute(f"ANALYZE {SCORED}")
+        cur.execute(f"ANALYZE {ATTRIBUTED}")
+    # ended, punctual, stars, disputes each take (start, end) and the scope ids.
+    params = [start, end, *ids, start, end, *ids, start, end, *ids, start, end, *ids]
+    params += [start, end, end, *ids]
+    cur.execute(_creator_sql(scope), params)
+    written = cur.rowcount
+    # 场均成交 per category: the scope's rows upserted, then the scope's rows this
+    # recompute did not write deleted (categories come and go). An upsert rather
+    # than delete-and-insert: a row whose sort key is unchanged is updated in its
+    # page (a HOT update, no index entries), most rows on most nights.
+    cur.execute(_category_sql(), [start, end, end])
+    table = CreatorCategoryScorecard._meta.db_table
+    scope_sql = scope.replace("{col}", "creator_id")
+    cur.execute(
+        f"DELETE FROM {table} WHERE computed_at <> %s {scope_sql}",  # noqa: S608
+        [end, *ids],
+    )
+    _drop_temporary(cur)
+    return written
+
+
+def _recompute_merchants(cur, *, start, end, scope: str, ids: list) -> int:
+    """The merchant statement for the scope; the number of records written (or -1)."""
+    params = []
+    for _cte in range(5):  # done, shipping, fee_ranked, stars, disputes
+        params += [start, end, *ids]
+    params += [start, end, end, *ids]
+    cur.execute(_merchant_sql(scope), params)
+    return cur.rowcount
+
+
 @transaction.atomic
+def _recompute_part(*, start, end, part: int, parts: int, merchants: bool) -> tuple[int, int]:
+    """One part of a spread recompute, in its own transaction: the creators with
+    ``id % parts == part``, and every merchant when ``merchants``."""
+    with connection.cursor() as cur:
+        _tune_whole_table(cur)
+        scope, ids = _part_scope(part, parts)
+        creators = _recompute_creators(cur, start=start, end=end, scope=scope, ids=ids)
+        done = _recompute_merchants(cur, start=start, end=end, scope="", ids=[]) if merchants else 0
+    return creators, done
+
+
+def _recompute_spread(*, start, end, workers: int) -> Recomputed:
+    """Every scorecard, the creators split into ``workers`` parts by id, each on its own
+    connection in a thread (as ``settle --workers``): the work is PostgreSQL's, so two
+    parts use both cores. Each part commits on its own; the rows are the same as one
+    connection's (a creator's figures read only its own tasks), and a failed part is
+    redone by the next run (the upsert is idempotent)."""
+    results: dict[int, tuple[int, int]] = {}
+    errors: list[BaseException] = []
+
+    def helper(part: int) -> None:
+        try:
+            results[part] = _recompute_part(
+                start=start, end=end, part=part, parts=workers, merchants=False
+            )
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=helper, args=(p,)) for p in range(1, workers)]
+    for t in threads:
+        t.start()
+    try:
+        results[0] = _recompute_part(start=start, end=end, part=0, parts=workers, merchants=True)
+    finally:
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    creators = sum(c for c, _m in results.values())
+    return Recomputed(creators, results[0][1], start, end)
+
+
 def scorecards_recompute(
     *,
     now: datetime | None = None,
     creator_ids: Iterable[int] | None = None,
     merchant_ids: Iterable[int] | None = None,
+    workers: int = 1,
 ) -> Recomputed:
     """Recompute scorecards over the last 90 days up to ``now``: every party, or those named.
 
-    Idempotent: the same moment gives the same rows (an upsert per party).
+    Idempotent: the same moment gives the same rows (an upsert per party). ``workers``
+    above 1 spreads a whole recompute over that many connections (PostgreSQL, and only
+    outside a transaction: the parts must see committed data); otherwise one
+    transaction on this connection.
     """
     end = now or timezone.now()
     start = end - timedelta(days=SCORECARD_PERIOD_DAYS)
     scoped = creator_ids is not None or merchant_ids is not None
+    if (
+        not scoped
+        and workers > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        return _recompute_spread(start=start, end=end, workers=workers)
+    return _recompute_here(
+        start=start, end=end, scoped=scoped, creator_ids=creator_ids, merchant_ids=merchant_ids
+    )
+
+
+@transaction.atomic
+def _recompute_here(*, start, end, scoped: bool, creator_ids, merchant_ids) -> Recomputed:
+    """The recompute in one transaction on this connection."""
     creators = merchants = 0
     with connection.cursor() as cur:
-        if not scoped and connection.vendor == "postgresql":
-            # The whole table: hash joins, not nested loops. The planner estimates one row
-            # for each CTE and loops over them (at 50k tasks, minutes); a scoped refresh
-            # of two parties keeps the index probes.
-            cur.execute("SET LOCAL enable_nestloop = off")
+        if not scoped:
+            _tune_whole_table(cur)
         if not scoped or creator_ids:
             scope, ids = _scope(None if not scoped else creator_ids)
-            _drop_temporary(cur)
-            cur.execute(_scored_sql(scope), [start, end, *ids])
-            cur.execute(_attributed_sql())
-            if connection.vendor == "postgresql":
-                # Real row counts for the planner (a temporary table has no statistics).
-                cur.execute(f"ANALYZE {SCORED}")
-                cur.execute(f"ANALYZE {ATTRIBUTED}")
-            # ended, punctual, stars, disputes each take (start, end) and the scope ids.
-            params = [start, end, *ids, start, end, *ids, start, end, *ids, start, end, *ids]
-            params += [start, end, end, *ids]
-            cur.execute(_creator_sql(scope), params)
-            creators = cur.rowcount
+            creators = _recompute_creators(cur, start=start, end=end, scope=scope, ids=ids)
             if creators < 0:  # SQLite does not count an upsert with a CTE
                 creators = len(creator_ids) if scoped else CreatorScorecard.objects.count()
-            # 场均成交 per category: the scope's rows upserted, then the scope's rows this
-            # recompute did not write deleted (categories come and go). An upsert rather
-            # than delete-and-insert: a row whose sort key is unchanged is updated in its
-            # page (a HOT update, no index entries), most rows on most nights.
-            cur.execute(_category_sql(), [start, end, end])
-            table = CreatorCategoryScorecard._meta.db_table
-            scope_sql = scope.replace("{col}", "creator_id")
-            cur.execute(
-                f"DELETE FROM {table} WHERE computed_at <> %s {scope_sql}",  # noqa: S608
-                [end, *ids],
-            )
-            _drop_temporary(cur)
         if not scoped or merchant_ids:
             scope, ids = _scope(None if not scoped else merchant_ids)
-            params = []
-            for _cte in range(5):  # done, shipping, fee_ranked, stars, disputes
-                params += [start, end, *ids]
-            params += [start, end, end, *ids]
-            cur.execute(_merchant_sql(scope), params)
-            merchants = cur.rowcount
+            merchants = _recompute_merchants(cur, start=start, end=end, scope=scope, ids=ids)
             if merchants < 0:
                 merchants = len(merchant_ids) if scoped else MerchantScorecard.objects.count()
         if not scoped and connection.vendor == "postgresql":
+            # SET LOCAL lasts to the end of the outermost transaction (a caller's).
             cur.execute("SET LOCAL enable_nestloop = on")
     return Recomputed(creators, merchants, start, end)
 
