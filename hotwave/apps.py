@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class HotwaveConfig(AppConfig):
-    """Registers project-wide template tags, system checks and the rate counters; brands the admin."""
+    """Registers project-wide template tags, system checks and the rate counters; brands the
+    admin; makes ``get_FOO_display()`` a dictionary lookup."""
 
     name = "hotwave"
     verbose_name = "Hotwave"
@@ -13,6 +14,7 @@ class HotwaveConfig(AppConfig):
 
         brand_admin_site()
         strict_decimals_in_admin()
+        quick_choice_labels()
 
 
 def strict_decimals_in_admin() -> None:
@@ -36,3 +38,42 @@ def strict_decimals_in_admin() -> None:
             "form_class", DecimalTextField
         )
         model_admin.formfield_overrides[models.DecimalField].setdefault("signed", True)
+
+
+def quick_choice_labels() -> None:
+    """``get_FOO_display()`` of every model looks its label up in a dictionary built once
+    per field, instead of Django's, which per call rebuilds a hashable copy of all the
+    field's choices and so translates every label (one gettext each) to find one.
+
+    A page showing 80 notifications made ~1,200 gettext calls for their kinds alone.
+    The labels stay lazy in the dictionary, so each call still answers in the active
+    language; a method a model defines itself is left alone. Fields whose choices are
+    a callable (evaluated anew each time) keep Django's lookup.
+    """
+    from functools import partialmethod
+
+    from django.apps import apps
+    from django.db.models import Model
+
+    django_lookup = Model._get_FIELD_display
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            name = f"get_{field.name}_display"
+            method = model.__dict__.get(name)
+            if not isinstance(method, partialmethod) or method.func is not django_lookup:
+                continue
+            if not isinstance(field.choices, list | tuple):
+                continue
+            setattr(model, name, partialmethod(_choice_label, field=field))
+
+
+def _choice_label(self, field):
+    from django.utils.encoding import force_str
+    from django.utils.hashable import make_hashable
+
+    labels = field.__dict__.get("_choice_labels")
+    if labels is None:
+        labels = {make_hashable(value): label for value, label in field.flatchoices}
+        field.__dict__["_choice_labels"] = labels
+    value = getattr(self, field.attname)
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
