@@ -34,6 +34,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Now
+from django.utils.translation import get_language
 
 from admission.models import Category, Creator, Merchant
 from cooperation.models import (
@@ -175,10 +176,20 @@ def square_products(*, creator: Creator, query: SquareQuery, now=None) -> QueryS
 
     Annotates ``best_rate``/``best_plan_kind``/``rate_cut_pending`` (plans),
     ``in_cart`` and ``paid_orders`` (近 7 天订单 as of the last refresh of
-    ``ProductSales``: the caller reads ``services.sales.current_sales()`` first).
+    ``ProductSales``: the caller reads ``services.sales.current_sales()`` first),
+    ``shop_name`` and ``category_label`` (in the active language).
+
+    The shop and the category are subqueries of the select list, not joins: the page
+    sorts every matching product (19,420 at full scale) before keeping 24, and joining
+    the merchant and category rows to each of them first took half the statement
+    (27 → 14 ms for the default sort at full scale); a subquery runs for the 24 kept.
     """
     paid_orders = Coalesce(F("sales__paid_orders"), Value(0))
-    qs = Product.objects.filter(promotable_q()).select_related("merchant", "category")
+    label = "name_en" if (get_language() or "").lower().startswith("en") else "name_zh"
+    qs = Product.objects.filter(promotable_q()).annotate(
+        shop_name=Subquery(Merchant.objects.filter(pk=OuterRef("merchant_id")).values("shop_name")),
+        category_label=Subquery(Category.objects.filter(pk=OuterRef("category_id")).values(label)),
+    )
     if query.q:
         # The shop-name match as a set of merchant ids, not a join filter: the whole
         # search is then a condition on the product row — on PostgreSQL a bitmap OR of

@@ -238,3 +238,20 @@ def test_the_sort_control_is_labelled_sort_by_in_english(client_for, shelf, crea
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = c.get(SQUARE).content.decode()
     assert ">Sort by<" in body and ">Position<" not in body
+
+
+def test_each_card_names_its_shop_and_category_in_the_page_language(client_for, shelf, creator):
+    """The shop and category come from subqueries of the page's one statement
+    (cooperation.selectors.square), in the language of the request."""
+    c = client_for(creator)
+    body = c.get(SQUARE).content.decode()
+    food, home = category("food"), category("home")
+
+    def shop(name):
+        return f"<span data-user-content>{name}</span> · "
+
+    assert shop("山野茶铺") + food.name_zh in body
+    assert shop(shelf["陶瓷餐具"].merchant.shop_name) + home.name_zh in body
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = c.get(SQUARE).content.decode()
+    assert shop("山野茶铺") + food.name_en in body and shop("山野茶铺") + food.name_zh not in body
