@@ -192,9 +192,9 @@ class PlazaFilter(django_filters.FilterSet):
 
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == self.KIND_AGENCY:
-            return queryset.filter(is_bound=True)
+            return queryset.filter(bound_now=True)
         if value == self.KIND_INDIVIDUAL:
-            return queryset.filter(is_bound=False)
+            return queryset.filter(bound_now=False)
         return queryset
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
