@@ -33,7 +33,17 @@ def test_the_copy_is_the_seeded_world_and_new_rows_get_new_ids():
     top_user = users.order_by("-pk").values_list("pk", flat=True).first()
 
     call_command("flush", interactive=False, verbosity=0)
-    assert demo_snapshot._snapshot is not None  # the next call copies back
+    assert demo_snapshot._snapshots.get(()) is not None  # the next call copies back
+    demo_snapshot.seed_demo_world()
+    assert _fingerprint() == seeded
+
+    # The users-only world keeps its own copy; the whole world's is still there after it.
+    call_command("flush", interactive=False, verbosity=0)
+    demo_snapshot.seed_demo_world("--users-only")
+    assert demo_snapshot._snapshots.get(("--users-only",)) is not None
+    users_only = _fingerprint()
+    assert users_only["admission_user"][0] > 0 and users_only != seeded
+    call_command("flush", interactive=False, verbosity=0)
     demo_snapshot.seed_demo_world()
     assert _fingerprint() == seeded
 
