@@ -122,11 +122,17 @@ def with_best_rate(
     # The product's own rate in force at ``at``: a cut announced on it applies from its second.
     base_rate = product_rate_at(at, prefix)
     best = _best_plans(creator_id, product, at)
-    own_cut_pending = Q(plan_rate__isnull=True, **{f"{prefix}rate_cut_from__gt": _moment(at)})
+    # Without a best plan its kind is NULL as its rate is (one subquery, one order): the
+    # own rate's pending cut asks the kind. Each reference to an annotation repeats its
+    # subquery in the statement, and building those is most of the page's Python.
+    own_cut_pending = Q(best_plan_kind__isnull=True, **{f"{prefix}rate_cut_from__gt": _moment(at)})
     return qs.annotate(
-        plan_rate=Subquery(best.values("in_force")[:1], output_field=RATE_FIELD),
         best_plan_kind=Subquery(best.values("kind")[:1]),
-        best_rate=Coalesce(F("plan_rate"), base_rate, output_field=RATE_FIELD),
+        best_rate=Coalesce(
+            Subquery(best.values("in_force")[:1], output_field=RATE_FIELD),
+            base_rate,
+            output_field=RATE_FIELD,
+        ),
         rate_cut_pending=ExpressionWrapper(
             cut_pending_q(creator_id, product, at) | own_cut_pending, output_field=BooleanField()
         ),
