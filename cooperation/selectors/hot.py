@@ -89,7 +89,7 @@ def forget_hot_ranking() -> None:
     forget(HOT_CACHE_KEY)
 
 
-def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
+def hot_products(*, creator: Creator, now=None, head: int | None = None) -> QuerySet[Product]:
     """Promotable products among the best sellers of the last 7 days, best sellers first.
 
     Annotates ``paid_orders``, ``in_cart`` (already in this creator's 带货车),
@@ -98,8 +98,15 @@ def hot_products(*, creator: Creator, now=None) -> QuerySet[Product]:
     ``rate_cut_pending``: cooperation.selectors.plans). The
     ranking comes from :func:`hot_ranking` (cached); whether a product may be promoted
     is checked on every request.
+
+    ``head``: only the ranking's first ``head`` products, for a section that shows a
+    few. Each ranked product is a ``WHEN`` of the sort key and an item of the ``IN``
+    list, and building and compiling those for the whole ranking (HOT_RANKED) cost more
+    Python than PostgreSQL needs to run the statement.
     """
     ranking = hot_ranking(now=now)
+    if head is not None:
+        ranking = ranking[:head]
     paid_orders = Case(
         *[When(pk=pk, then=Value(n)) for pk, n in ranking],
         default=Value(0),
