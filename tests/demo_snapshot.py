@@ -119,9 +119,17 @@ def _restore(snapshot: _Snapshot) -> None:
     from django.db import connection, transaction
 
     names = list(snapshot.tables)
+    # Inside a test's transaction (pytest-django's ``db``), rows written before may have
+    # foreign-key checks queued, and TRUNCATE refuses a table with pending trigger
+    # events: run them now, and defer the deferrable constraints again afterwards
+    # (every one of ours is INITIALLY DEFERRED).
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if nested:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # The copy is consistent as a whole: no triggers (append-only postings,
-        # maintained counters) and no foreign-key checks while it goes back in.
+        # maintained counters) and no foreign-key checks while it goes back in — and
+        # both on again for whatever the test does next in the same transaction.
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names))
         for name in names:
@@ -130,6 +138,9 @@ def _restore(snapshot: _Snapshot) -> None:
                 continue
             with cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT binary)') as copy:
                 copy.write(data)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        if nested:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for sequence, last in snapshot.sequences.items():
             cursor.execute(
                 "SELECT setval(%s::regclass, GREATEST(%s, (SELECT last_value FROM pg_sequences"
