@@ -248,6 +248,13 @@ def describe(violation: dict) -> str:
     )
 
 
+def assert_admin_axe_clean(sweep: Sweep, language: str, width: str) -> None:
+    """The admin as the operator sees it in ``language`` at ``width``: no serious or
+    critical axe violation (``test_sweep_admin.py``, ``test_sweep_admin_en.py``)."""
+    failures = axe_failures(sweep.visit(OPERATOR, language, width))
+    assert not failures, f"{len(failures)} axe violations:\n" + "\n".join(failures)
+
+
 def axe_failures(visits: list[Visit]) -> list[str]:
     failures = [f"{v.name} {v.path}: HTTP {v.status}" for v in visits if v.status >= 500]
     failures += [
