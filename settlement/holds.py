@@ -136,17 +136,51 @@ def payable_account_ids(account_ids: list[int]) -> list[int]:
     )
 
 
-def holds_for(user) -> list[HoldReason]:
-    """The reasons holding ``user``'s payouts now (empty: paid by the next run). One query."""
-    if user.role not in PAYEE_ROLES:
-        return []
-    flags = User.objects.filter(pk=user.pk).annotate(
+def _flags(role: str, pk: int):
+    """One row for the user ``pk``: 1 or 0 per reason of ``REASONS``, in order."""
+    flags = User.objects.filter(pk=pk).annotate(
         **{
-            f"hold_{i}": Case(When(r.held_q(user.role), then=Value(1)), default=Value(0))
+            f"hold_{i}": Case(When(r.held_q(role), then=Value(1)), default=Value(0))
             for i, r in enumerate(REASONS)
         }
     )
-    row = flags.values_list(*[f"hold_{i}" for i in range(len(REASONS))]).first()
+    return flags.values_list(*[f"hold_{i}" for i in range(len(REASONS))]).order_by()[:1]
+
+
+# The statement of ``holds_for`` per (role, database alias, vendor), built from the ORM
+# once per process: building and compiling the admission rules and the payout subqueries
+# took 3-5 ms of Python per 资金账户 request, running it well under 1 ms. Only the
+# user's id changes between requests (the moment is the database's, the agreement in
+# force a subquery), so it is compiled with a stand-in id put back at each run.
+_STAND_IN = -(2**62) + 7
+_statements: dict[tuple[str, str, str], tuple[str, list[int], tuple]] = {}
+
+
+def _statement(role: str, connection) -> tuple[str, list[int], tuple]:
+    key = (role, connection.alias, connection.vendor)
+    found = _statements.get(key)
+    if found is None:
+        sql, params = _flags(role, _STAND_IN).query.get_compiler(connection.alias).as_sql()
+        slots = [i for i, p in enumerate(params) if p == _STAND_IN]
+        if len(slots) != 1 or str(_STAND_IN) in sql:
+            raise RuntimeError("holds_for: the user id is not one parameter of its statement")
+        found = _statements[key] = (sql, slots, tuple(params))
+    return found
+
+
+def holds_for(user) -> list[HoldReason]:
+    """The reasons holding ``user``'s payouts now (empty: paid by the next run). One query."""
+    from django.db import connection
+
+    if user.role not in PAYEE_ROLES:
+        return []
+    sql, slots, params = _statement(user.role, connection)
+    params = list(params)
+    for i in slots:
+        params[i] = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     return [r for r, held in zip(REASONS, row or (), strict=False) if held]
 
 

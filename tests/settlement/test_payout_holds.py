@@ -167,3 +167,23 @@ def test_the_to_do_statement_counts_as_count_for(merchant, creator):
     sell(merchant, creator)
     settle_through(business_date=OCT)
     assert counts_for(creator)["settlement.payouts_held"] == 1
+
+
+def test_the_statement_built_once_answers_as_the_orm_for_every_payee(creator, agency):
+    """holds_for runs a statement compiled once per role (settlement.holds._statement);
+    for creators and agencies in every state it flags what the ORM query flags."""
+    newbie = CreatorFactory(alipay_verified=False).user
+    unsigned = CreatorFactory().user
+    signed = CreatorFactory().user
+    sign_agreement(signed)
+    verified = CreatorFactory().user
+    payable(verified)
+    payees = [creator, agency, newbie, unsigned, signed, verified]
+    holds._statements.clear()
+    for user in payees:
+        orm = list(holds._flags(user.role, user.pk))[0]
+        assert [r.code for r in holds.holds_for(user)] == [
+            r.code for r, held in zip(holds.REASONS, orm, strict=True) if held
+        ], user.username
+    assert {key[0] for key in holds._statements} == {"creator", "agency"}
+    assert len({tuple(codes(u)) for u in payees}) > 2  # states that differ
