@@ -229,6 +229,8 @@ def cmd_queries(args) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from hotwave import pagecache
+
     personas = pick_personas()
     out = []
     for page in resolve_pages(personas):
@@ -238,14 +240,21 @@ def cmd_queries(args) -> None:
             continue
         client = Client()
         client.force_login(user)
-        client.get(page["path"])  # warm: caches, lazy imports, template loading
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(page["path"])
+        # The page computed (hotwave.pagecache off): the statements its view runs.
+        with pagecache.disabled():
+            client.get(page["path"])  # warm: caches, lazy imports, template loading
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(page["path"])
+        # And answered again unchanged: what a repeated view costs.
+        client.get(page["path"])
+        with CaptureQueriesContext(connection) as again:
+            client.get(page["path"])
         body = response.content.decode("utf-8", "replace")
         out.append(
             {
                 **page,
                 "queries": len(ctx.captured_queries),
+                "queries_unchanged": len(again.captured_queries),
                 "status": response.status_code,
                 "marker_found": page["marker"] in body,
             }
@@ -261,41 +270,46 @@ def cmd_explain(args) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from hotwave import pagecache
+
     personas = pick_personas()
     out = []
-    for page in resolve_pages(personas):
-        user = personas.get(page["role"])
-        if "path" not in page or user is None:
-            continue
-        client = Client()
-        client.force_login(user)
-        client.get(page["path"])
-        with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+    with pagecache.disabled():  # the statements of the view itself, not a cached answer
+        for page in resolve_pages(personas):
+            user = personas.get(page["role"])
+            if "path" not in page or user is None:
+                continue
+            client = Client()
+            client.force_login(user)
             client.get(page["path"])
-            total_ms = (time.perf_counter() - t0) * 1000
-        queries = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))
-        slow = []
-        for q in queries[: args.top]:
-            sql = q["sql"]
-            plan = ""
-            # Server-side cursors (iterator()) are captured as DECLARE … FOR <query>.
-            m = re.match(r'DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR (.*)', sql, re.S)
-            target = m.group(1) if m else sql
-            if target.lstrip().upper().startswith("SELECT"):
-                with connection.cursor() as cur:
-                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + target)
-                    plan = "\n".join(r[0] for r in cur.fetchall())
-            slow.append({"ms": float(q["time"]) * 1000, "sql": target, "plan": plan})
-        out.append(
-            {
-                "name": page["name"],
-                "request_ms": total_ms,
-                "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
-                "queries": len(queries),
-                "slowest": slow,
-            }
-        )
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                client.get(page["path"])
+                total_ms = (time.perf_counter() - t0) * 1000
+            queries = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))
+            slow = []
+            for q in queries[: args.top]:
+                sql = q["sql"]
+                plan = ""
+                # Server-side cursors (iterator()) are captured as DECLARE … FOR <query>.
+                m = re.match(
+                    r'DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR (.*)', sql, re.S
+                )
+                target = m.group(1) if m else sql
+                if target.lstrip().upper().startswith("SELECT"):
+                    with connection.cursor() as cur:
+                        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + target)
+                        plan = "\n".join(r[0] for r in cur.fetchall())
+                slow.append({"ms": float(q["time"]) * 1000, "sql": target, "plan": plan})
+            out.append(
+                {
+                    "name": page["name"],
+                    "request_ms": total_ms,
+                    "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
+                    "queries": len(queries),
+                    "slowest": slow,
+                }
+            )
     _emit({"pages": out})
 
 

@@ -54,6 +54,8 @@ from bench import harness  # noqa: E402
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
+# Issue 21: wrk with 8 connections on the 2 workers.
+WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "8"))
 # BENCH_DB_PREFIX lets several people bench on one server without clashing.
 DB_MAIN = os.environ.get("BENCH_DB_PREFIX", "hotwave_bench")
 DB_TINY = f"{DB_MAIN}_tiny"
@@ -606,7 +608,15 @@ class Bench:
             conn.close()
 
     def _wrk(self, port: int, path: str, cookie: str, seconds: int) -> harness.WrkResult:
-        cmd = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+        cmd = [
+            "wrk",
+            "-t1",
+            f"-c{WRK_CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+        ]
         if cookie:
             cmd += ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(
@@ -719,8 +729,12 @@ class Bench:
                 "after": bare_after.as_dict(),
             },
             "items": items,
-            "wrk": f"wrk -t1 -c4 -d{secs}s --latency (after {warm}s warm-up)",
+            "wrk": f"wrk -t1 -c{WRK_CONNECTIONS} -d{secs}s --latency (after {warm}s warm-up)",
             "server": f"gunicorn, {server}",
+            # hotwave.pagecache: a page answered again while nothing it read changed.
+            "page_cache": "off"
+            if os.environ.get("PAGE_CACHE", "1").lower() in ("0", "false", "off", "no")
+            else "on",
         }
 
     # --- run ----------------------------------------------------------------------------

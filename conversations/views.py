@@ -24,6 +24,7 @@ from conversations.models import REPORT_DETAIL_MAX, ReportReason, RestrictionKin
 from cooperation.selectors.plaza import creator_for_merchant
 from cooperation.selectors.tasks import task_for
 from hotwave.http import htmx_template
+from hotwave.pagecache import cached_page
 from settlement.selectors.bindings import binding_for
 
 INBOX_PAGE = 20
@@ -87,6 +88,7 @@ def _thread_context(
     }
 
 
+@cached_page
 @require_GET
 def thread(request, pk: int):
     thread = selectors.thread_for(actor=request.user, pk=pk)

@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class HotwaveConfig(AppConfig):
     """Registers project-wide template tags, system checks and the rate counters; brands the
-    admin; makes ``get_FOO_display()`` a dictionary lookup."""
+    admin; makes ``get_FOO_display()`` a dictionary lookup; observes statements for the
+    page cache."""
 
     name = "hotwave"
     verbose_name = "Hotwave"
@@ -15,6 +16,20 @@ class HotwaveConfig(AppConfig):
         brand_admin_site()
         strict_decimals_in_admin()
         quick_choice_labels()
+        observe_statements()
+
+
+def observe_statements() -> None:
+    """Every statement of every connection passes ``hotwave.pagecache``: writes move the
+    versions of the tables they touch, reads tell a cached page what it depends on."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    from hotwave import pagecache
+
+    connection_created.connect(pagecache.install, dispatch_uid="hotwave.pagecache")
+    for conn in connections.all(initialized_only=True):
+        pagecache.install(connection=conn)
 
 
 def strict_decimals_in_admin() -> None:

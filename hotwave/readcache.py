@@ -2,6 +2,9 @@
 
 A page must never fail because the cache is down (Redis unreachable): every
 cache error is logged and the value is computed from the database instead.
+
+Each value is stored with the tables its computation read (``hotwave.pagecache``), so a
+cached page that shows it depends on them as if it had read them itself.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
+
+from hotwave import pagecache
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +26,17 @@ def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     except Exception:  # noqa: BLE001 - any cache failure falls back to the database
         logger.warning("cache unavailable; computing %s directly", key, exc_info=True)
         return compute()
-    if value is None:
+    if isinstance(value, pagecache.Tracked):
+        pagecache.note_read(value.tables)
+        return value.value
+    if value is not None:  # stored before values carried their tables
+        pagecache.note_unknown()
+        return value
+    with pagecache.track() as tracker:
         value = compute()
+    if not tracker.wrote:
         try:
-            cache.set(key, value, timeout)
+            cache.set(key, pagecache.Tracked(value, frozenset(tracker.tables)), timeout)
         except Exception:  # noqa: BLE001
             logger.warning("cache unavailable; %s not stored", key, exc_info=True)
     return value

@@ -125,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hotwave.context_processors.navigation",
+                # Last: stands in for the CSRF token while a page is cached (hotwave.pagecache).
+                "hotwave.pagecache.csrf",
             ],
         },
     },
@@ -197,6 +199,9 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A signed-in user's unchanged page is answered from the cache (hotwave.pagecache): exact,
+# keyed on the versions of every table the page read; off with PAGE_CACHE=0.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -11,12 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
+from hotwave.pagecache import cached_page
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 
 PAGE_SIZE = 20
 
 
+@cached_page
 @require_GET
 def center(request):
     show = "all" if request.GET.get("show") == "all" else "unread"

@@ -24,6 +24,7 @@ from hotwave.confirm import Confirmation, naming, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.money import MoneyError, parse_decimal
+from hotwave.pagecache import cached_page
 from settlement import exports, holds, selectors
 from settlement.catalog import attach_titles
 from settlement.commission import MAX_RATE, MIN_RATE, platform_rate
@@ -305,6 +306,7 @@ def _fund_tabs(role: str) -> list[tuple[str, str]]:
     return tabs
 
 
+@cached_page
 @require_GET
 def fund_account(request: HttpRequest) -> HttpResponse:
     """资金账户: balance, totals, earnings by day and one section of the statement."""

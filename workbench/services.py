@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from hotwave import todos
+from hotwave import pagecache, todos
 from workbench.selectors.todos import (
     GEN_KEY,
     TODO_MAX_AGE,  # noqa: F401 - the cache's layout, importable from here too
@@ -76,6 +76,7 @@ def todos_recount_all() -> dict:
         flush()
     # Move the pointer last: a reader never sees a half-written generation.
     cache.set(GEN_KEY, {"gen": gen, "at": at.isoformat()}, timeout=TODO_TTL)
+    pagecache.bump([pagecache.TODO_COUNTS])  # cached pages showing counts are recomputed
     return {
         "generation": gen,
         "users": users,
@@ -93,6 +94,7 @@ def todos_compute_user(user) -> dict[str, int]:
 def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> None:
     """Write one user's counts (with the time computed) to the cache."""
     cache.set(user_key(user_id), {"at": at.isoformat(), "counts": counts}, timeout=TODO_TTL)
+    pagecache.bump([pagecache.TODO_COUNTS])
 
 
 def todos_board(user) -> TodoBoard:

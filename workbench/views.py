@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from hotwave.http import htmx_template
+from hotwave.pagecache import cached_page
 from workbench import selectors, services
 from workbench.models import Audience, PartyKind
 
@@ -18,6 +19,7 @@ HELP_PAGE_SIZE = 20
 CASES_PAGE_SIZE = 12
 
 
+@cached_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """用户工作台: 待办事项, 核心数据, 操作指引, 平台推荐, 成功案例 — in that order."""

@@ -13,10 +13,12 @@ from cooperation.selectors.square import square_products
 from cooperation.services.sales import current_sales
 from cooperation.views.paging import paginate
 from hotwave.http import htmx_template
+from hotwave.pagecache import cached_page
 
 SQUARE_PAGE_SIZE = 24
 
 
+@cached_page
 @vary_on_headers("HX-Request")
 def hot_product_list(request):
     creator = creator_of(request.user)

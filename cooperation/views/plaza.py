@@ -14,6 +14,7 @@ from cooperation.selectors import ratings as rating_selectors
 from cooperation.selectors import scorecards as scorecard_selectors
 from cooperation.views.paging import paginate_window
 from hotwave.http import htmx_template
+from hotwave.pagecache import cached_page
 
 PLAZA_PAGE_SIZE = 24
 SALES_DAYS = 30
@@ -22,6 +23,7 @@ SESSIONS_PER_PAGE = 10
 COOPERATE_FORM_TEMPLATE = "cooperation/tasks/_cooperate_form.html"
 
 
+@cached_page
 @vary_on_headers("HX-Request")
 def plaza(request):
     creators = selectors.plaza_creators(actor=request.user)

@@ -48,6 +48,7 @@ from hotwave.confirm import Confirmation, render_confirmation
 from hotwave.exceptions import DomainError
 from hotwave.http import htmx_template
 from hotwave.money import format_cny
+from hotwave.pagecache import cached_page
 
 PAGE_SIZE = 20
 
@@ -56,6 +57,7 @@ PAGE_SIZE = 20
 
 
 # The same URL answers with a page or (htmx) a partial: caches must keep both apart.
+@cached_page
 @require_GET
 @vary_on_headers("HX-Request")
 def task_list(request):
@@ -460,6 +462,7 @@ def task_rate(request, pk: int, edit: bool = False):
     return render(request, "cooperation/tasks/detail.html", context, status=400)
 
 
+@cached_page
 @require_GET
 @vary_on_headers("HX-Request")
 def task_detail(request, pk: int):

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
+from hotwave import pagecache
+
 JSON_COLUMNS = frozenset({"payload"})  # JSONField columns we insert: dumped to text for COPY
 
 
@@ -65,6 +67,7 @@ def insert_rows(
                             if not isinstance(row[i], str):  # already JSON text
                                 row[i] = json.dumps(row[i], ensure_ascii=False)
                     copy.write_row(row)
+        pagecache.wrote([model._meta.db_table])  # COPY goes around Django's observed cursor
         return ids
     objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
     model.objects.bulk_create(objs, batch_size=500)

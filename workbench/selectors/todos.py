@@ -14,7 +14,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.utils import timezone
 
-from hotwave import todos
+from hotwave import pagecache, todos
 
 # Entries older than this are not trusted (two beat periods plus slack).
 TODO_MAX_AGE = 12 * 60
@@ -59,6 +59,7 @@ def cached_counts(user_id: int) -> tuple[dict[str, int], datetime] | None:
 
     Raises the cache backend's error when the cache is down.
     """
+    pagecache.note_read([pagecache.TODO_COUNTS])
     found = cache.get_many([GEN_KEY, user_key(user_id)])
     candidates: list[tuple[datetime, dict[str, int]]] = []
     gen = found.get(GEN_KEY)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
+from hotwave import pagecache
+
 _COPY_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -53,3 +55,4 @@ def copy_text(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper (errors re-wrapped)
         with raw.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:
             copy.write(data)
+    pagecache.wrote([table])  # COPY goes around Django's cursor, so around its observer
