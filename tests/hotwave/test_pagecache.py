@@ -232,3 +232,23 @@ def test_the_observer_stays_first_among_execute_wrappers():
     with connection.execute_wrapper(lambda execute, *args: execute(*args)):
         pass
     assert connection.execute_wrappers == [pagecache._observe]
+
+
+def test_a_cached_task_page_and_thread_stay_their_parties_own(merchant, creator, other_merchant):
+    from conversations import services as conversations
+    from tests.cooperation.task_factories import make_task
+
+    task = make_task(merchant=merchant, creator=creator)
+    thread = conversations.thread_for_task(task=task)
+    conversations.message_send(thread=thread, actor=merchant, body="样品明天寄出")
+    pages = [reverse("cooperation:task_detail", args=[task.pk]),
+             reverse("conversations:thread", args=[thread.pk])]  # fmt: skip
+    owner, stranger = _client(merchant), _client(other_merchant)
+    for path in pages:
+        for _ in range(3):  # computed (marking the thread read), computed, from the cache
+            assert owner.get(path).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert owner.get(path).status_code == 200
+        assert len(queries.captured_queries) <= 2
+        assert stranger.get(path).status_code == 404
+    assert "样品明天寄出" in _client(creator).get(pages[1]).content.decode()
