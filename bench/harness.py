@@ -354,7 +354,10 @@ def result_rows(result: dict) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 f"queries {item['name']}",
-                f"{_fmt(item.get('reference'))} at tiny scale, {_fmt(item.get('measured'))} here",
+                f"{_fmt(item.get('reference'))} at tiny scale, {_fmt(item.get('measured'))} here"
+                + (
+                    f" ({item['unchanged']} unchanged)" if item.get("unchanged") is not None else ""
+                ),
                 "equal",
                 "met" if item.get("equal") else ("not measured" if item.get("note") else "missed"),
             )

@@ -547,6 +547,8 @@ class Bench:
                 "path": page.get("path"),
                 "reference": r.get("queries"),
                 "measured": page.get("queries"),
+                # The same page answered again unchanged (hotwave.pagecache).
+                "unchanged": page.get("queries_unchanged"),
                 "status": page.get("status"),
                 "reference_status": r.get("status"),
                 "marker_found": page.get("marker_found"),
