@@ -10,7 +10,8 @@ How it stays exact
   a counter in the shared cache, moves on. The writes that go around Django's cursor
   (psycopg ``COPY`` in ``settlement.services``) call :func:`wrote` themselves; a value
   other code keeps in the cache for pages to show (the workbench's to-do counts) has a
-  pseudo-table of its own, moved by :func:`bump` when it is written.
+  version of its own, moved by :func:`bump` after it is written and read by
+  :func:`note_value` before it is read.
 * **A page remembers what it read.** While a :func:`cached_page` view runs, every table
   its statements read is recorded, and so are the tables behind any ``readcache`` value
   it used (stored with the value). The page is stored with the versions those tables had
@@ -55,9 +56,6 @@ from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
-# Values other code keeps in the cache for pages to show: each one's writer calls bump().
-TODO_COUNTS = "_hw_todo_counts"
-PSEUDO_TABLES = (TODO_COUNTS,)
 
 _READ_HEADS = (
     "SELECT",
@@ -84,6 +82,7 @@ _local = threading.local()
 @dataclass(eq=False)
 class _Tracker:
     tables: set[str] = field(default_factory=set)
+    values: dict[str, object] = field(default_factory=dict)  # cached values: their versions
     wrote: bool = False
     unknown: bool = False  # used something whose inputs it cannot name
 
@@ -116,7 +115,8 @@ def _known_tables() -> frozenset[str]:
     return frozenset(m._meta.db_table for m in apps.get_models(include_auto_created=True))
 
 
-def tables_in(sql: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # a page's statements repeat (their values are parameters)
+def tables_in(sql: str) -> frozenset[str]:
     """The model tables ``sql`` names (quoted or not)."""
     return _known_tables().intersection(_WORD.findall(sql))
 
@@ -177,7 +177,7 @@ def wrote(tables: Iterable[str], *, using: str = "default") -> None:
     pending = getattr(conn, "_hw_pending", None)
     if pending is None or not _registered(conn, pending):
         pending = conn._hw_pending = _Pending()
-        conn.on_commit(pending)
+        conn.on_commit(pending, robust=True)  # another hook's failure must not skip it
     pending.tables |= tables
 
 
@@ -257,6 +257,19 @@ def note_read(tables: Iterable[str]) -> None:
     """The computation in progress used values derived from ``tables``."""
     for tracker in _trackers():
         tracker.tables.update(tables)
+
+
+def note_value(*names: str) -> None:
+    """The computation in progress is about to read the cached values ``names`` (each one's
+    writer calls ``bump(names)`` after writing it): their versions are read first, so a page
+    showing an older value is never stored under a newer version."""
+    stack = _trackers()
+    if not stack:
+        return
+    found = cache.get_many([_vkey(n) for n in names])  # a cache error: the caller's to handle
+    for tracker in stack:
+        for name in names:
+            tracker.values.setdefault(name, found.get(_vkey(name)))
 
 
 def note_unknown() -> None:
@@ -376,7 +389,7 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         minute = _minute()
         key = _page_key(request, minute)
-        names = [*_known_tables(), *PSEUDO_TABLES]
+        names = sorted(_known_tables())
         try:
             hit = _lookup(key)
             if hit is not None:
@@ -396,8 +409,9 @@ def cached_page(view):
         if isinstance(response, HttpResponse) and not response.streaming:
             body = response.content
             if _storable(request, response, tracker):
-                tables = tuple(sorted(tracker.tables))
-                versions = tuple(before.get(_vkey(t)) for t in tables)
+                seen = {t: before.get(_vkey(t)) for t in tracker.tables} | tracker.values
+                tables = tuple(sorted(seen))
+                versions = tuple(seen[t] for t in tables)
                 headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
                 try:
                     cache.set(key, (tables, versions, headers, body), 61 - int(time.time() % 60))

@@ -252,3 +252,24 @@ def test_a_cached_task_page_and_thread_stay_their_parties_own(merchant, creator,
         assert len(queries.captured_queries) <= 2
         assert stranger.get(path).status_code == 404
     assert "样品明天寄出" in _client(creator).get(pages[1]).content.decode()
+
+
+def test_the_workbench_follows_its_own_to_do_counts_and_no_one_elses(merchant, other_merchant):
+    from workbench import services as workbench
+
+    client = _client(merchant)
+    for _ in range(3):  # the first stores the counts it computed, the next the page
+        assert client.get("/").status_code == 200
+
+    def computed() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries.captured_queries) > 2
+
+    assert not computed()
+    workbench.todos_store_user(user_id=other_merchant.pk, counts={}, at=timezone.now())
+    assert not computed()
+    workbench.todos_store_user(user_id=merchant.pk, counts={}, at=timezone.now())
+    assert computed() and not computed()
+    workbench.todos_recount_all()  # every user's counts of a recount
+    assert computed()

@@ -31,6 +31,15 @@ def user_key(user_id: int) -> str:
     return f"wb:todos:u:{user_id}"
 
 
+# The versions of these values for the page cache (hotwave.pagecache.note_value): every
+# user's counts of a recount, one user's counts.
+TODO_VALUE = "wb:todos"
+
+
+def todo_value_of(user_id: int) -> str:
+    return f"wb:todos:{user_id}"
+
+
 @dataclass(frozen=True)
 class TodoItem:
     key: str
@@ -59,7 +68,7 @@ def cached_counts(user_id: int) -> tuple[dict[str, int], datetime] | None:
 
     Raises the cache backend's error when the cache is down.
     """
-    pagecache.note_read([pagecache.TODO_COUNTS])
+    pagecache.note_value(TODO_VALUE, todo_value_of(user_id))
     found = cache.get_many([GEN_KEY, user_key(user_id)])
     candidates: list[tuple[datetime, dict[str, int]]] = []
     gen = found.get(GEN_KEY)
