@@ -446,6 +446,8 @@ def cmd_scorecards(args) -> None:
             " rating_count = 1 + creator_id % 9,"
             " gmv_per_session = 100 + (creator_id % 997) * 37"
         )
+    # The plaza computed each time (hotwave.pagecache off), not answered from the cache.
+    override_settings(PAGE_CACHE=False).enable()
     client = Client()
     client.force_login(personas["merchant"])
     url = "/plaza/?sort=-fulfilment&fulfilment_min=0.8&rating_min=4"

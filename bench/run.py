@@ -405,6 +405,10 @@ class Bench:
             SELECT p.account_id, sum(p.amount) AS s
             FROM bench_posting p JOIN bench_account a ON a.id = p.account_id
             WHERE a.kind IN ('creator', 'agency')
+              -- Paid only to a verified 收款账户 (settlement/holds.py): the generated
+              -- world has none, so neither ledger pays out there.
+              AND EXISTS (SELECT 1 FROM settlement_payoutaccount pa
+                          WHERE pa.user_id = a.user_id AND pa.status = 'verified')
             GROUP BY p.account_id HAVING sum(p.amount) > 0
         ), j AS (
             INSERT INTO bench_journal (key, kind, order_id, sequence, business_date, basis_price, memo, created_at)
