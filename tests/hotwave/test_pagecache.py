@@ -24,28 +24,12 @@ from django.utils import timezone
 from hotwave import pagecache, readcache
 from notifications.kinds import Kind
 from notifications.models import Notification
-from notifications.services import notify
+from tests.notifications.test_views import _client, _raise
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 CENTER = "/notifications/?show=all"
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
-
-
-def _raise(user, i: int, creator: str = "达人") -> None:
-    notify(
-        recipient=user,
-        kind=Kind.INVITATION_ACCEPTED,
-        key=f"t:{i}",
-        url=f"/tasks/{i + 1}/",
-        context={"creator": f"{creator}{i}", "task": f"HW-T-{i:06d}"},
-    )
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _get(client, path=CENTER, **extra):
@@ -62,7 +46,7 @@ def _view_ran(statements) -> bool:
 
 @pytest.fixture
 def center(merchant):
-    _raise(merchant, 1)
+    _raise(merchant, 1, start=1)
     client = _client(merchant)
     first, statements = _get(client)
     assert _view_ran(statements)
@@ -78,7 +62,7 @@ def test_an_unchanged_page_is_answered_without_its_view(center):
 
 
 def test_a_model_save_shows_at_once(center, merchant):
-    _raise(merchant, 2)
+    _raise(merchant, 1, start=2)
     page, statements = _get(center)
     assert _view_ran(statements) and "达人2" in page.content.decode()
 
@@ -126,7 +110,7 @@ def test_uncommitted_writes_are_shown_and_never_kept(center, merchant):
         pass
 
     with pytest.raises(Rollback), transaction.atomic():
-        _raise(merchant, 3)
+        _raise(merchant, 1, start=3)
         inside, statements = _get(center)
         assert _view_ran(statements) and "达人3" in inside.content.decode()
         raise Rollback
@@ -135,9 +119,9 @@ def test_uncommitted_writes_are_shown_and_never_kept(center, merchant):
 
 
 def test_each_user_and_language_has_its_own_page(center, merchant, other_merchant):
-    _raise(other_merchant, 4, creator="别家达人")
+    _raise(other_merchant, 1, start=4)
     theirs, _ = _get(_client(other_merchant))
-    assert "别家达人" in theirs.content.decode() and "达人1" not in theirs.content.decode()
+    assert "达人4" in theirs.content.decode() and "达人1" not in theirs.content.decode()
     _get(center)  # after the other merchant's rows (the page reads merchants) were written
     center.cookies["django_language"] = "en"
     english, statements = _get(center)
@@ -162,7 +146,7 @@ def test_a_new_minute_computes_the_page_again(center, monkeypatch):
 
 
 def test_each_answer_carries_the_requests_own_working_csrf_token(merchant):
-    _raise(merchant, 1)
+    _raise(merchant, 1, start=1)
     client = Client(enforce_csrf_checks=True)
     client.force_login(merchant)
     tokens = []
