@@ -212,11 +212,15 @@ def _redis_client():
     return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
+BUMP_PAUSE_SECONDS = 5
+_bump_paused_until = [0.0]
+
+
 def bump(tables: Iterable[str]) -> None:
     """Move the versions of ``tables`` (a new version starts at the clock, never at 1:
     a version lost to eviction must not come back to a value an old page was stored with)."""
     keys = [_vkey(t) for t in set(tables)]
-    if not keys:
+    if not keys or time.monotonic() < _bump_paused_until[0]:
         return
     try:
         client = _redis_client()
@@ -235,6 +239,9 @@ def bump(tables: Iterable[str]) -> None:
                 except ValueError:  # gone in between
                     cache.set(key, time.time_ns(), timeout=None)
     except Exception:  # noqa: BLE001 - a write never fails for the cache; pages stale ≤ 1 min
+        # Not again for a few seconds: each try waits for the socket's timeout, and no page
+        # is stored or served while the cache is down (an entry outlives no minute).
+        _bump_paused_until[0] = time.monotonic() + BUMP_PAUSE_SECONDS
         logger.warning("cache unavailable; versions of %s not moved", sorted(tables), exc_info=True)
 
 

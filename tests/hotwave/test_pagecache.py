@@ -257,3 +257,18 @@ def test_the_workbench_follows_its_own_to_do_counts_and_no_one_elses(merchant, o
     assert computed() and not computed()
     workbench.todos_recount_all()  # every user's counts of a recount
     assert computed()
+
+
+def test_a_dead_cache_never_fails_a_write_nor_slows_every_one(merchant, monkeypatch):
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(1)
+        raise ConnectionError("down")
+
+    monkeypatch.setattr(pagecache, "_redis_client", down)
+    monkeypatch.setattr(pagecache, "_bump_paused_until", [0.0])
+    for i in range(3):
+        _raise(merchant, 1, start=20 + i)  # autocommit: a version move per write
+    assert Notification.objects.filter(recipient=merchant).count() == 3
+    assert len(calls) == 1  # then paused for BUMP_PAUSE_SECONDS
