@@ -170,6 +170,8 @@ def wrote(tables: Iterable[str], *, using: str = "default") -> None:
         return
     for tracker in _trackers():
         tracker.wrote = True
+    if not _shared_cache():  # no page is cached, so no version is read
+        return
     conn = connections[using]
     if not conn.in_atomic_block:
         bump(tables)
@@ -205,11 +207,20 @@ def _db_identity() -> str:
     ).hexdigest()[:16]
 
 
-def _redis_client():
+def _shared_cache() -> bool:
+    """Whether the cache is one all processes share (Redis): the only one pages are kept in."""
     from django.core.cache.backends.redis import RedisCache
 
-    backend = caches["default"]  # ``cache`` is a proxy to it
-    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+    return isinstance(caches["default"], RedisCache)  # ``cache`` is a proxy to it
+
+
+def _redis_client():
+    return caches["default"]._cache.get_client(write=True)
+
+
+@functools.cache
+def _all_version_keys() -> tuple[tuple[str, str], ...]:
+    return tuple((t, _vkey(t)) for t in sorted(_known_tables()))
 
 
 BUMP_PAUSE_SECONDS = 5
@@ -220,24 +231,15 @@ def bump(tables: Iterable[str]) -> None:
     """Move the versions of ``tables`` (a new version starts at the clock, never at 1:
     a version lost to eviction must not come back to a value an old page was stored with)."""
     keys = [_vkey(t) for t in set(tables)]
-    if not keys or time.monotonic() < _bump_paused_until[0]:
+    if not keys or time.monotonic() < _bump_paused_until[0] or not _shared_cache():
         return
     try:
-        client = _redis_client()
-        if client is not None:
-            pipe = client.pipeline(transaction=False)
-            for key in keys:
-                raw = cache.make_and_validate_key(key)
-                pipe.set(raw, time.time_ns(), nx=True)
-                pipe.incr(raw)
-            pipe.execute()
-            return
+        pipe = _redis_client().pipeline(transaction=False)
         for key in keys:
-            if not cache.add(key, time.time_ns(), timeout=None):
-                try:
-                    cache.incr(key)
-                except ValueError:  # gone in between
-                    cache.set(key, time.time_ns(), timeout=None)
+            raw = cache.make_and_validate_key(key)
+            pipe.set(raw, time.time_ns(), nx=True)
+            pipe.incr(raw)
+        pipe.execute()
     except Exception:  # noqa: BLE001 - a write never fails for the cache; pages stale ≤ 1 min
         # Not again for a few seconds: each try waits for the socket's timeout, and no page
         # is stored or served while the cache is down (an entry outlives no minute).
@@ -291,12 +293,10 @@ def note_unknown() -> None:
 def _enabled() -> bool:
     # Only with a cache every process shares: a version moved in one process's local
     # memory would leave another's pages stale (the demo, on local memory, goes without).
-    from django.core.cache.backends.redis import RedisCache
-
     return (
         getattr(settings, "PAGE_CACHE", True)
         and not getattr(_local, "off", False)
-        and isinstance(caches["default"], RedisCache)
+        and _shared_cache()
     )
 
 
@@ -359,8 +359,9 @@ def _lookup(key: str):
     if entry is None:
         return None
     tables, versions, headers, body = entry
-    current = cache.get_many([_vkey(t) for t in tables])
-    if tuple(current.get(_vkey(t)) for t in tables) != versions:
+    keys = [_vkey(t) for t in tables]
+    current = cache.get_many(keys)
+    if tuple(current.get(k) for k in keys) != versions:
         return None
     return headers, body
 
@@ -394,14 +395,14 @@ def cached_page(view):
             or _messages_waiting(request)
         ):
             return view(request, *args, **kwargs)
-        minute = _minute()
-        key = _page_key(request, minute)
-        names = sorted(_known_tables())
+        key = _page_key(request, _minute())
         try:
             hit = _lookup(key)
             if hit is not None:
                 return _answer(request, *hit)
-            before = cache.get_many([_vkey(t) for t in names])
+            every = _all_version_keys()
+            found = cache.get_many([k for _, k in every])
+            before = {t: found.get(k) for t, k in every}
         except Exception:  # noqa: BLE001 - the page is computed as without a cache
             logger.warning("cache unavailable; page computed directly", exc_info=True)
             return view(request, *args, **kwargs)
@@ -416,7 +417,7 @@ def cached_page(view):
         if isinstance(response, HttpResponse) and not response.streaming:
             body = response.content
             if _storable(request, response, tracker):
-                seen = {t: before.get(_vkey(t)) for t in tracker.tables} | tracker.values
+                seen = {t: before.get(t) for t in tracker.tables} | tracker.values
                 tables = tuple(sorted(seen))
                 versions = tuple(seen[t] for t in tables)
                 headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
