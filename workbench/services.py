@@ -33,16 +33,16 @@ from django.utils import timezone
 
 from hotwave import pagecache, todos
 from workbench.selectors.todos import (
+    COUNTS_VERSION,
     GEN_KEY,
     TODO_MAX_AGE,  # noqa: F401 - the cache's layout, importable from here too
     TODO_TTL,
-    TODO_VALUE,
     TodoBoard,
     cached_counts,
+    counts_version_of,
     gen_user_key,
     role_counts,
     todo_board,
-    todo_value_of,
     user_key,
 )
 
@@ -78,7 +78,7 @@ def todos_recount_all() -> dict:
         flush()
     # Move the pointer last: a reader never sees a half-written generation.
     cache.set(GEN_KEY, {"gen": gen, "at": at.isoformat()}, timeout=TODO_TTL)
-    pagecache.bump([TODO_VALUE])  # cached pages showing counts are computed again
+    pagecache.bump([COUNTS_VERSION])  # cached pages showing counts are computed again
     return {
         "generation": gen,
         "users": users,
@@ -96,7 +96,7 @@ def todos_compute_user(user) -> dict[str, int]:
 def todos_store_user(*, user_id: int, counts: dict[str, int], at: datetime) -> None:
     """Write one user's counts (with the time computed) to the cache."""
     cache.set(user_key(user_id), {"at": at.isoformat(), "counts": counts}, timeout=TODO_TTL)
-    pagecache.bump([todo_value_of(user_id)])
+    pagecache.bump([counts_version_of(user_id)])
 
 
 def todos_board(user) -> TodoBoard:

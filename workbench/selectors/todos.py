@@ -33,10 +33,10 @@ def user_key(user_id: int) -> str:
 
 # The versions of these values for the page cache (hotwave.pagecache.note_value): every
 # user's counts of a recount, one user's counts.
-TODO_VALUE = "wb:todos"
+COUNTS_VERSION = "wb:todos"
 
 
-def todo_value_of(user_id: int) -> str:
+def counts_version_of(user_id: int) -> str:
     return f"wb:todos:{user_id}"
 
 
@@ -68,7 +68,7 @@ def cached_counts(user_id: int) -> tuple[dict[str, int], datetime] | None:
 
     Raises the cache backend's error when the cache is down.
     """
-    pagecache.note_value(TODO_VALUE, todo_value_of(user_id))
+    pagecache.note_value(COUNTS_VERSION, counts_version_of(user_id))
     found = cache.get_many([GEN_KEY, user_key(user_id)])
     candidates: list[tuple[datetime, dict[str, int]]] = []
     gen = found.get(GEN_KEY)
