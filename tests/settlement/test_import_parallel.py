@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
 import subprocess
 import sys
 import threading
@@ -164,9 +165,9 @@ def test_parsed_events_survive_the_trip_from_the_child():
         ev.Parsed(3, "order.confirmed", "k3", at, None, "{}", "O\\1\t\"x\"", iso=at.isoformat()),
     ]  # fmt: skip
     rejected = [ev.Outcome(4, ev.REJECTED, "", "不是合法的 JSON", "bad_json")]
-    kind, (data, rejected_after) = ev_forked.unpack_step(
-        *ev_forked.pack_step(ev_parse.CHUNK, (items, rejected))
-    )
+    packed = ev_forked.pack_step(ev_parse.CHUNK, (items, rejected))
+    assert b"decimal" not in pickle.dumps(packed)  # amounts travel as their text
+    kind, (data, rejected_after) = ev_forked.unpack_step(*pickle.loads(pickle.dumps(packed)))  # noqa: S301 - our own bytes
     assert kind == ev_parse.CHUNK and rejected_after == rejected
     for before, after in zip(items, data, strict=True):
         for name in ev_forked.PARSED_FIELDS:
@@ -175,6 +176,8 @@ def test_parsed_events_survive_the_trip_from_the_child():
             else:
                 assert getattr(after, name) == getattr(before, name), name
         assert after.at.utcoffset() == before.at.utcoffset()
+        # Digits and exponent alike (Decimal("10.5") == Decimal("10.50") would pass above).
+        assert str(after.amount) == str(before.amount) and str(after.rate) == str(before.rate)
     binding = ev.Parsed(4, "binding.started", "k4", at, {"creator": "c"}, None, creator="c",
                         agency="a", share=Decimal("0.3000"), iso=at.isoformat())  # fmt: skip
     assert ev_forked.unpack_step(*ev_forked.pack_step(ev_parse.BINDING, binding)) == (

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime
+from decimal import Decimal
 
 from settlement.services.events.parse import (
     BINDING,
@@ -98,33 +99,57 @@ def _readable_by_child(lines: Iterable[str | bytes]) -> Iterable[str | bytes]:
 PARSED_FIELDS = tuple(f.name for f in fields(Parsed))
 _parsed_values = operator.attrgetter(*PARSED_FIELDS)
 # An order event travels without ``at`` (rebuilt from ``iso``, its exact UTC text:
-# pickling datetimes is a third of the cost) and without ``payload`` when it has
-# its JSON text ``raw`` (the only form of the object an order event's write uses).
+# pickling datetimes is a third of the cost), without ``payload`` when it has its
+# JSON text ``raw`` (the only form of the object an order event's write uses), and
+# with its amount and rate as their exact text (``Decimal(str(d)) == d``, digits and
+# exponent alike): pickling and unpickling a Decimal costs ≈1.5 µs more than its
+# text and a Decimal() of it. (``share`` is None for every order event.)
 _SENT = ("line", "type", "key", *PARSED_FIELDS[PARSED_FIELDS.index("raw") :])
 _sent_values = operator.attrgetter(*_SENT)
 assert PARSED_FIELDS[3:5] == ("at", "payload") and _SENT[-1] == "iso"  # noqa: S101 - layout
+assert _SENT[9:11] == ("amount", "rate")  # noqa: S101 - layout
+
+
+def _sent(p: Parsed) -> tuple:
+    v = _sent_values(p)
+    amount, rate = v[9], v[10]
+    return (
+        *v[:9],
+        None if amount is None else str(amount),
+        None if rate is None else str(rate),
+        *v[11:],
+        None if p.raw is not None else p.payload,
+    )
 
 
 def pack_step(kind: int, step):
     if kind == CHUNK:
         events, rejected = step
-        return kind, (
-            [(*_sent_values(p), None if p.raw is not None else p.payload) for p in events],
-            [_outcome_values(o) for o in rejected],
-        )
+        return kind, ([_sent(p) for p in events], [_outcome_values(o) for o in rejected])
     if kind == BINDING:
         return kind, _parsed_values(step)
     return kind, _outcome_values(step)  # OUTCOME
 
 
+def _received(v: tuple, at=datetime.fromisoformat, D=Decimal) -> Parsed:  # noqa: N803
+    """The Parsed event of ``_sent``'s tuple."""
+    amount, rate = v[9], v[10]
+    return Parsed(
+        *v[:3],
+        at(v[12]),
+        v[13],
+        *v[3:9],
+        None if amount is None else D(amount),
+        None if rate is None else D(rate),
+        v[11],
+        v[12],
+    )
+
+
 def unpack_step(kind: int, data):
     if kind == CHUNK:
-        at = datetime.fromisoformat
         events, rejected = data
-        return kind, (
-            [Parsed(v[0], v[1], v[2], at(v[12]), v[13], *v[3:13]) for v in events],
-            [Outcome(*v) for v in rejected],
-        )
+        return kind, ([_received(v) for v in events], [Outcome(*v) for v in rejected])
     if kind == BINDING:
         return kind, Parsed(*data)
     return kind, Outcome(*data)
