@@ -138,11 +138,22 @@ class KnownParties:
     A party once found stays (parties are not deleted while they have orders, and
     the foreign keys would refuse a vanished one); a name not found is asked
     again in the next chunk, so a party created meanwhile is seen.
+
+    With ``whole_table_at`` (the file import), a chunk naming that many parties
+    of one kind not found yet loads every party of that kind at once, if there
+    are at most ``WHOLE_TABLE_LIMIT``: the later chunks then find theirs in
+    memory. Measured on the 1M-order world (100,000 creators): an import of
+    100,000 orders looked creators up in 26 chunks of ≈1,100 new names, 13 ms
+    each (0.33 s); all 100,000 at once take ≈0.1 s and ≈10 MB.
     """
 
-    def __init__(self):
+    WHOLE_TABLE_LIMIT = 300_000
+
+    def __init__(self, *, whole_table_at: int | None = None):
         self.merchants: dict[str, int] = {}
         self.creators: dict[str, int] = {}
+        self._whole_table_at = whole_table_at
+        self._whole: set = set()  # the models loaded whole (or found too large for it)
         self._lock = threading.Lock()  # shared by the import's writer threads
 
     def load(self, merchants: set[str], creators: set[str]) -> None:
@@ -152,26 +163,62 @@ class KnownParties:
                 (Creator, creators, self.creators),
             ):
                 missing = names.difference(found)
+                if (
+                    self._whole_table_at is not None
+                    and len(missing) >= self._whole_table_at
+                    and model not in self._whole
+                ):
+                    self._whole.add(model)
+                    if party_count_estimate(model) <= self.WHOLE_TABLE_LIMIT:
+                        found.update(party_ids(model, None))
+                        missing = names.difference(found)
                 if missing:
                     found.update(party_ids(model, missing))
 
 
-def party_ids(model, usernames: set[str]) -> Iterable[tuple[str, int]]:
-    """(username, id) of the parties of ``model`` (Merchant or Creator) among ``usernames``."""
+def party_ids(model, usernames: set[str] | None) -> Iterable[tuple[str, int]]:
+    """(username, id) of the parties of ``model`` (Merchant or Creator) among ``usernames``.
+
+    ``usernames=None``: of every party of ``model``.
+    """
     if connection.vendor != "postgresql":
-        return model.objects.filter(user__username__in=usernames).values_list(
-            "user__username", "pk"
-        )
-    # One array parameter instead of an IN list of thousands of names.
+        parties = model.objects.all()
+        if usernames is not None:
+            parties = parties.filter(user__username__in=usernames)
+        return parties.values_list("user__username", "pk")
     user = model._meta.get_field("user").related_model._meta
+    username = user.get_field("username").column
+    party = model._meta.db_table
     with connection.cursor() as cursor:
+        if usernames is None:
+            cursor.execute(
+                f"SELECT u.{username}, p.user_id FROM {party} p "  # noqa: S608 - model names
+                f"JOIN {user.db_table} u ON u.{user.pk.column} = p.user_id"
+            )
+            return cursor.fetchall()
+        # One array parameter instead of an IN list of thousands of names. The users are
+        # found by name first (the username index), then joined to the party table: left
+        # to itself the planner walked all 100,000 users in id order to merge them with
+        # the 2,000 merchants (14 ms a chunk, even for a few names; 0.3 ms so).
         cursor.execute(
-            f"SELECT u.{user.get_field('username').column}, p.user_id "  # noqa: S608 - model names
-            f"FROM {model._meta.db_table} p JOIN {user.db_table} u ON u.{user.pk.column} = p.user_id "
-            f"WHERE u.{user.get_field('username').column} = ANY(%s::text[])",
+            f"WITH u AS MATERIALIZED (SELECT {user.pk.column} AS id, {username} AS name "  # noqa: S608 - model names
+            f"FROM {user.db_table} WHERE {username} = ANY(%s::text[])) "
+            f"SELECT u.name, p.user_id FROM u JOIN {party} p ON p.user_id = u.id",
             [text_array(usernames)],
         )
         return cursor.fetchall()
+
+
+def party_count_estimate(model) -> int:
+    """The planner's estimate of ``model``'s rows on Postgres (an exact count elsewhere)."""
+    if connection.vendor != "postgresql":
+        return model.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        return max(cursor.fetchone()[0], 0)
 
 
 class ChunkDecision:

@@ -48,8 +48,14 @@ def merge_by_line(outcomes: Iterable[Iterable[Outcome]], rejected: list[Outcome]
     return heapq.merge(*outcomes, rejected, key=_line_of)
 
 
-def apply_steps(steps: Iterable[tuple[int, object]], *, source: str) -> Iterator[Outcome]:
-    parties = KnownParties()
+# A file's chunk naming this many parties not found yet loads them all (KnownParties).
+FILE_WHOLE_TABLE_AT = 500
+
+
+def apply_steps(
+    steps: Iterable[tuple[int, object]], *, source: str, parties: KnownParties | None = None
+) -> Iterator[Outcome]:
+    parties = parties if parties is not None else KnownParties()
     for kind, step in steps:
         if kind == CHUNK:
             events, rejected = step
@@ -62,7 +68,11 @@ def apply_steps(steps: Iterable[tuple[int, object]], *, source: str) -> Iterator
 
 
 def apply_steps_in_threads(
-    steps: Iterable[tuple[int, object]], *, source: str, writers: int
+    steps: Iterable[tuple[int, object]],
+    *,
+    source: str,
+    writers: int,
+    parties: KnownParties | None = None,
 ) -> Iterator[Outcome]:
     """``apply_steps`` with each chunk's order events split over ``writers`` threads.
 
@@ -80,7 +90,7 @@ def apply_steps_in_threads(
     apply this one (one chunk ahead), so Postgres works on two connections at once.
     """
     language = translation.get_language()
-    parties = KnownParties()
+    parties = parties if parties is not None else KnownParties()
     pools = [
         ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"import-events-writer-{i}")
         for i in range(writers)
@@ -229,10 +239,13 @@ def ingest_file(
         steps = forked.parsed_in_child_process(lines, CHUNK_SIZE)
     else:
         steps = parsed_ahead(plan_steps(decode_lines(lines), CHUNK_SIZE))
+    parties = KnownParties(whole_table_at=FILE_WHOLE_TABLE_AT)
     if parallel:
-        outcomes = apply_steps_in_threads(steps, source=EventSource.FILE, writers=writers)
+        outcomes = apply_steps_in_threads(
+            steps, source=EventSource.FILE, writers=writers, parties=parties
+        )
     else:
-        outcomes = apply_steps(steps, source=EventSource.FILE)
+        outcomes = apply_steps(steps, source=EventSource.FILE, parties=parties)
     try:
         for outcome in outcomes:
             tally.add(outcome, keep=False)
