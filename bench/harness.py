@@ -184,6 +184,22 @@ def run_measured(cmd: list[str], *, env: dict, cwd: Path, log: Path | None = Non
 # --- machine ---------------------------------------------------------------------------
 
 
+# PostgreSQL settings recorded with each run: what the import and the settlement's
+# writes depend on (docs/SCALING.md "PostgreSQL settings").
+PG_SETTINGS = (
+    "shared_buffers",
+    "wal_buffers",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_compression",
+)
+
+
+def _pg_settings(machine: dict) -> str:
+    settings = machine.get("postgres_settings") or {}
+    return f" ({', '.join(f'{k} {v}' for k, v in settings.items())})" if settings else ""
+
+
 def machine_info(pg_version: str = "") -> dict:
     mem_kb = 0
     try:
@@ -439,7 +455,8 @@ def render_table(results: dict) -> str:
             f"### {scale} scale — {m.get('date', '?')}",
             "",
             f"Machine: {m.get('nproc')} cores, {m.get('ram_gb')} GB RAM, Python {m.get('python')}, "
-            f"{m.get('postgres', 'PostgreSQL ?')}; load average at start {m.get('load_at_start')}. "
+            f"{m.get('postgres', 'PostgreSQL ?')}{_pg_settings(m)}; "
+            f"load average at start {m.get('load_at_start')}. "
             f"World: {sizes.get('creators', 0):,} creators, {sizes.get('merchants', 0):,} merchants, "
             f"{sizes.get('products', 0):,} products, {sizes.get('orders', 0):,} generated orders "
             f"+ {sizes.get('import_orders', 0):,} imported; {_world(result.get('generate') or {})}. "

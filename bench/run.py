@@ -180,6 +180,14 @@ class Bench:
         except Exception as exc:  # noqa: BLE001
             refuse(f"cannot reach PostgreSQL at DATABASE_URL: {exc}")
         self.result["machine"] = harness.machine_info(f"PostgreSQL {version}")
+        # The server settings the write-bound steps depend on (docs/SCALING.md), as measured.
+        self.result["machine"]["postgres_settings"] = dict(
+            self.sql(
+                self.admin_url,
+                "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+                [list(harness.PG_SETTINGS)],
+            )
+        )
         if not shutil.which("wrk"):
             log("installing wrk (apt-get install -y wrk)")
             subprocess.run(
