@@ -229,6 +229,32 @@ def test_chunks_start_small_and_double_up_to_the_chunk_size():
     assert [len(step[0]) for _, step in ev_parse.plan_steps(items, 30)] == [30, 30, 30, 10]
 
 
+def test_chunks_shrink_again_towards_the_end_of_a_file(tmp_path):
+    items = [(n, paid(f"P{n}", "m", "c", "1.00", "0.20", T)) for n in range(1, 201)]
+    sizes = [
+        len(step[0])
+        for kind, step in ev_parse.plan_steps(items, 40, first_size=4, lines_left=lambda n: 200 - n)
+        if kind == ev_parse.CHUNK
+    ]
+    # Up to the chunk size, then half of what is left, never below the first size.
+    assert sizes == [4, 8, 16, 32, 40, 40, 30, 15, 7, 4, 4]
+    assert sum(sizes) == 200
+    # The estimate from a file's bytes: lines of equal length, 10 of 40 read.
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(b"%09d\n" % n for n in range(40)))
+    with path.open("rb") as fh:
+        left = ev_forked._lines_left(fh)
+        for _ in range(10):
+            fh.readline()
+        assert left(10) == 30
+    assert ev_forked._lines_left([b"{}\n"]) is None  # a list of lines: no estimate
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    with open(reader.fileno(), "rb", closefd=False) as pipe:
+        assert ev_forked._lines_left(pipe) is None  # a pipe: no size
+    reader.close()
+    writer.close()
+
+
 def test_steps_report_every_line_in_line_order():
     """A line rejected while parsing comes between the chunk's events around it."""
     bad = ev.Reject("不是合法的 JSON", "bad_json")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import operator
 import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
@@ -52,7 +53,10 @@ def parsed_in_child_process(lines: Iterable[str | bytes], chunk_size: int) -> It
         try:
             # The writers wait for the first chunk: it is small (then chunks double).
             first = max(1, chunk_size // 16)
-            for kind, step in plan_steps(decode_lines(source), chunk_size, first_size=first):
+            steps = plan_steps(
+                decode_lines(source), chunk_size, first_size=first, lines_left=_lines_left(source)
+            )
+            for kind, step in steps:
                 sender.send(pack_step(kind, step))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
             try:
@@ -94,6 +98,29 @@ def _readable_by_child(lines: Iterable[str | bytes]) -> Iterable[str | bytes]:
     if lines is sys.stdin or lines is getattr(sys.stdin, "buffer", None):
         return os.fdopen(os.dup(lines.fileno()), "rb")
     return lines
+
+
+def _lines_left(source) -> Callable[[int], int | None] | None:
+    """For a regular file: the lines still to come after line ``n``, from the bytes left.
+
+    The average length of the lines read so far, applied to the bytes not read yet
+    (the file's size less the reading position). None for a pipe or a list of lines.
+    """
+    try:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            return None
+        size, tell = os.fstat(source.fileno()).st_size, source.tell
+    except (AttributeError, OSError, ValueError):
+        return None
+
+    def left(n: int) -> int | None:
+        try:
+            position = tell()
+        except (OSError, ValueError):
+            return None
+        return (size - position) * n // position if position > 0 and n > 0 else None
+
+    return left
 
 
 PARSED_FIELDS = tuple(f.name for f in fields(Parsed))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -358,7 +358,11 @@ OUTCOME, CHUNK, BINDING, END, ERROR = range(5)
 
 
 def plan_steps(
-    items: Iterable[tuple], chunk_size: int, *, first_size: int | None = None
+    items: Iterable[tuple],
+    chunk_size: int,
+    *,
+    first_size: int | None = None,
+    lines_left: Callable[[int], int | None] | None = None,
 ) -> Iterator[tuple[int, object]]:
     """Parse numbered events into steps whose outcomes, in step order, are in line order.
 
@@ -368,10 +372,15 @@ def plan_steps(
     rejected lines by line (``pipeline.merge_by_line``). Parsing needs no database, so
     for files it runs ahead in a thread (``pipeline.parsed_ahead``) or a process
     (``forked.parsed_in_child_process``). With ``first_size``, chunks start at that size and
-    double up to ``chunk_size``, so the database has work sooner. Memory stays
-    bounded: a chunk is also closed when its rejected lines reach ``chunk_size``.
+    double up to ``chunk_size``, so the database has work sooner; with
+    ``lines_left`` too (an estimate of the lines still to come after a given line
+    number, or None), they shrink again towards the end of the stream, to half of
+    what is left, so the writers finish together rather than one waiting for the
+    other's last large chunk. Memory stays bounded: a chunk is also closed when its
+    rejected lines reach ``chunk_size``.
     """
     size = chunk_size if first_size is None else min(first_size, chunk_size)
+    smallest = size
     chunk: list[Parsed] = []
     rejected: list[Outcome] = []  # lines rejected while ``chunk`` is open
     for line, obj, *raw in items:
@@ -403,6 +412,8 @@ def plan_steps(
             if len(chunk) < size:
                 continue
             size = min(size * 2, chunk_size)
+            if lines_left is not None and (left := lines_left(line)) is not None:
+                size = max(smallest, min(size, left // 2))
         yield CHUNK, (chunk, rejected)
         chunk, rejected = [], []
     if chunk:
