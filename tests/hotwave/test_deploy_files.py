@@ -75,3 +75,24 @@ def test_check_deploy_warns_when_email_would_go_to_the_console():
 @pytest.mark.parametrize("path", ["Makefile", ".ci/run", "README.md", "Dockerfile", ".env.example"])
 def test_the_house_has_its_files(path):
     assert (ROOT / path).exists()
+
+
+def test_compose_runs_postgres_with_the_settings_scaling_md_gives():
+    from ruamel.yaml import YAML
+
+    command = YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())["services"][
+        "postgres"
+    ]["command"]
+    settings = dict(arg.split("=", 1) for arg in command if "=" in arg)
+    assert command[0] == "postgres" and command.count("-c") == len(settings)
+    assert settings == {
+        "shared_buffers": "${PG_SHARED_BUFFERS:-4GB}",
+        "wal_buffers": "64MB",
+        "max_wal_size": "8GB",
+        "checkpoint_timeout": "30min",
+        "wal_compression": "lz4",
+    }
+    scaling = (ROOT / "docs" / "SCALING.md").read_text()
+    for name in settings:
+        assert f"| `{name}` |" in scaling, name  # each one explained
+    assert "PG_SHARED_BUFFERS" in (ROOT / ".env.example").read_text()
