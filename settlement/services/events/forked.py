@@ -107,11 +107,12 @@ def _lines_left(source) -> Callable[[int], int | None] | None:
     (the file's size less the reading position). None for a pipe or a list of lines.
     """
     try:
-        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-            return None
-        size, tell = os.fstat(source.fileno()).st_size, source.tell
+        status, tell = os.fstat(source.fileno()), source.tell
     except (AttributeError, OSError, ValueError):
         return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    size = status.st_size
 
     def left(n: int) -> int | None:
         try:
