@@ -95,11 +95,16 @@ def _event_row(p: Parsed, *, source: str, order=None, binding=None) -> OrderEven
     )
 
 
+def _binding_event_stored(p: Parsed) -> bool:
+    """Whether a binding event with ``p``'s key is stored (keys without an order are unique)."""
+    return OrderEvent.objects.filter(key=p.key, order__isnull=True).exists()
+
+
 def apply_binding_event(p: Parsed, *, source: str) -> Outcome:
     """Start or end a binding from an imported event, in its own transaction; its Outcome."""
     try:
         with transaction.atomic():
-            if OrderEvent.objects.filter(key=p.key).exists():
+            if _binding_event_stored(p):
                 return Outcome(p.line, DUPLICATE, p.type)
             creator = Creator.objects.filter(user__username=p.creator).first()
             if creator is None:
@@ -107,7 +112,7 @@ def apply_binding_event(p: Parsed, *, source: str) -> Outcome:
             # Look again once we hold the creator's lock: a concurrent import of the same
             # event may have committed it while we waited (a duplicate, not a contradiction).
             binding_services.lock_creator(creator.pk)
-            if OrderEvent.objects.filter(key=p.key).exists():
+            if _binding_event_stored(p):
                 return Outcome(p.line, DUPLICATE, p.type)
             agency = Agency.objects.filter(user__username=p.agency).first()
             if agency is None:
@@ -127,7 +132,7 @@ def apply_binding_event(p: Parsed, *, source: str) -> Outcome:
     except Reject as r:
         return Outcome(p.line, REJECTED, p.type, r.reason, r.code)
     except IntegrityError:
-        if OrderEvent.objects.filter(key=p.key).exists():
+        if _binding_event_stored(p):
             return Outcome(p.line, DUPLICATE, p.type)
         return Outcome(
             p.line, REJECTED, p.type, _("与已存储的绑定矛盾（时间重叠）"), "contradiction"

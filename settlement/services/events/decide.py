@@ -84,17 +84,18 @@ class StoredOrder:
 STORED_ORDER_FIELDS = tuple(f for f in StoredOrder.__dataclass_fields__ if f != "pk")
 
 
-def stored_event_keys(keys: list[str]) -> set[str]:
-    if not keys:
+def stored_event_keys(order_pks: list[int]) -> set[str]:
+    """The keys of every stored event of these orders (found by ``event_order_key_unique``)."""
+    if not order_pks:
         return set()
     if connection.vendor == "postgresql":  # one array parameter instead of thousands
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT key FROM settlement_orderevent WHERE key = ANY(%s::text[])",
-                [text_array(keys)],
+                "SELECT key FROM settlement_orderevent WHERE order_id = ANY(%s::bigint[])",
+                [int_array(order_pks)],
             )
             return {row[0] for row in cursor.fetchall()}
-    return set(OrderEvent.objects.filter(key__in=keys).values_list("key", flat=True))
+    return set(OrderEvent.objects.filter(order_id__in=order_pks).values_list("key", flat=True))
 
 
 def lock_stored_orders(order_ids: set[str]) -> dict[str, StoredOrder]:
@@ -264,9 +265,9 @@ class ChunkDecision:
         # Lock the chunk's stored orders: a concurrent refund waits, so "what remains" holds.
         self.orders: dict[str, StoredOrder] = lock_stored_orders({p.order_id for p in events})
         # An order event is stored with its order in one transaction, so only events of
-        # orders already stored can be duplicates: look up just those keys.
-        orders = self.orders
-        self.seen = stored_event_keys([p.key for p in events if p.order_id in orders])
+        # orders already stored can be duplicates: their keys are those of the stored
+        # events of these orders (a key names its order: unique per order).
+        self.seen = stored_event_keys([o.pk for o in self.orders.values()])
         paid = [p for p in events if p.type == PAID]
         creator_names = {p.creator for p in paid}
         self.parties.load({p.merchant for p in paid}, creator_names)
