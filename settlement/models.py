@@ -301,12 +301,6 @@ class Order(models.Model):
                 fields=["paid_at", "merchant", "product_sku", "amount", "refunded"],
                 name="order_paid_hot_idx",
             ),
-            # 选品广场's 7-day-orders sort: one product's orders of the window per probe,
-            # index-only (amount and refunded decide "not fully refunded").
-            models.Index(
-                fields=["merchant", "product_sku", "paid_at", "amount", "refunded"],
-                name="order_product_paid_idx",
-            ),
             # 资金账户 per party: settled orders of a period newest first (list and count
             # are range scans), unsettled orders (status in paid, confirmed) for the estimate:
             # its signature (count, sum of ids, sum of refunds) is an index-only scan, hence
