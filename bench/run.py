@@ -227,16 +227,24 @@ class Bench:
              f'DROP DATABASE IF EXISTS "{DB_TINY}" WITH (FORCE)'],
             autocommit=True,
         )  # fmt: skip
-        if self.redis_url:
-            # Only what the run left: its cache entries and the recount tasks it queued
-            # (no worker consumes them during a bench); never the whole Redis database.
-            with contextlib.suppress(Exception):
-                import redis
+        self.clear_cache()
 
-                r = redis.Redis.from_url(self.redis_url)
-                for key in r.scan_iter("hotwave:*", count=1000):
-                    r.delete(key)
-                r.delete("celery")
+    def clear_cache(self) -> None:
+        """The bench's cache entries and the recount tasks it queued (no worker consumes
+        them during a bench); never the whole Redis database.
+
+        At the end of a run and at its start: a run kept with ``BENCH_KEEP_DB=1`` leaves
+        them, and the next world (same database name, other rows) must not read them.
+        """
+        if not self.redis_url:
+            return
+        with contextlib.suppress(Exception):
+            import redis
+
+            r = redis.Redis.from_url(self.redis_url)
+            for key in r.scan_iter("hotwave:*", count=1000):
+                r.delete(key)
+            r.delete("celery")
 
     def _gen_args(self, sizes: dict) -> list[str]:
         return [
@@ -766,6 +774,7 @@ class Bench:
     def run(self) -> dict:
         started = time.monotonic()
         self.preflight()
+        self.clear_cache()
         chosen = self.steps
         if chosen & set(STEPS[2:]):
             chosen.add("generate")

@@ -29,7 +29,8 @@ TEMPLATES = [
 # the scale's): each database gets its own cache keys, so no page reads figures or ids
 # cached from another world (the merchant workbench's candidate pool did: the tiny
 # world's creator ids, found nowhere in the medium one, emptied the section and
-# skipped a query).
+# skipped a query). A run also clears them when it starts (``bench/run.py``): the same
+# database name holds another world in the next run.
 CACHES = {
     **CACHES,
     "default": {
